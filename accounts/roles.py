@@ -1,0 +1,101 @@
+"""Roles are Django groups with explicit permissions; this module is their single definition."""
+
+from typing import Any
+
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+
+OFFICER = "officer"
+SUPERVISOR = "supervisor"
+ANALYST = "analyst"
+ADMIN = "admin"
+AUDITOR = "auditor"
+ROLES = (OFFICER, SUPERVISOR, ANALYST, ADMIN, AUDITOR)
+
+# app_label.codename for each role. Later apps add theirs here, in one place.
+ROLE_PERMISSIONS: dict[str, set[str]] = {
+    OFFICER: {
+        "accounts.view_area",
+        "accounts.view_team",
+    },
+    SUPERVISOR: {
+        "accounts.view_area",
+        "accounts.view_team",
+        "hotspots.view_crime",
+        "hotspots.view_offencetype",
+    },
+    ANALYST: {
+        "accounts.view_area",
+        "accounts.view_team",
+        "accounts.view_all_areas",
+        "hotspots.view_crime",
+        "hotspots.view_offencetype",
+        "hotspots.change_offencetype",
+        "hotspots.view_importjob",
+        "hotspots.add_importjob",
+    },
+    ADMIN: {
+        "accounts.view_area",
+        "accounts.add_area",
+        "accounts.change_area",
+        "accounts.view_team",
+        "accounts.add_team",
+        "accounts.change_team",
+        "accounts.view_user",
+        "accounts.add_user",
+        "accounts.change_user",
+        "accounts.view_all_areas",
+        "hotspots.view_crime",
+        "hotspots.view_offencetype",
+        "hotspots.change_offencetype",
+        "hotspots.view_importjob",
+        "hotspots.add_importjob",
+    },
+    AUDITOR: {
+        "accounts.view_all_areas",
+    },
+}
+
+
+def _permissions(codes: set[str]) -> list[Permission]:
+    found: list[Permission] = []
+    for code in sorted(codes):
+        app_label, codename = code.split(".", 1)
+        perm = Permission.objects.filter(
+            content_type__app_label=app_label, codename=codename
+        ).first()
+        if perm is None:
+            raise LookupError(f"Role permission {code} does not exist; is its app migrated?")
+        found.append(perm)
+    return found
+
+
+@transaction.atomic
+def roles_sync() -> None:
+    """Create the role groups and set each group's permissions to exactly its definition."""
+    for role in ROLES:
+        group, _ = Group.objects.get_or_create(name=role)
+        group.permissions.set(_permissions(ROLE_PERMISSIONS[role]))
+
+
+def roles_sync_on_migrate(app_config: Any = None, **kwargs: Any) -> None:
+    # post_migrate fires once per app, in INSTALLED_APPS order, and each app's permissions
+    # are created by its own signal: sync only after the last app has had its turn.
+    from django.apps import apps
+
+    if app_config is not list(apps.get_app_configs())[-1]:
+        return
+    roles_sync()
+
+
+def user_role(user: Any) -> str | None:
+    """The user's role name, or None; superusers count as admin."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    if user.is_superuser:
+        return ADMIN
+    names = {g.name for g in user.groups.all()}
+    for role in (ADMIN, ANALYST, SUPERVISOR, AUDITOR, OFFICER):
+        if role in names:
+            return role
+    return None

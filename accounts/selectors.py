@@ -1,0 +1,40 @@
+"""Reads about areas and who may see what."""
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from .models import Area, Team
+
+
+def area_scope_ids(*, user: Any) -> list[int] | None:
+    """Ids of the areas the user may see, or None when the user sees the whole force.
+
+    A user with no area and no force-wide permission sees nothing, never everything.
+    """
+    if user.is_superuser or user.has_perm("accounts.view_all_areas"):
+        return None
+    if user.area_id is None:
+        return []
+    home = Area.objects.only("path").get(pk=user.area_id)
+    return list(Area.objects.filter(path__startswith=home.path).values_list("id", flat=True))
+
+
+def area_scope_q(*, user: Any, field: str = "area") -> Q:
+    """A filter limiting rows with an area foreign key (named `field`) to the user's scope."""
+    ids = area_scope_ids(user=user)
+    if ids is None:
+        return Q()
+    return Q(**{f"{field}__in": ids})
+
+
+def areas_visible(*, user: Any) -> QuerySet[Area]:
+    return Area.objects.filter(area_scope_q(user=user, field="id"))
+
+
+def teams_visible(*, user: Any) -> QuerySet[Team]:
+    return Team.objects.filter(area_scope_q(user=user)).select_related("area")
+
+
+def area_subtree_ids(*, area: Area) -> list[int]:
+    return list(Area.objects.filter(path__startswith=area.path).values_list("id", flat=True))

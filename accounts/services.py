@@ -1,0 +1,171 @@
+"""Writes for accounts: area boundaries, teams, users."""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.gis.gdal import DataSource, GDALException, OGRGeometry, SpatialReference
+from django.contrib.gis.gdal.error import SRSException
+from django.contrib.gis.geos import GEOSGeometry, MultiPolygon
+from django.db import connection, transaction
+
+from .models import Area
+
+
+class AreaImportError(ValueError):
+    """The boundary file cannot be imported as asked; the message says why."""
+
+
+@dataclass(frozen=True)
+class AreaImportResult:
+    created: int
+    updated: int
+    repaired: int
+
+    def summary(self) -> str:
+        return (f"areas created: {self.created}, updated: {self.updated}, "
+                f"invalid geometries repaired: {self.repaired}")
+
+
+def _open_layer(path: Path, layer: str | None):  # type: ignore[no-untyped-def]
+    if not path.exists():
+        raise AreaImportError(f"{path}: no such file")
+    try:
+        source = DataSource(str(path))
+    except GDALException as exc:
+        raise AreaImportError(f"{path}: not a boundary file GDAL can read ({exc})") from exc
+    if layer is None:
+        return source[0]
+    names = [lyr.name for lyr in source]
+    if layer not in names:
+        raise AreaImportError(f"{path}: no layer {layer!r}; layers are {', '.join(names)}")
+    return source[layer]
+
+
+@transaction.atomic
+def areas_import(
+    *,
+    path: Path,
+    level: int,
+    name_field: str,
+    code_field: str,
+    parent_code: str | None = None,
+    layer: str | None = None,
+    source_srid: int | None = None,
+) -> AreaImportResult:
+    """Create or update areas (matched by code) from a GeoPackage, GeoJSON or Shapefile layer."""
+    lyr = _open_layer(path, layer)
+    fields = list(lyr.fields)
+    for wanted in (name_field, code_field):
+        if wanted not in fields:
+            raise AreaImportError(
+                f"{path}: no field {wanted!r}; fields are {', '.join(fields)}"
+            )
+    if lyr.geom_type.name.replace("25D", "") not in ("Polygon", "MultiPolygon", "Unknown"):
+        raise AreaImportError(f"{path}: layer holds {lyr.geom_type.name}, not polygons")
+    parent = None
+    if parent_code:
+        parent = Area.objects.filter(code=parent_code).first()
+        if parent is None:
+            raise AreaImportError(f"parent area {parent_code!r} does not exist")
+        if parent.level >= level:
+            raise AreaImportError(
+                f"parent {parent_code!r} is a {parent.get_level_display()}, not above level {level}"
+            )
+    try:
+        srs = lyr.srs or (SpatialReference(source_srid) if source_srid else None)
+    except (SRSException, GDALException) as exc:
+        raise AreaImportError(f"unknown source SRID {source_srid}") from exc
+    if srs is None:
+        raise AreaImportError(f"{path}: the layer has no coordinate system; give --srid")
+    target = SpatialReference(settings.HOTSPOTS_SRID)
+
+    created = updated = 0
+    seen: set[str] = set()
+    for index, feature in enumerate(lyr, start=1):
+        code = str(feature.get(code_field) or "").strip()
+        name = str(feature.get(name_field) or "").strip()
+        if not code or not name:
+            raise AreaImportError(f"{path}: feature {index} has no {code_field} or {name_field}")
+        if code in seen:
+            raise AreaImportError(f"{path}: code {code!r} appears twice")
+        seen.add(code)
+        ogr: OGRGeometry = feature.geom.clone()
+        ogr.srs = srs
+        ogr.transform(target)
+        geom = GEOSGeometry(ogr.wkb, srid=settings.HOTSPOTS_SRID)
+        if geom.geom_type == "Polygon":
+            geom = MultiPolygon(geom, srid=settings.HOTSPOTS_SRID)
+        elif geom.geom_type != "MultiPolygon":
+            raise AreaImportError(f"{path}: feature {index} ({code}) is a {geom.geom_type}")
+        _, was_created = Area.objects.update_or_create(
+            code=code, defaults={"name": name, "level": level, "parent": parent, "geom": geom}
+        )
+        created += was_created
+        updated += not was_created
+    if not seen:
+        raise AreaImportError(f"{path}: the layer has no features")
+    repaired = _areas_repair(codes=sorted(seen))
+    areas_rebuild_index()
+    return AreaImportResult(created=created, updated=updated, repaired=repaired)
+
+
+def _areas_repair(*, codes: list[str]) -> int:
+    # Boundary files often carry self-intersections; ST_MakeValid keeps the polygon parts.
+    with connection.cursor() as cur:
+        cur.execute(
+            """
+            UPDATE accounts_area
+               SET geom = ST_Multi(ST_CollectionExtract(ST_MakeValid(geom), 3))
+             WHERE code = ANY(%s) AND NOT ST_IsValid(geom)
+            """,
+            [codes],
+        )
+        return cur.rowcount
+
+
+@transaction.atomic
+def area_create_from_children(*, code: str, name: str, level: int, child_codes: list[str]) -> Area:
+    """Create (or reshape) a parent area as the union of existing areas, and adopt them."""
+    children = list(Area.objects.filter(code__in=child_codes))
+    missing = set(child_codes) - {c.code for c in children}
+    if missing:
+        raise AreaImportError(f"no areas with codes {', '.join(sorted(missing))}")
+    if any(c.level <= level for c in children):
+        raise AreaImportError("children must be at a lower level than their parent")
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT ST_AsEWKB(ST_Multi(ST_Union(geom))) FROM accounts_area WHERE code = ANY(%s)",
+            [child_codes],
+        )
+        union = GEOSGeometry(memoryview(cur.fetchone()[0]))
+    parent, _ = Area.objects.update_or_create(
+        code=code, defaults={"name": name, "level": level, "geom": union}
+    )
+    Area.objects.filter(code__in=child_codes).update(parent=parent)
+    areas_rebuild_index()
+    return parent
+
+
+def areas_rebuild_index() -> None:
+    """Recompute every area's path and its subdivided parts, set-based."""
+    with connection.cursor() as cur:
+        cur.execute(
+            """
+            WITH RECURSIVE tree AS (
+                SELECT id, '/' || id || '/' AS path FROM accounts_area WHERE parent_id IS NULL
+                UNION ALL
+                SELECT a.id, t.path || a.id || '/' FROM accounts_area a JOIN tree t
+                  ON a.parent_id = t.id
+            )
+            UPDATE accounts_area a SET path = tree.path FROM tree
+             WHERE a.id = tree.id AND a.path IS DISTINCT FROM tree.path
+            """
+        )
+        cur.execute("DELETE FROM accounts_areapart")
+        cur.execute(
+            """
+            INSERT INTO accounts_areapart (area_id, level, geom)
+            SELECT id, level, ST_Subdivide(geom, 64) FROM accounts_area
+            """
+        )

@@ -1,0 +1,54 @@
+"""API plumbing shared by every app: the one exception handler, the WGS84 bbox filter."""
+
+from typing import Any
+
+from django.contrib.gis.geos import Polygon
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import ProtectedError
+from rest_framework import status
+from rest_framework.exceptions import ParseError
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework_gis.filters import InBBoxFilter
+
+from hotspots.importers.errors import ImportInputError
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """Map domain errors to 4xx with a plain message; everything else as DRF does."""
+    if isinstance(exc, ImportInputError | ValueError):
+        return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, DjangoValidationError):
+        return Response({"detail": exc.messages}, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, ProtectedError):
+        return Response({"detail": "this record is still in use and cannot be deleted"},
+                        status=status.HTTP_409_CONFLICT)
+    return drf_exception_handler(exc, context)
+
+
+class WgsInBBoxFilter(InBBoxFilter):
+    """`?in_bbox=min_lon,min_lat,max_lon,max_lat` in WGS84, whatever the column's CRS.
+
+    The library's filter builds an SRID-less polygon, which PostGIS would read in the
+    column's metric CRS; this one says the box is WGS84 so it is transformed first.
+    """
+
+    def get_filter_bbox(self, request):  # type: ignore[no-untyped-def]
+        text = request.query_params.get(self.bbox_param)
+        if not text:
+            return None
+        try:
+            p1x, p1y, p2x, p2y = (float(n) for n in text.split(","))
+        except ValueError:
+            raise ParseError(
+                f"in_bbox must be min_lon,min_lat,max_lon,max_lat; got {text!r}"
+            ) from None
+        if not (-180 <= p1x < p2x <= 180 and -90 <= p1y < p2y <= 90):
+            raise ParseError("in_bbox must be min_lon,min_lat,max_lon,max_lat within the globe")
+        return _box(p1x, p1y, p2x, p2y)
+
+
+def _box(x1: float, y1: float, x2: float, y2: float) -> Polygon:
+    box = Polygon.from_bbox((x1, y1, x2, y2))
+    box.srid = 4326
+    return box

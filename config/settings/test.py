@@ -1,0 +1,19 @@
+"""The test suite: real PostGIS and Redis, no tiles, fast password hashing."""
+
+from .base import *  # noqa: F403
+from .base import LEAFLET_CONFIG, env
+
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Tests must not reach for tiles: these machines have no network.
+MAP_TILES_URL = ""
+LEAFLET_CONFIG = {**LEAFLET_CONFIG, "TILES": []}
+# A database of its own on Redis so tests never see a running demo's queue.
+REDIS_URL = env("TEST_REDIS_URL", default="redis://127.0.0.1:6379/15")
+CELERY_BROKER_URL = REDIS_URL
+CELERY_RESULT_BACKEND = REDIS_URL
+MEDIA_ROOT = BASE_DIR / ".test-media"  # noqa: F405
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

@@ -1,0 +1,36 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.authtoken.views import obtain_auth_token
+
+from accounts import api as accounts_api
+from accounts import views as accounts_views
+from hotspots import api as hotspots_api
+from hotspots import views as hotspots_views
+
+api_v1 = [
+    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("me/", accounts_api.MeView.as_view(), name="api-me"),
+    path("areas/", accounts_api.AreaListView.as_view(), name="api-areas"),
+    path("teams/", accounts_api.TeamListView.as_view(), name="api-teams"),
+    path("offence-types/", hotspots_api.OffenceTypeListView.as_view(), name="api-offence-types"),
+    path("offence-types/<int:pk>/", hotspots_api.OffenceTypeDetailView.as_view(),
+         name="api-offence-type"),
+    path("crimes/", hotspots_api.CrimeListView.as_view(), name="api-crimes"),
+    path("imports/", hotspots_api.ImportJobListView.as_view(), name="api-imports"),
+    path("imports/<int:pk>/", hotspots_api.ImportJobDetailView.as_view(), name="api-import"),
+]
+
+urlpatterns = [
+    path("", accounts_views.home, name="home"),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("imports/", hotspots_views.import_list, name="import-list"),
+    path("imports/<int:pk>/", hotspots_views.import_detail, name="import-detail"),
+    path("offence-types/", hotspots_views.offence_types, name="offence-types"),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]

@@ -1,0 +1,210 @@
+"""Column layouts: how a source's header maps onto a crime, and the per-row conversion."""
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .errors import ImportInputError
+from .parse import DateParser, RowReject, parse_coordinate, parse_projected
+
+# A staged row: (reference, content key, type id, from, to, x, y, location, lsoa, outcome)
+StagedRow = tuple[str | None, str | None, int, str, str, float, float, str, str, str]
+Converter = Callable[[list[str]], StagedRow]
+
+POLICE_UK_REQUIRED = ("Month", "Longitude", "Latitude", "Crime type")
+MAPPING_FIELDS = ("reference", "date", "from", "to", "lon", "lat", "x", "y", "type",
+                  "location", "lsoa", "outcome")
+MAPPING_OPTIONS = ("columns", "srid", "delimiter", "date_format", "date_precision", "types",
+                   "default_type", "timezone")
+MAX_TEXT = 255
+
+
+def content_key(fields: list[str]) -> str:
+    """A stable digest of a row's whole content, for sources that give no id."""
+    return hashlib.blake2b("\x1f".join(fields).encode(), digest_size=16).hexdigest()
+
+
+class TypeResolver:
+    """Finds the offence type id for a source's type text: explicit mapping, then name/alias."""
+
+    def __init__(self, types: list[dict[str, Any]], mapping: dict[str, str] | None = None,
+                 default_code: str | None = None) -> None:
+        by_key: dict[str, int] = {}
+        by_code: dict[str, int] = {}
+        for t in types:
+            by_code[t["code"]] = t["id"]
+            for key in (t["code"], t["name"], *t["aliases"]):
+                by_key[key.strip().casefold()] = t["id"]
+        for raw, code in (mapping or {}).items():
+            if code not in by_code:
+                raise ImportInputError(f"type mapping: {raw!r} maps to unknown offence type {code!r}")
+            by_key[str(raw).strip().casefold()] = by_code[code]
+        self.by_key = by_key
+        self.default: int | None = None
+        if default_code:
+            if default_code not in by_code:
+                raise ImportInputError(f"default offence type {default_code!r} does not exist")
+            self.default = by_code[default_code]
+
+    def resolve(self, raw: str) -> int:
+        found = self.by_key.get(raw.strip().casefold())
+        if found is not None:
+            return found
+        # The default covers rows with no type (or a file with no type column), never a
+        # type the analyst has not mapped: that would hide a mistake in the mapping.
+        if self.default is not None and not raw.strip():
+            return self.default
+        raise RowReject("unknown offence type", repr(raw))
+
+
+def _column(header: list[str], name: str, file: str) -> int:
+    try:
+        return header.index(name)
+    except ValueError:
+        raise ImportInputError(
+            f"{file}: no column {name!r}; the header has: {', '.join(header) or '(nothing)'}"
+        ) from None
+
+
+@dataclass
+class Layout:
+    srid: int
+    delimiter: str | None
+    build: Callable[[list[str], str], Converter]
+
+
+def police_uk_layout(*, types: TypeResolver, tz: ZoneInfo) -> Layout:
+    dates = DateParser(tz, precision="month")
+
+    def build(header: list[str], file: str) -> Converter:
+        missing = [c for c in POLICE_UK_REQUIRED if c not in header]
+        if missing:
+            raise ImportInputError(
+                f"{file}: not a police.uk street file: missing {', '.join(missing)}; "
+                f"the header has: {', '.join(header) or '(nothing)'}"
+            )
+        n = len(header)
+        i_month, i_lon, i_lat, i_type = (header.index(c) for c in POLICE_UK_REQUIRED)
+        i_id = header.index("Crime ID") if "Crime ID" in header else None
+        i_loc = header.index("Location") if "Location" in header else None
+        i_lsoa = header.index("LSOA code") if "LSOA code" in header else None
+        i_out = header.index("Last outcome category") if "Last outcome category" in header else None
+
+        def convert(f: list[str]) -> StagedRow:
+            if len(f) != n:
+                raise RowReject("wrong number of fields", f"expected {n}, found {len(f)}")
+            ref = f[i_id].strip() if i_id is not None else ""
+            lon = parse_coordinate(f[i_lon], "longitude", -180.0, 180.0)
+            lat = parse_coordinate(f[i_lat], "latitude", -90.0, 90.0)
+            w = dates.window(f[i_month])
+            type_id = types.resolve(f[i_type])
+            return (
+                ref[:128] or None,
+                None if ref else content_key(f),
+                type_id, w.start_text, w.end_text, lon, lat,
+                f[i_loc][:MAX_TEXT] if i_loc is not None else "",
+                f[i_lsoa][:16] if i_lsoa is not None else "",
+                f[i_out][:MAX_TEXT] if i_out is not None else "",
+            )
+
+        return convert
+
+    return Layout(srid=4326, delimiter=",", build=build)
+
+
+def generic_layout(*, mapping: dict[str, Any], types_table: list[dict[str, Any]],
+                   default_tz: str) -> Layout:
+    """A layout from a user's column mapping; every mistake in the mapping is explained."""
+    unknown = set(mapping) - set(MAPPING_OPTIONS)
+    if unknown:
+        raise ImportInputError(
+            f"mapping: unknown option(s) {', '.join(sorted(unknown))}; "
+            f"known: {', '.join(MAPPING_OPTIONS)}"
+        )
+    columns: dict[str, str] = dict(mapping.get("columns") or {})
+    bad = set(columns) - set(MAPPING_FIELDS)
+    if bad:
+        raise ImportInputError(
+            f"mapping: unknown field(s) {', '.join(sorted(bad))}; fields: {', '.join(MAPPING_FIELDS)}"
+        )
+    has_lonlat = "lon" in columns and "lat" in columns
+    has_xy = "x" in columns and "y" in columns
+    if has_lonlat == has_xy:
+        raise ImportInputError("mapping: give either lon and lat, or x and y (with srid)")
+    if "date" not in columns and "from" not in columns:
+        raise ImportInputError("mapping: give a date column, or a from column (and optionally to)")
+    if "type" not in columns and not mapping.get("default_type"):
+        raise ImportInputError("mapping: give a type column or a default_type")
+    try:
+        srid = int(mapping.get("srid") or 4326)
+    except (TypeError, ValueError):
+        raise ImportInputError(f"mapping: srid {mapping.get('srid')!r} is not a number") from None
+    if has_lonlat and srid != 4326:
+        raise ImportInputError("mapping: lon/lat are WGS84 (srid 4326); use x and y for other CRSs")
+    try:
+        tz = ZoneInfo(str(mapping.get("timezone") or default_tz))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ImportInputError(f"mapping: unknown time zone {mapping.get('timezone')!r}") from None
+    try:
+        dates = DateParser(tz, date_format=mapping.get("date_format") or None,
+                           precision=str(mapping.get("date_precision") or "auto"))
+    except ValueError as exc:
+        raise ImportInputError(f"mapping: {exc}") from None
+    types = TypeResolver(types_table, mapping.get("types") or {},
+                         mapping.get("default_type") or None)
+
+    def build(header: list[str], file: str) -> Converter:
+        idx = {name: _column(header, col, file) for name, col in columns.items()}
+        n = len(header)
+        i_ref = idx.get("reference")
+        i_date, i_from, i_to = idx.get("date"), idx.get("from"), idx.get("to")
+        i_type = idx.get("type")
+        i_loc, i_lsoa, i_out = idx.get("location"), idx.get("lsoa"), idx.get("outcome")
+        if has_lonlat:
+            i_a, i_b = idx["lon"], idx["lat"]
+
+            def coords(f: list[str]) -> tuple[float, float]:
+                return (parse_coordinate(f[i_a], "longitude", -180.0, 180.0),
+                        parse_coordinate(f[i_b], "latitude", -90.0, 90.0))
+        else:
+            i_a, i_b = idx["x"], idx["y"]
+
+            def coords(f: list[str]) -> tuple[float, float]:
+                return parse_projected(f[i_a], "x"), parse_projected(f[i_b], "y")
+
+        def convert(f: list[str]) -> StagedRow:
+            if len(f) != n:
+                raise RowReject("wrong number of fields", f"expected {n}, found {len(f)}")
+            ref = f[i_ref].strip() if i_ref is not None else ""
+            x, y = coords(f)
+            if i_date is not None:
+                w = dates.window(f[i_date])
+                start, end, start_text, end_text = w.start, w.end, w.start_text, w.end_text
+            else:
+                assert i_from is not None
+                w = dates.window(f[i_from])
+                start, start_text = w.start, w.start_text
+                end, end_text = w.end, w.end_text
+                if i_to is not None and f[i_to].strip():
+                    w_to = dates.window(f[i_to])
+                    end, end_text = w_to.end, w_to.end_text
+            if end < start:
+                raise RowReject("window ends before it starts", f"{start_text} to {end_text}")
+            type_id = types.resolve(f[i_type] if i_type is not None else "")
+            return (
+                ref[:128] or None,
+                None if ref else content_key(f),
+                type_id, start_text, end_text, x, y,
+                f[i_loc][:MAX_TEXT] if i_loc is not None else "",
+                f[i_lsoa][:16] if i_lsoa is not None else "",
+                f[i_out][:MAX_TEXT] if i_out is not None else "",
+            )
+
+        return convert
+
+    delimiter = mapping.get("delimiter") or None
+    if delimiter in ("tab", "\\t"):
+        delimiter = "\t"
+    return Layout(srid=srid, delimiter=delimiter, build=build)

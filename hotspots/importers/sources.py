@@ -1,0 +1,177 @@
+"""Open crime files as streams of text rows: plain CSV/TSV, gzip, and police.uk zip archives.
+
+Nothing here reads a whole file into memory: rows are yielded as the bytes arrive.
+"""
+
+import codecs
+import csv
+import gzip
+import io
+import sys
+import threading
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+from .errors import ImportInputError
+
+# Files from force systems are often Windows-1252 (Excel). A byte that is not UTF-8 is read
+# as Windows-1252 instead of failing the file or dropping the row; the count is reported.
+_fallback = threading.local()
+
+
+def _utf8_or_cp1252(exc: UnicodeError) -> tuple[str, int]:
+    if not isinstance(exc, UnicodeDecodeError):
+        raise exc
+    bad = exc.object[exc.start : exc.end]
+    _fallback.count = getattr(_fallback, "count", 0) + len(bad)
+    return bad.decode("cp1252", errors="replace"), exc.end
+
+
+codecs.register_error("hotspots-utf8-or-cp1252", _utf8_or_cp1252)
+# A free-text field may be long, but not unbounded: 1 MB per field.
+csv.field_size_limit(min(sys.maxsize, 1024 * 1024))
+
+TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
+
+
+class CountingReader(io.RawIOBase):
+    """Wraps a binary stream and counts the bytes read through it (for progress)."""
+
+    def __init__(self, raw: IO[bytes], counter: "ByteCounter") -> None:
+        self._raw = raw
+        self._counter = counter
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def, override]
+        data = self._raw.read(len(buffer))
+        n = len(data)
+        buffer[:n] = data
+        self._counter.done += n
+        return n
+
+
+@dataclass
+class ByteCounter:
+    total: int = 0
+    done: int = 0
+
+
+@dataclass
+class SourceFile:
+    """One CSV inside what the user gave us: its display name and how to open it."""
+
+    name: str
+    size: int
+    opener: object = field(repr=False)
+
+    def open_binary(self) -> IO[bytes]:
+        return self.opener()  # type: ignore[operator, no-any-return]
+
+
+def list_sources(path: Path, display: str | None = None) -> list[SourceFile]:
+    """The CSV files in `path`: itself, or each CSV member of a zip archive."""
+    display = display or path.name
+    if not path.exists():
+        raise ImportInputError(f"{display}: no such file")
+    if path.stat().st_size == 0:
+        raise ImportInputError(f"{display}: the file is empty")
+    if zipfile.is_zipfile(path):
+        try:
+            archive = zipfile.ZipFile(path)
+        except (zipfile.BadZipFile, OSError) as exc:
+            raise ImportInputError(f"{display}: a damaged zip archive ({exc})") from exc
+        members = [
+            info for info in archive.infolist()
+            if not info.is_dir()
+            and info.filename.lower().endswith(TEXT_SUFFIXES)
+            and not info.filename.startswith("__MACOSX/")
+        ]
+        if not members:
+            raise ImportInputError(f"{display}: the zip archive holds no CSV files")
+        members.sort(key=lambda info: info.filename)
+        return [
+            SourceFile(
+                name=f"{display}:{info.filename}",
+                size=info.file_size,
+                opener=(lambda info=info: archive.open(info)),
+            )
+            for info in members
+        ]
+    if path.suffix.lower() == ".gz":
+        return [SourceFile(name=display, size=path.stat().st_size,
+                           opener=lambda: gzip.open(path, "rb"))]
+    return [SourceFile(name=display, size=path.stat().st_size, opener=lambda: path.open("rb"))]
+
+
+def sniff_delimiter(header_line: str, name: str) -> str:
+    lowered = name.lower()
+    if lowered.endswith((".tsv", ".tsv.gz")):
+        return "\t"
+    counts = {d: header_line.count(d) for d in (",", "\t", ";", "|")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] > 0 else ","
+
+
+@dataclass
+class RowStream:
+    """Rows of one source file, with the header and the line each row started on."""
+
+    name: str
+    header: list[str]
+    rows: Iterator[tuple[int, list[str] | None, str]]
+    # bytes that were not UTF-8 and were read as Windows-1252
+    fallback_bytes: "FallbackCounter"
+
+
+@dataclass
+class FallbackCounter:
+    value: int = 0
+
+
+def open_rows(source: SourceFile, counter: ByteCounter, delimiter: str | None) -> RowStream:
+    """Open a source for reading rows. Yields (line, fields, error); fields None on a bad row."""
+    binary = io.BufferedReader(CountingReader(source.open_binary(), counter), 1 << 20)
+    text = io.TextIOWrapper(binary, encoding="utf-8-sig",
+                            errors="hotspots-utf8-or-cp1252", newline="")
+    fallback = FallbackCounter()
+    _fallback.count = 0
+    try:
+        first = text.readline()
+    except (OSError, EOFError, zipfile.BadZipFile, gzip.BadGzipFile) as exc:
+        raise ImportInputError(f"{source.name}: cannot be read ({exc})") from exc
+    if "\x00" in first:
+        raise ImportInputError(f"{source.name}: this is not a text file (binary content)")
+    if not first.strip():
+        raise ImportInputError(f"{source.name}: the file is empty or has no header row")
+    delim = delimiter or sniff_delimiter(first, source.name)
+    try:
+        header = next(csv.reader([first], delimiter=delim))
+    except csv.Error as exc:
+        raise ImportInputError(f"{source.name}: the header row is malformed ({exc})") from exc
+    header = [h.strip() for h in header]
+    reader = csv.reader(text, delimiter=delim)
+
+    def generate() -> Iterator[tuple[int, list[str] | None, str]]:
+        # reader.line_num counts physical lines; the header was line 1.
+        while True:
+            start = reader.line_num + 2
+            try:
+                row = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:
+                yield start, None, f"malformed CSV ({exc})"
+                continue
+            except (OSError, EOFError, zipfile.BadZipFile, gzip.BadGzipFile) as exc:
+                yield start, None, f"file is truncated or damaged ({exc})"
+                break
+            if row:
+                yield start, row, ""
+        fallback.value = getattr(_fallback, "count", 0)
+
+    return RowStream(name=source.name, header=header, rows=generate(), fallback_bytes=fallback)

@@ -1,0 +1,125 @@
+from django.conf import settings
+from django.contrib.gis.db import models
+
+
+class OffenceType(models.Model):
+    """A kind of crime or incident with the harm weight that targeting multiplies it by."""
+
+    class Category(models.TextChoices):
+        CRIME = "crime", "Crime"
+        ASB = "asb", "Anti-social behaviour"
+
+    code = models.SlugField(max_length=64, unique=True)
+    name = models.CharField(max_length=120, unique=True)
+    category = models.CharField(max_length=8, choices=Category.choices, default=Category.CRIME)
+    harm_weight = models.FloatField(help_text="Harm per offence on the Crime Severity Score scale.")
+    weight_source = models.CharField(max_length=300, blank=True)
+    # Offences found by proactive policing (drugs, weapons) would steer patrols towards where
+    # police already patrol; they stay out of targeting unless an analyst says otherwise.
+    include_in_targeting = models.BooleanField(default=True)
+    # Other spellings seen in source files ("Violent crime" in older police.uk files).
+    aliases = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(harm_weight__gte=0),
+                                   name="offencetype_harm_weight_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ImportJob(models.Model):
+    """One import of crime files: what was asked, how far it got, and what it found."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    class Format(models.TextChoices):
+        POLICE_UK = "police_uk", "police.uk street CSV or archive"
+        GENERIC = "generic", "CSV/TSV with a column mapping"
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="import_jobs",
+    )
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    format = models.CharField(max_length=16, choices=Format.choices)
+    source = models.CharField(max_length=64, help_text="Where the records come from, e.g. police.uk")
+    mapping = models.JSONField(default=dict, blank=True)
+    original_name = models.CharField(max_length=255)
+    upload = models.FileField(upload_to="imports/%Y/%m/", max_length=500, blank=True)
+    bytes_total = models.BigIntegerField(default=0)
+    bytes_read = models.BigIntegerField(default=0)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    rows_read = models.BigIntegerField(default=0)
+    rows_inserted = models.BigIntegerField(default=0)
+    rows_duplicate = models.BigIntegerField(default=0)
+    rows_rejected = models.BigIntegerField(default=0)
+    rejects_by_reason = models.JSONField(default=dict, blank=True)
+    # The first rejected rows in full (file, line, reason); the counts above cover the rest.
+    rejects_sample = models.JSONField(default=list, blank=True)
+    warnings = models.JSONField(default=list, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Import {self.pk} {self.original_name} ({self.status})"
+
+    @property
+    def progress_percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        if not self.bytes_total:
+            return 0
+        return min(99, int(100 * self.bytes_read / self.bytes_total))
+
+    @property
+    def summary(self) -> str:
+        return (f"read {self.rows_read:,}, inserted {self.rows_inserted:,}, "
+                f"duplicate {self.rows_duplicate:,}, rejected {self.rows_rejected:,}")
+
+
+class Crime(models.Model):
+    """A recorded crime or ASB incident: what, when (a window), where (metric CRS)."""
+
+    source = models.CharField(max_length=64)
+    # The source's own id (police.uk Crime ID), or a key derived from the row's content
+    # and its repeat number in the file when the source has none: see docs/adr/0003.
+    reference = models.CharField(max_length=128)
+    offence_type = models.ForeignKey(OffenceType, on_delete=models.PROTECT, related_name="crimes")
+    occurred_from = models.DateTimeField()
+    occurred_to = models.DateTimeField()
+    location = models.PointField(srid=settings.HOTSPOTS_SRID)
+    area = models.ForeignKey(
+        "accounts.Area", null=True, blank=True, on_delete=models.SET_NULL, related_name="crimes"
+    )
+    location_text = models.CharField(max_length=255, blank=True)
+    lsoa_code = models.CharField(max_length=16, blank=True)
+    outcome = models.CharField(max_length=255, blank=True)
+    import_job = models.ForeignKey(
+        ImportJob, null=True, blank=True, on_delete=models.SET_NULL, related_name="crimes"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["source", "reference"], name="crime_unique_reference"),
+            models.CheckConstraint(condition=models.Q(occurred_to__gte=models.F("occurred_from")),
+                                   name="crime_window_ordered"),
+        ]
+        indexes = [
+            models.Index(fields=["occurred_from"], name="crime_occurred_from"),
+            models.Index(fields=["area", "occurred_from"], name="crime_area_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.offence_type_id} {self.reference}"

@@ -1,0 +1,53 @@
+"""Reads for crime data, always within the user's area scope."""
+
+from typing import Any
+
+from django.contrib.gis.db.models.functions import Transform
+from django.db.models import Count, QuerySet
+
+from accounts.models import Area
+from accounts.selectors import area_scope_q, areas_visible
+
+from .models import Crime, ImportJob, OffenceType
+
+
+def crimes_visible(*, user: Any) -> QuerySet[Crime]:
+    return Crime.objects.filter(area_scope_q(user=user))
+
+
+def crimes_for_map(*, user: Any) -> QuerySet[Crime]:
+    return (crimes_visible(user=user)
+            .select_related("offence_type")
+            .annotate(location_wgs84=Transform("location", 4326))
+            .order_by("-occurred_from", "id"))
+
+
+def offence_types_all() -> QuerySet[OffenceType]:
+    return OffenceType.objects.annotate(crime_count=Count("crimes")).order_by("name")
+
+
+def import_jobs_visible(*, user: Any) -> QuerySet[ImportJob]:
+    # Imports are force-wide data work: whoever may view them sees them all.
+    return ImportJob.objects.select_related("created_by").order_by("-created_at", "-id")
+
+
+def area_crime_counts(*, user: Any) -> list[dict[str, Any]]:
+    """Crimes per visible area (each area counts its whole subtree)."""
+    areas = list(areas_visible(user=user).order_by("level", "name"))
+    counts = dict(
+        crimes_visible(user=user).values_list("area__path").annotate(n=Count("id"))
+        .values_list("area__path", "n")
+    )
+    rows = []
+    for area in areas:
+        total = sum(n for path, n in counts.items() if path and path.startswith(area.path))
+        rows.append({"area": area, "crimes": total})
+    return rows
+
+
+def crimes_total(*, user: Any) -> int:
+    return crimes_visible(user=user).count()
+
+
+def area_levels() -> dict[int, str]:
+    return dict(Area.Level.choices)

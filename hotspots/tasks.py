@@ -1,0 +1,16 @@
+from celery import shared_task
+from django.conf import settings
+
+
+@shared_task(name="hotspots.tasks.crime_import_run", ignore_result=True)
+def crime_import_run(job_id: int) -> str:
+    from .services import import_job_execute
+
+    return import_job_execute(job_id=job_id)
+
+
+@shared_task(name="hotspots.tasks.import_uploads_purge", ignore_result=True)
+def import_uploads_purge() -> int:
+    from .services import import_uploads_purge as purge
+
+    return purge(older_than_days=settings.IMPORT_UPLOAD_RETENTION_DAYS)

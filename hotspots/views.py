@@ -1,0 +1,76 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods
+
+from .forms import ImportUploadForm, OffenceTypeForm
+from .importers.errors import ImportInputError
+from .models import ImportJob
+from .selectors import import_jobs_visible, offence_types_all
+from .services import import_job_create, offence_type_update
+
+
+@login_required
+@permission_required("hotspots.view_importjob", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def import_list(request: HttpRequest) -> HttpResponse:
+    form = ImportUploadForm()
+    if request.method == "POST":
+        if not request.user.has_perm("hotspots.add_importjob"):
+            return HttpResponse("Your role cannot import data.", status=403)
+        form = ImportUploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            data = form.cleaned_data
+            fmt = data["format"]
+            try:
+                job = import_job_create(
+                    actor=request.user, upload=data["file"], format=fmt,
+                    source=data.get("source")
+                    or ("police.uk" if fmt == ImportJob.Format.POLICE_UK else "force"),
+                    mapping=data["mapping_dict"],
+                )
+            except ImportInputError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, f"{job.original_name} is queued for import.")
+                return redirect("import-detail", pk=job.pk)
+    jobs = import_jobs_visible(user=request.user)[:50]
+    status = 400 if form.errors else 200
+    return render(request, "hotspots/import_list.html", {"form": form, "jobs": jobs},
+                  status=status)
+
+
+@login_required
+@permission_required("hotspots.view_importjob", raise_exception=True)
+def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    job = get_object_or_404(import_jobs_visible(user=request.user), pk=pk)
+    template = ("hotspots/_import_progress.html" if request.headers.get("HX-Request")
+                else "hotspots/import_detail.html")
+    return render(request, template, {"job": job})
+
+
+@login_required
+@permission_required("hotspots.view_offencetype", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def offence_types(request: HttpRequest) -> HttpResponse:
+    types = list(offence_types_all())
+    errors: dict[int, str] = {}
+    if request.method == "POST":
+        if not request.user.has_perm("hotspots.change_offencetype"):
+            return HttpResponse("Your role cannot change harm weights.", status=403)
+        target = get_object_or_404(offence_types_all(), pk=request.POST.get("id"))
+        form = OffenceTypeForm(request.POST)
+        if form.is_valid():
+            offence_type_update(
+                offence_type=target, actor=request.user,
+                harm_weight=form.cleaned_data["harm_weight"],
+                include_in_targeting=form.cleaned_data["include_in_targeting"],
+                weight_source=form.cleaned_data["weight_source"] or target.weight_source,
+            )
+            messages.success(request, f"{target.name}: weight {form.cleaned_data['harm_weight']:g} saved.")
+            return redirect("offence-types")
+        errors[target.pk] = "; ".join(e for errs in form.errors.values() for e in errs)
+    status = 400 if errors else 200
+    return render(request, "hotspots/offence_types.html", {"types": types, "errors": errors},
+                  status=status)
