@@ -136,6 +136,18 @@ class FallbackCounter:
 def open_rows(source: SourceFile, counter: ByteCounter, delimiter: str | None) -> RowStream:
     """Open a source for reading rows. Yields (line, fields, error); fields None on a bad row."""
     binary = io.BufferedReader(CountingReader(source.open_binary(), counter), 1 << 20)
+    try:
+        head = binary.peek(8192)[:8192]
+    except (OSError, EOFError, zipfile.BadZipFile, gzip.BadGzipFile) as exc:
+        raise ImportInputError(f"{source.name}: cannot be read ({exc})") from exc
+    # Text in the encodings we accept has almost no control bytes; spreadsheets, images and
+    # UTF-16 files are full of them. A stray NUL in a text file only rejects its own row.
+    control = sum(head.count(bytes([b])) for b in (*range(0, 9), *range(14, 32)))
+    if head and control > len(head) // 20:
+        raise ImportInputError(
+            f"{source.name}: this is not a text file (binary content); "
+            "save spreadsheets as CSV before importing"
+        )
     text = io.TextIOWrapper(binary, encoding="utf-8-sig",
                             errors="hotspots-utf8-or-cp1252", newline="")
     fallback = FallbackCounter()
@@ -144,8 +156,6 @@ def open_rows(source: SourceFile, counter: ByteCounter, delimiter: str | None) -
         first = text.readline()
     except (OSError, EOFError, zipfile.BadZipFile, gzip.BadGzipFile) as exc:
         raise ImportInputError(f"{source.name}: cannot be read ({exc})") from exc
-    if "\x00" in first:
-        raise ImportInputError(f"{source.name}: this is not a text file (binary content)")
     if not first.strip():
         raise ImportInputError(f"{source.name}: the file is empty or has no header row")
     delim = delimiter or sniff_delimiter(first, source.name)
@@ -154,7 +164,20 @@ def open_rows(source: SourceFile, counter: ByteCounter, delimiter: str | None) -
     except csv.Error as exc:
         raise ImportInputError(f"{source.name}: the header row is malformed ({exc})") from exc
     header = [h.strip() for h in header]
-    reader = csv.reader(text, delimiter=delim)
+    # PostgreSQL text cannot hold NUL; lines that carry one are cleaned here and their row
+    # rejected below, instead of failing the whole COPY.
+    nul_lines: set[int] = set()
+
+    def lines() -> Iterator[str]:
+        number = 1
+        for line in text:
+            number += 1
+            if "\x00" in line:
+                nul_lines.add(number)
+                line = line.replace("\x00", "")
+            yield line
+
+    reader = csv.reader(lines(), delimiter=delim)
 
     def generate() -> Iterator[tuple[int, list[str] | None, str]]:
         # reader.line_num counts physical lines; the header was line 1.
@@ -170,6 +193,9 @@ def open_rows(source: SourceFile, counter: ByteCounter, delimiter: str | None) -
             except (OSError, EOFError, zipfile.BadZipFile, gzip.BadGzipFile) as exc:
                 yield start, None, f"file is truncated or damaged ({exc})"
                 break
+            if nul_lines and start in nul_lines:
+                yield start, None, "malformed CSV (the row contains NUL bytes)"
+                continue
             if row:
                 yield start, row, ""
         fallback.value = getattr(_fallback, "count", 0)

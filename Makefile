@@ -1,0 +1,38 @@
+# The two commands that matter: `make demo` and `make test`. Both set up a fresh machine.
+PY := .venv/bin/python
+PORT ?= 8000
+export PORT
+
+.PHONY: setup setup-test demo test lint typecheck pytest bench clean
+
+setup:
+	bash scripts/setup.sh
+
+demo: setup
+	$(PY) manage.py migrate --noinput -v 0
+	$(PY) manage.py collectstatic --noinput -v 0
+	$(PY) manage.py seed_demo
+	@echo ""
+	@echo "Hot spots demo: http://127.0.0.1:$(PORT)/   (API docs: /api/docs/, admin: /admin/)"
+	@echo "Ctrl-C stops the web server, the Celery worker and beat together."
+	.venv/bin/honcho start -f Procfile
+
+test: setup-test lint typecheck pytest
+
+setup-test:
+	bash scripts/setup.sh --test
+
+lint:
+	.venv/bin/ruff check .
+
+typecheck:
+	.venv/bin/mypy .
+
+pytest:
+	$(PY) -m pytest
+
+bench: setup
+	$(PY) benchmarks/run.py
+
+clean:
+	rm -rf .venv .mypy_cache .ruff_cache .pytest_cache staticfiles .test-media .bench

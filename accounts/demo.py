@@ -1,0 +1,130 @@
+"""The demo force: real Camden and Islington burglary, users for every role, teams and areas."""
+
+import csv
+import io
+import random
+import tempfile
+import zipfile
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.db import transaction
+
+from accounts import roles
+from accounts.models import Area, Team, User
+from accounts.services import area_create_from_children, areas_import
+from hotspots.models import Crime, ImportJob
+from hotspots.services import crime_import_paths
+
+DEMO_DIR = Path(settings.BASE_DIR) / "demo"
+CRIME_ZIP = DEMO_DIR / "policeuk-burglary-camden-islington-2024-03-to-2025-02.zip"
+DEMO_SOURCE = "demo-rms"
+DEMO_PASSWORD = "hotspots-demo-2026"  # noqa: S105 - printed on screen for a local demo
+
+USERS = [
+    # username, first, last, role, rank, area code, team
+    ("officer", "Priya", "Shah", roles.OFFICER, User.Rank.PC, "E09000007", "Camden Town SNT"),
+    ("pcso", "Tom", "Reilly", roles.OFFICER, User.Rank.PCSO, "E09000019", "Holloway SNT"),
+    ("supervisor", "Dan", "Okafor", roles.SUPERVISOR, User.Rank.SERGEANT, "CN", None),
+    ("analyst", "Mei", "Chen", roles.ANALYST, User.Rank.STAFF, "MET-DEMO", None),
+    ("admin", "Sam", "Hughes", roles.ADMIN, User.Rank.STAFF, "MET-DEMO", None),
+    ("auditor", "Ruth", "Evans", roles.AUDITOR, User.Rank.STAFF, "MET-DEMO", None),
+]
+TEAMS = [("Camden Town SNT", "CT1", "E09000007"), ("Kentish Town SNT", "KT1", "E09000007"),
+         ("Holloway SNT", "HW1", "E09000019"), ("Angel SNT", "AN1", "E09000019")]
+
+
+def _window(rng: random.Random, month_start: datetime, month_end: datetime,
+            tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """A plausible burglary 'committed between' window inside the month (local time)."""
+    days = (month_end - month_start).days
+    day = month_start + timedelta(days=rng.randrange(days))
+    kind = rng.random()
+    if kind < 0.45:  # while the home is empty in the day: left at 7-9, back at 16-19
+        start = day.replace(hour=rng.randint(7, 9), minute=rng.choice((0, 15, 30, 45)))
+        end = day.replace(hour=rng.randint(16, 19), minute=rng.choice((0, 15, 30, 45)))
+    elif kind < 0.80:  # evening and night, a few hours
+        start = day.replace(hour=rng.choice((18, 19, 20, 21, 22, 23)), minute=rng.choice((0, 30)))
+        end = start + timedelta(hours=rng.randint(1, 6))
+    else:  # seen or heard: within the hour, most in the evening
+        hour = min(23, max(0, int(rng.gauss(19, 4))))
+        start = day.replace(hour=hour, minute=rng.randrange(60))
+        end = start + timedelta(minutes=rng.randint(5, 60))
+    return start, min(end, month_end - timedelta(minutes=1))
+
+
+def demo_crimes_csv(target: Path, seed: int = 2026) -> int:
+    """Write the police.uk subset as a force extract with seeded 'committed between' times."""
+    rng = random.Random(seed)
+    tz = ZoneInfo(settings.TIME_ZONE)
+    count = 0
+    with zipfile.ZipFile(CRIME_ZIP) as archive, target.open("w", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(["crime_ref", "offence", "committed_from", "committed_to",
+                         "longitude", "latitude", "location", "lsoa"])
+        for info in sorted(archive.infolist(), key=lambda i: i.filename):
+            if not info.filename.endswith(".csv"):
+                continue
+            for row in csv.DictReader(io.TextIOWrapper(archive.open(info), encoding="utf-8-sig")):
+                year, month = (int(p) for p in row["Month"].split("-"))
+                start_of_month = datetime(year, month, 1)  # noqa: DTZ001 - local wall time
+                end_of_month = datetime(year + (month == 12), month % 12 + 1, 1)  # noqa: DTZ001
+                start, end = _window(rng, start_of_month, end_of_month, tz)
+                writer.writerow([row["Crime ID"], row["Crime type"],
+                                 start.strftime("%Y-%m-%d %H:%M"), end.strftime("%Y-%m-%d %H:%M"),
+                                 row["Longitude"], row["Latitude"], row["Location"],
+                                 row["LSOA code"]])
+                count += 1
+    return count
+
+
+DEMO_MAPPING = {
+    "columns": {"reference": "crime_ref", "type": "offence", "from": "committed_from",
+                "to": "committed_to", "lon": "longitude", "lat": "latitude",
+                "location": "location", "lsoa": "lsoa"},
+}
+
+
+@transaction.atomic
+def _people() -> None:
+    roles.roles_sync()
+    for name, callsign, area_code in TEAMS:
+        Team.objects.update_or_create(area=Area.objects.get(code=area_code), name=name,
+                                      defaults={"callsign": callsign})
+    for username, first, last, role, rank, area_code, team in USERS:
+        user, _ = User.objects.update_or_create(
+            username=username,
+            defaults={"first_name": first, "last_name": last, "rank": rank,
+                      "area": Area.objects.get(code=area_code),
+                      "team": Team.objects.get(name=team) if team else None,
+                      "is_staff": role == roles.ADMIN, "is_superuser": role == roles.ADMIN},
+        )
+        user.set_password(DEMO_PASSWORD)
+        user.save()
+        user.groups.set([Group.objects.get(name=role)])
+
+
+def seed_demo() -> list[str]:
+    """Load (or refresh) the demo force. Safe to run again: nothing is doubled."""
+    lines = []
+    result = areas_import(path=DEMO_DIR / "areas.geojson", level=Area.Level.NEIGHBOURHOOD,
+                          name_field="name", code_field="gss_code")
+    lines.append(result.summary())
+    area_create_from_children(code="CN", name="Central North BCU", level=Area.Level.BCU,
+                              child_codes=["E09000007", "E09000019"])
+    area_create_from_children(code="MET-DEMO", name="Metropolitan Police (demo)",
+                              level=Area.Level.FORCE, child_codes=["CN"])
+    _people()
+    if not Crime.objects.filter(source=DEMO_SOURCE).exists():
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "demo-force-extract.csv"
+            demo_crimes_csv(path)
+            job = crime_import_paths(paths=[path], format=ImportJob.Format.GENERIC,
+                                     source=DEMO_SOURCE, mapping=DEMO_MAPPING)
+            lines.append(f"demo crimes: {job.summary}")
+    else:
+        lines.append("demo crimes: already loaded")
+    return lines

@@ -1,0 +1,16 @@
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from accounts.demo import DEMO_PASSWORD, USERS, seed_demo
+
+
+class Command(BaseCommand):
+    help = "Load the demo force (real police.uk burglary in Camden and Islington); safe to re-run."
+
+    def handle(self, *args: Any, **opts: Any) -> None:
+        for line in seed_demo():
+            self.stdout.write(line)
+        self.stdout.write("Demo logins (password for all: %s):" % DEMO_PASSWORD)
+        for username, first, last, role, *_ in USERS:
+            self.stdout.write(f"  {username:<11} {role:<11} {first} {last}")

@@ -1,0 +1,72 @@
+"""Shared fixtures: real PostGIS (pytest-django's test database), users for each role, areas."""
+
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import Group
+
+from accounts import roles
+from accounts.models import Area, Team, User
+from accounts.services import area_create_from_children, areas_import
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+SHARED_DATA = ROOT.parent / "shared" / "data"
+DEMO_AREAS = ROOT / "demo" / "areas.geojson"
+CAMDEN, ISLINGTON = "E09000007", "E09000019"
+
+
+def shared_file(*parts: str) -> Path:
+    """A file of ../shared/data, or skip: a user's clone has no ../shared."""
+    path = SHARED_DATA.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"{path} is absent: the large real data files are not part of a clone")
+    return path
+
+
+@pytest.fixture
+def areas(db) -> dict[str, Area]:
+    """Camden and Islington (neighbourhoods) under one BCU under one force."""
+    areas_import(path=DEMO_AREAS, level=Area.Level.NEIGHBOURHOOD, name_field="name",
+                 code_field="gss_code")
+    area_create_from_children(code="CN", name="Central North", level=Area.Level.BCU,
+                              child_codes=[CAMDEN, ISLINGTON])
+    area_create_from_children(code="FORCE", name="Test force", level=Area.Level.FORCE,
+                              child_codes=["CN"])
+    return {a.code: a for a in Area.objects.all()}
+
+
+def make_user(username: str, role: str | None, area: Area | None = None,
+              team: Team | None = None) -> User:
+    user = User.objects.create_user(username=username, password="pw-for-tests-only",
+                                    area=area, team=team)
+    if role:
+        roles.roles_sync()
+        user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+@pytest.fixture
+def users(areas) -> dict[str, User]:
+    """One user per role: the officer and supervisor work in Camden only."""
+    camden = areas[CAMDEN]
+    team = Team.objects.create(name="Camden Town SNT", area=camden)
+    return {
+        "officer": make_user("officer", roles.OFFICER, camden, team),
+        "supervisor": make_user("supervisor", roles.SUPERVISOR, camden),
+        "analyst": make_user("analyst", roles.ANALYST, areas["FORCE"]),
+        "admin": make_user("admin", roles.ADMIN, areas["FORCE"]),
+        "auditor": make_user("auditor", roles.AUDITOR, areas["FORCE"]),
+        "norole": make_user("norole", None, camden),
+    }
+
+
+@pytest.fixture
+def api(client):
+    """Django's test client, logged in as a given user: api(user).get(...)."""
+
+    def as_user(user: User):
+        client.force_login(user)
+        return client
+
+    return as_user
