@@ -8,11 +8,10 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
-from rest_framework_gis.fields import GeometryField
 from rest_framework_gis.pagination import GeoJsonPagination
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
-from config.api import WgsInBBoxFilter
+from config.api import Wgs84GeometryField, WgsInBBoxFilter
 
 from .models import Area, Team
 from .permissions import RolePermission
@@ -43,11 +42,12 @@ class MeView(APIView):
 
 
 class AreaOutput(GeoFeatureModelSerializer):
-    boundary = GeometryField(read_only=True, source="geom_wgs84", precision=6)
+    # Stored in the metric CRS; GeoJSON is WGS84, so the field reads the transformed copy.
+    geom = Wgs84GeometryField(source="geom_wgs84")
 
     class Meta:
         model = Area
-        geo_field = "boundary"
+        geo_field = "geom"
         fields = ("id", "name", "code", "level", "parent")
 
 

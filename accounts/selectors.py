@@ -12,6 +12,8 @@ def area_scope_ids(*, user: Any) -> list[int] | None:
 
     A user with no area and no force-wide permission sees nothing, never everything.
     """
+    if not getattr(user, "is_authenticated", False):
+        return []
     if user.is_superuser or user.has_perm("accounts.view_all_areas"):
         return None
     if user.area_id is None:

@@ -5,10 +5,12 @@ from typing import Any
 from django.contrib.gis.geos import Polygon
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import status
 from rest_framework.exceptions import ParseError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework_gis.fields import GeometryField
 from rest_framework_gis.filters import InBBoxFilter
 
 from hotspots.importers.errors import ImportInputError
@@ -52,3 +54,11 @@ def _box(x1: float, y1: float, x2: float, y2: float) -> Polygon:
     box = Polygon.from_bbox((x1, y1, x2, y2))
     box.srid = 4326
     return box
+
+
+@extend_schema_field({"type": "object", "description": "GeoJSON geometry in WGS84"})
+class Wgs84GeometryField(GeometryField):
+    """A geometry read from a WGS84 annotation of a metric-CRS column (see selectors)."""
+
+    def __init__(self, source: str, **kwargs: Any) -> None:
+        super().__init__(source=source, read_only=True, precision=6, **kwargs)

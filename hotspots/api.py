@@ -8,12 +8,11 @@ from rest_framework import generics, serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework_gis.fields import GeometryField
 from rest_framework_gis.pagination import GeoJsonPagination
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
 from accounts.permissions import RolePermission
-from config.api import WgsInBBoxFilter
+from config.api import Wgs84GeometryField, WgsInBBoxFilter
 
 from .models import Crime, ImportJob, OffenceType
 from .selectors import crimes_for_map, import_jobs_visible, offence_types_all
@@ -70,12 +69,12 @@ class OffenceTypeDetailView(generics.RetrieveAPIView):
 
 
 class CrimeOutput(GeoFeatureModelSerializer):
-    point = GeometryField(read_only=True, source="location_wgs84", precision=6)
+    location = Wgs84GeometryField(source="location_wgs84")
     offence_type = serializers.CharField(source="offence_type.code", read_only=True)
 
     class Meta:
         model = Crime
-        geo_field = "point"
+        geo_field = "location"
         fields = ("id", "source", "reference", "offence_type", "occurred_from", "occurred_to",
                   "area", "location_text", "lsoa_code", "outcome")
 

@@ -24,6 +24,16 @@ def shared_file(*parts: str) -> Path:
     return path
 
 
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    """Transactional tests flush every table, the migrated offence types included."""
+    if {"transactional_db", "live_server"} & set(request.fixturenames):
+        request.getfixturevalue("transactional_db")
+        from hotspots.services import offence_types_ensure_defaults
+
+        offence_types_ensure_defaults()
+
+
 @pytest.fixture
 def areas(db) -> dict[str, Area]:
     """Camden and Islington (neighbourhoods) under one BCU under one force."""

@@ -1,0 +1,39 @@
+import pytest
+from django.core.management import call_command
+
+from accounts.models import Area, Team, User
+from accounts.roles import user_role
+from hotspots.models import Crime
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_demo_loads_the_force_and_is_safe_to_run_again(capsys):
+    call_command("seed_demo")
+    out = capsys.readouterr().out
+    assert "demo crimes: read 4,052, inserted 4,052, duplicate 0, rejected 0" in out
+    assert "password for all: hotspots-demo-2026" in out
+
+    assert Crime.objects.count() == 4_052
+    assert Crime.objects.filter(area__isnull=True).count() == 0
+    assert sorted(Area.objects.values_list("code", "level")) == [
+        ("CN", 2), ("E09000007", 3), ("E09000019", 3), ("MET-DEMO", 1)]
+    assert Team.objects.count() == 4
+    assert {u.username: user_role(u) for u in User.objects.all()} == {
+        "officer": "officer", "pcso": "officer", "supervisor": "supervisor",
+        "analyst": "analyst", "admin": "admin", "auditor": "auditor"}
+    # Every demo crime has a committed-between window inside its police.uk month.
+    assert not Crime.objects.filter(occurred_to__lt=models_F("occurred_from")).exists()
+    windows = {(c.occurred_to - c.occurred_from).total_seconds() <= 31 * 86400
+               for c in Crime.objects.all()[:500]}
+    assert windows == {True}
+
+    call_command("seed_demo")
+    assert Crime.objects.count() == 4_052
+    assert User.objects.count() == 6
+
+
+def models_F(name):  # noqa: N802 - reads like the ORM's F
+    from django.db.models import F
+
+    return F(name)

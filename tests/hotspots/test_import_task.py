@@ -1,0 +1,104 @@
+"""The upload path end to end with a real Celery worker on the real Redis broker."""
+
+import time
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from config.celery_app import app
+from hotspots.models import Crime, ImportJob
+from hotspots.services import import_job_execute
+from tests.conftest import FIXTURES
+
+MARCH = FIXTURES / "policeuk" / "2024-03-metropolitan-street.csv"
+
+
+@pytest.fixture
+def celery_worker(transactional_db):
+    """A real worker thread consuming the test Redis database's queue."""
+    app.control.purge()
+    with start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING",
+                      shutdown_timeout=30) as worker:
+        yield worker
+
+
+def wait_for(job_id: int, seconds: float = 30) -> ImportJob:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        job = ImportJob.objects.get(pk=job_id)
+        if job.status in (ImportJob.Status.DONE, ImportJob.Status.FAILED):
+            return job
+        time.sleep(0.1)
+    raise AssertionError(f"import {job_id} did not finish in {seconds} s")
+
+
+def test_uploaded_file_is_imported_by_the_worker(client, users, celery_worker):
+    client.force_login(users["analyst"])
+    upload = SimpleUploadedFile("2024-03-metropolitan-street.csv", MARCH.read_bytes())
+
+    response = client.post(reverse("api-imports"), {"file": upload, "format": "police_uk"})
+
+    assert response.status_code == 202
+    body = response.json()
+    assert (body["status"], body["original_name"], body["source"]) == (
+        "queued", "2024-03-metropolitan-street.csv", "police.uk")
+    job = wait_for(body["id"])
+    assert job.status == ImportJob.Status.DONE
+    assert job.summary == "read 6, inserted 6, duplicate 0, rejected 0"
+    assert job.progress_percent == 100
+    assert job.bytes_read == job.bytes_total == MARCH.stat().st_size
+    assert Crime.objects.filter(import_job=job).count() == 6
+    detail = client.get(reverse("api-import", args=[job.pk])).json()
+    assert detail["summary"] == "read 6, inserted 6, duplicate 0, rejected 0"
+
+
+def test_a_redelivered_task_does_nothing_twice(client, users, celery_worker):
+    client.force_login(users["analyst"])
+    upload = SimpleUploadedFile("march.csv", MARCH.read_bytes())
+    job_id = client.post(reverse("api-imports"), {"file": upload}).json()["id"]
+    wait_for(job_id)
+
+    # The broker hands the same task out again (a worker died before acknowledging it).
+    assert import_job_execute(job_id=job_id) == "done"
+
+    job = ImportJob.objects.get(pk=job_id)
+    assert (job.rows_inserted, job.rows_duplicate) == (6, 0), (job.summary, job.status, job.error, job.warnings)
+    assert Crime.objects.count() == 6
+
+
+def test_a_job_left_running_by_a_killed_worker_is_completed_once(users, transactional_db):
+    from django.core.files.base import ContentFile
+
+    job = ImportJob(created_by=users["analyst"], format="police_uk", source="police.uk",
+                    original_name="march.csv", bytes_total=MARCH.stat().st_size,
+                    status=ImportJob.Status.RUNNING)
+    job.upload.save("march.csv", ContentFile(MARCH.read_bytes()), save=True)
+
+    assert import_job_execute(job_id=job.pk) == "done"
+    assert import_job_execute(job_id=job.pk) == "done"
+    job.refresh_from_db()
+    assert job.summary == "read 6, inserted 6, duplicate 0, rejected 0"
+    assert Crime.objects.count() == 6
+
+
+def test_bad_upload_requests_are_400_and_store_nothing(client, users, settings, transactional_db):
+    client.force_login(users["analyst"])
+    empty = client.post(reverse("api-imports"), {"file": SimpleUploadedFile("e.csv", b"")})
+    assert empty.status_code == 400
+    bad_json = client.post(reverse("api-imports"), {
+        "file": SimpleUploadedFile("g.csv", b"a,b\n1,2\n"), "format": "generic",
+        "mapping": "{not json"})
+    assert bad_json.status_code == 400
+    assert bad_json.json()["mapping"][0].startswith("not valid JSON")
+    no_mapping = client.post(reverse("api-imports"), {
+        "file": SimpleUploadedFile("g.csv", b"a,b\n1,2\n"), "format": "generic"})
+    assert (no_mapping.status_code, no_mapping.json()) == (
+        400, {"detail": "a generic import needs a column mapping"})
+    settings.IMPORT_MAX_UPLOAD_BYTES = 100
+    too_big = client.post(reverse("api-imports"), {"file": SimpleUploadedFile("big.csv", b"x" * 101)})
+    assert (too_big.status_code, too_big.json()) == (
+        400, {"detail": "big.csv: 101 bytes is over the limit of 100"})
+    assert ImportJob.objects.count() == 0
+    assert Crime.objects.count() == 0
