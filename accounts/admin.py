@@ -20,7 +20,7 @@ class TeamAdmin(admin.ModelAdmin):
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
-    fieldsets = (*BaseUserAdmin.fieldsets,
+    fieldsets = (*(BaseUserAdmin.fieldsets or ()),
                  ("Policing", {"fields": ("area", "team", "rank", "collar_number")}))
     list_display = ("username", "get_full_name", "rank", "area", "team", "is_active")
     list_select_related = ("area", "team")

@@ -70,8 +70,8 @@ def demo_crimes_csv(target: Path, seed: int = 2026) -> int:
                 continue
             for row in csv.DictReader(io.TextIOWrapper(archive.open(info), encoding="utf-8-sig")):
                 year, month = (int(p) for p in row["Month"].split("-"))
-                start_of_month = datetime(year, month, 1)  # noqa: DTZ001 - local wall time
-                end_of_month = datetime(year + (month == 12), month % 12 + 1, 1)  # noqa: DTZ001
+                start_of_month = datetime(year, month, 1)
+                end_of_month = datetime(year + (month == 12), month % 12 + 1, 1)
                 start, end = _window(rng, start_of_month, end_of_month, tz)
                 writer.writerow([row["Crime ID"], row["Crime type"],
                                  start.strftime("%Y-%m-%d %H:%M"), end.strftime("%Y-%m-%d %H:%M"),

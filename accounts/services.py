@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.contrib.gis.gdal import DataSource, GDALException, OGRGeometry, SpatialReference
@@ -27,7 +28,7 @@ class AreaImportResult:
                 f"invalid geometries repaired: {self.repaired}")
 
 
-def _open_layer(path: Path, layer: str | None):  # type: ignore[no-untyped-def]
+def _open_layer(path: Path, layer: str | None) -> Any:
     if not path.exists():
         raise AreaImportError(f"{path}: no such file")
     try:
@@ -36,7 +37,7 @@ def _open_layer(path: Path, layer: str | None):  # type: ignore[no-untyped-def]
         raise AreaImportError(f"{path}: not a boundary file GDAL can read ({exc})") from exc
     if layer is None:
         return source[0]
-    names = [lyr.name for lyr in source]
+    names = [source[i].name for i in range(source.layer_count)]
     if layer not in names:
         raise AreaImportError(f"{path}: no layer {layer!r}; layers are {', '.join(names)}")
     return source[layer]

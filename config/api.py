@@ -35,7 +35,7 @@ class WgsInBBoxFilter(InBBoxFilter):
     column's metric CRS; this one says the box is WGS84 so it is transformed first.
     """
 
-    def get_filter_bbox(self, request):  # type: ignore[no-untyped-def]
+    def get_filter_bbox(self, request: Any) -> Polygon | None:
         text = request.query_params.get(self.bbox_param)
         if not text:
             return None

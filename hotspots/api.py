@@ -123,7 +123,8 @@ class ImportJobInput(serializers.Serializer):
     file = serializers.FileField()
     format = serializers.ChoiceField(choices=ImportJob.Format.choices,
                                      default=ImportJob.Format.POLICE_UK)
-    source = serializers.CharField(max_length=64, required=False)
+    # The API calls it "source"; DRF takes declared fields off the class, so no clash.
+    source = serializers.CharField(max_length=64, required=False)  # type: ignore[assignment]
     mapping = serializers.CharField(required=False, allow_blank=True,
                                     help_text="JSON column mapping for the generic format")
 
@@ -148,7 +149,8 @@ class ImportJobListView(generics.ListAPIView):
     def get_queryset(self) -> QuerySet[ImportJob]:
         return import_jobs_visible(user=self.request.user)
 
-    @extend_schema(request={"multipart/form-data": ImportJobInput}, responses={202: ImportJobOutput},
+    @extend_schema(request={"multipart/form-data": ImportJobInput},
+                   responses={202: ImportJobOutput},
                    summary="Upload a crime file; it is imported in the background")
     def post(self, request: Request) -> Response:
         data = ImportJobInput(data=request.data)

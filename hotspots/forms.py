@@ -42,7 +42,7 @@ class ImportUploadForm(forms.Form):
             field.widget.attrs.setdefault("class", css)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("format") != ImportJob.Format.GENERIC:
             data["mapping_dict"] = {}
             return data

@@ -51,7 +51,8 @@ class ImportJob(models.Model):
     )
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
     format = models.CharField(max_length=16, choices=Format.choices)
-    source = models.CharField(max_length=64, help_text="Where the records come from, e.g. police.uk")
+    source = models.CharField(max_length=64,
+                              help_text="Where the records come from, e.g. police.uk")
     mapping = models.JSONField(default=dict, blank=True)
     original_name = models.CharField(max_length=255)
     upload = models.FileField(upload_to="imports/%Y/%m/", max_length=500, blank=True)

@@ -4,6 +4,7 @@ import logging
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
@@ -56,7 +57,8 @@ def offence_type_update(*, offence_type: OffenceType, actor: Any, harm_weight: f
 
 def import_layout(*, format: str, mapping: dict[str, Any]) -> Layout:
     """The layout for a format and mapping; raises ImportInputError with a clear message."""
-    types = list(OffenceType.objects.values("id", "code", "name", "aliases"))
+    types: list[dict[str, Any]] = [
+        dict(t) for t in OffenceType.objects.values("id", "code", "name", "aliases")]
     if format == ImportJob.Format.POLICE_UK:
         return police_uk_layout(types=TypeResolver(types), tz=_tz())
     if format == ImportJob.Format.GENERIC:
@@ -66,9 +68,7 @@ def import_layout(*, format: str, mapping: dict[str, Any]) -> Layout:
     raise ImportInputError(f"unknown format {format!r}; use police_uk or generic")
 
 
-def _tz():  # type: ignore[no-untyped-def]
-    from zoneinfo import ZoneInfo
-
+def _tz() -> ZoneInfo:
     return ZoneInfo(settings.TIME_ZONE)
 
 
@@ -158,8 +158,7 @@ def import_job_execute(*, job_id: int) -> str:
             outcome = run_import(
                 inputs=[(path, job.original_name)], layout=layout, source=job.source,
                 job_id=job.pk,
-                progress=lambda done, total, rows: ImportJob.objects.filter(pk=job_id).update(
-                    bytes_read=done, rows_read=rows),
+                progress=lambda done, total, rows: _job_progress(job_id, done, rows),
             )
         except ImportInputError as exc:
             ImportJob.objects.filter(pk=job_id).update(
@@ -176,6 +175,11 @@ def import_job_execute(*, job_id: int) -> str:
     finally:
         with connection.cursor() as cur:
             cur.execute("SELECT pg_advisory_unlock(%s, %s)", [7301, job_id])
+
+
+def _job_progress(job_id: int, done: int, rows: int) -> None:
+    # Autocommit: the page polling this job sees each update at once.
+    ImportJob.objects.filter(pk=job_id).update(bytes_read=done, rows_read=rows)
 
 
 def import_uploads_purge(*, older_than_days: int) -> int:

@@ -68,9 +68,10 @@ def offence_types(request: HttpRequest) -> HttpResponse:
                 include_in_targeting=form.cleaned_data["include_in_targeting"],
                 weight_source=form.cleaned_data["weight_source"] or target.weight_source,
             )
-            messages.success(request, f"{target.name}: weight {form.cleaned_data['harm_weight']:g} saved.")
+            weight = form.cleaned_data["harm_weight"]
+            messages.success(request, f"{target.name}: weight {weight:g} saved.")
             return redirect("offence-types")
-        errors[target.pk] = "; ".join(e for errs in form.errors.values() for e in errs)
+        errors[target.pk] = "; ".join(str(e) for errs in form.errors.values() for e in errs)
     status = 400 if errors else 200
     return render(request, "hotspots/offence_types.html", {"types": types, "errors": errors},
                   status=status)

@@ -2,6 +2,7 @@
 
 import os
 import sys
+from typing import Any
 
 import environ
 import psycopg
@@ -11,8 +12,9 @@ from psycopg import sql
 def main() -> int:
     url = os.environ.get("DATABASE_URL", "postgis://postgres@127.0.0.1:5432/hotspots")
     cfg = environ.Env.db_url_config(url)
-    params = {"host": cfg.get("HOST") or None, "port": cfg.get("PORT") or None,
-              "user": cfg.get("USER") or None, "password": cfg.get("PASSWORD") or None}
+    params: dict[str, Any] = {"host": cfg.get("HOST") or None, "port": cfg.get("PORT") or None,
+                              "user": cfg.get("USER") or None,
+                              "password": cfg.get("PASSWORD") or None}
     name = cfg["NAME"]
     try:
         with psycopg.connect(dbname="postgres", autocommit=True, **params) as conn:

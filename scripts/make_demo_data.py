@@ -10,13 +10,14 @@ import subprocess
 import sys
 import zipfile
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "data"
 BOROUGHS = ("Camden", "Islington")
 
 
-def prepared_polygons(path: Path):  # type: ignore[no-untyped-def]
+def prepared_polygons(path: Path) -> Any:
     """A point-in-any-polygon test over a GeoJSON file, using GEOS prepared geometries."""
     import json
 

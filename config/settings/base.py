@@ -1,4 +1,4 @@
-"""Settings shared by every environment. Everything deployment-specific comes from the environment."""
+"""Settings shared by every environment; everything deployment-specific comes from the env."""
 
 from datetime import timedelta
 from pathlib import Path

@@ -39,7 +39,8 @@ class TypeResolver:
                 by_key[key.strip().casefold()] = t["id"]
         for raw, code in (mapping or {}).items():
             if code not in by_code:
-                raise ImportInputError(f"type mapping: {raw!r} maps to unknown offence type {code!r}")
+                raise ImportInputError(
+                    f"type mapping: {raw!r} maps to unknown offence type {code!r}")
             by_key[str(raw).strip().casefold()] = by_code[code]
         self.by_key = by_key
         self.default: int | None = None
@@ -127,7 +128,8 @@ def generic_layout(*, mapping: dict[str, Any], types_table: list[dict[str, Any]]
     bad = set(columns) - set(MAPPING_FIELDS)
     if bad:
         raise ImportInputError(
-            f"mapping: unknown field(s) {', '.join(sorted(bad))}; fields: {', '.join(MAPPING_FIELDS)}"
+            f"mapping: unknown field(s) {', '.join(sorted(bad))}; "
+            f"fields: {', '.join(MAPPING_FIELDS)}"
         )
     has_lonlat = "lon" in columns and "lat" in columns
     has_xy = "x" in columns and "y" in columns

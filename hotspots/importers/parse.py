@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 
-class RowReject(Exception):  # noqa: N818 - a control-flow signal, not an error
+class RowReject(Exception):
     def __init__(self, reason: str, detail: str = "") -> None:
         super().__init__(reason)
         self.reason = reason
@@ -101,13 +101,13 @@ class DateParser:
 
     def _month_of(self, at: datetime) -> tuple[datetime, datetime]:
         local = at.astimezone(self.tz)
-        start = datetime(local.year, local.month, 1)  # noqa: DTZ001 - local, made aware below
-        nxt = datetime(local.year + (local.month == 12), local.month % 12 + 1, 1)  # noqa: DTZ001
+        start = datetime(local.year, local.month, 1)
+        nxt = datetime(local.year + (local.month == 12), local.month % 12 + 1, 1)
         return self._local(start), self._local(nxt)
 
     def _day_of(self, at: datetime) -> tuple[datetime, datetime]:
         local = at.astimezone(self.tz)
-        day = datetime(local.year, local.month, local.day)  # noqa: DTZ001
+        day = datetime(local.year, local.month, local.day)
         return self._local(day), self._local(day + timedelta(days=1))
 
     def _local(self, naive: datetime) -> datetime:
@@ -126,26 +126,26 @@ class DateParser:
             raise RowReject("unknown date", "date is empty")
         try:
             if self.date_format:
-                naive = datetime.strptime(text, self.date_format)  # noqa: DTZ007 - local time
+                naive = datetime.strptime(text, self.date_format)
                 at = self._local(naive)
                 return self._checked(at, at, raw)
             m = _MONTH.match(text)
             if m:
                 year, month = int(m.group(1)), int(m.group(2))
-                start = datetime(year, month, 1)  # noqa: DTZ001 - local time, made aware below
-                nxt = datetime(year + (month == 12), month % 12 + 1, 1)  # noqa: DTZ001
+                start = datetime(year, month, 1)
+                nxt = datetime(year + (month == 12), month % 12 + 1, 1)
                 return self._checked(self._local(start), self._local(nxt), raw)
             m = _DAY.match(text)
             if m:
-                day = datetime(int(m.group(1)), int(m.group(2)), int(m.group(3)))  # noqa: DTZ001
+                day = datetime(int(m.group(1)), int(m.group(2)), int(m.group(3)))
                 return self._checked(self._local(day), self._local(day + timedelta(days=1)), raw)
             m = _UK_DAY.match(text)
             if m:
-                day = datetime(int(m.group(3)), int(m.group(2)), int(m.group(1)))  # noqa: DTZ001
+                day = datetime(int(m.group(3)), int(m.group(2)), int(m.group(1)))
                 return self._checked(self._local(day), self._local(day + timedelta(days=1)), raw)
             m = _UK_STAMP.match(text)
             if m:
-                naive = datetime(int(m.group(3)), int(m.group(2)), int(m.group(1)),  # noqa: DTZ001
+                naive = datetime(int(m.group(3)), int(m.group(2)), int(m.group(1)),
                                  int(m.group(4)), int(m.group(5)), int(m.group(6) or 0))
                 at = self._local(naive)
                 return self._checked(at, at, raw)

@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -54,7 +55,8 @@ WITH keyed AS (
                PARTITION BY s.file_no, s.content_key ORDER BY s.line_no) AS ref, s.*
       FROM import_staging s WHERE s.reference IS NULL
 ), placed AS (
-    SELECT k.*, ST_Transform(ST_SetSRID(ST_MakePoint(k.x, k.y), %(srid)s::integer), %(target)s::integer) AS geom
+    SELECT k.*, ST_Transform(ST_SetSRID(ST_MakePoint(k.x, k.y), %(srid)s::integer),
+                             %(target)s::integer) AS geom
       FROM keyed k
 ), inserted AS (
     INSERT INTO hotspots_crime (source, reference, offence_type_id, occurred_from, occurred_to,
@@ -156,13 +158,12 @@ def run_import(
                     )
             if progress is not None:
                 progress(counter.done, counter.total, outcome.read)
-            with transaction.atomic():
-                with connection.cursor() as dj:
-                    dj.execute("ANALYZE import_staging")
-                    dj.execute(INSERT_SQL, {"srid": layout.srid, "target": settings.HOTSPOTS_SRID,
-                                            "source": source, "job": job_id})
-                    inserted, outside = dj.fetchone()
-                    has_areas = _areas_exist(dj)
+            with transaction.atomic(), connection.cursor() as dj:
+                dj.execute("ANALYZE import_staging")
+                dj.execute(INSERT_SQL, {"srid": layout.srid, "target": settings.HOTSPOTS_SRID,
+                                        "source": source, "job": job_id})
+                inserted, outside = dj.fetchone()
+                has_areas = _areas_exist(dj)
         finally:
             cur.execute("DROP TABLE IF EXISTS import_staging")
     outcome.inserted = inserted
@@ -173,6 +174,6 @@ def run_import(
     return outcome
 
 
-def _areas_exist(cursor) -> bool:  # type: ignore[no-untyped-def]
+def _areas_exist(cursor: Any) -> bool:
     cursor.execute("SELECT EXISTS (SELECT 1 FROM accounts_areapart)")
     return bool(cursor.fetchone()[0])

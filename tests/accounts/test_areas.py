@@ -47,7 +47,7 @@ def test_points_are_not_areas(db, tmp_path):
     path.write_text(json.dumps({"type": "FeatureCollection", "features": [
         {"type": "Feature", "properties": {"name": "A", "code": "A"},
          "geometry": {"type": "Point", "coordinates": [-0.1, 51.5]}}]}))
-    with pytest.raises(CommandError, match="not polygons|is a Point"):
+    with pytest.raises(CommandError, match=r"not polygons|is a Point"):
         call_command("import_areas", str(path))
     assert Area.objects.count() == 0
 

@@ -33,7 +33,7 @@ def test_seed_demo_loads_the_force_and_is_safe_to_run_again(capsys):
     assert User.objects.count() == 6
 
 
-def models_F(name):  # noqa: N802 - reads like the ORM's F
+def models_F(name):
     from django.db.models import F
 
     return F(name)

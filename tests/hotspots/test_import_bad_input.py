@@ -176,7 +176,8 @@ def test_a_200_mb_row_is_rejected_and_the_rows_around_it_kept(tmp_path):
 
     assert (job.rows_read, job.rows_inserted, job.rows_rejected) == (3, 2, 1)
     assert sorted(Crime.objects.values_list("reference", flat=True)) == ["after", "before"]
-    assert job.rejects_sample[0]["reason"].startswith("malformed CSV (field larger than field limit")
+    assert job.rejects_sample[0]["reason"].startswith(
+        "malformed CSV (field larger than field limit")
 
 
 def test_gzip_file_is_streamed(tmp_path):

@@ -3,9 +3,10 @@
 import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
-from django.contrib.gis.gdal import CoordTransform, OGRGeometry, SpatialReference
+from django.contrib.gis.gdal import AxisOrder, CoordTransform, OGRGeometry, SpatialReference
 
 from hotspots.models import Crime, ImportJob
 from hotspots.services import crime_import_paths
@@ -44,10 +45,8 @@ def test_point_is_stored_in_british_national_grid_as_gdal_transforms_it():
     police_uk(MARCH)
     crime = Crime.objects.get(
         reference="bee7cc5ec904e2d1983457fd2f33f5705b450a8bae5c901246ed879531cab645")
-    expected = OGRGeometry("POINT (-0.146183 51.561727)", srs=4326)
-    wgs = SpatialReference(4326)
-    wgs.axis_order = 0  # traditional GIS order: longitude first
-    expected.srs = wgs
+    wgs = SpatialReference(4326, axis_order=AxisOrder.TRADITIONAL)  # longitude first
+    expected: Any = OGRGeometry("POINT (-0.146183 51.561727)", srs=wgs)
     expected.transform(CoordTransform(wgs, SpatialReference(27700)))
 
     assert crime.location.srid == 27700

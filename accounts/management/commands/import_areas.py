@@ -11,7 +11,8 @@ LEVELS = {"force": Area.Level.FORCE, "bcu": Area.Level.BCU,
 
 
 class Command(BaseCommand):
-    help = "Import area boundaries (force, BCU or neighbourhood) from a GeoPackage, GeoJSON or Shapefile."
+    help = ("Import area boundaries (force, BCU or neighbourhood) from a GeoPackage, "
+            "GeoJSON or Shapefile.")
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("path", type=Path)

@@ -11,6 +11,6 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **opts: Any) -> None:
         for line in seed_demo():
             self.stdout.write(line)
-        self.stdout.write("Demo logins (password for all: %s):" % DEMO_PASSWORD)
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for username, first, last, role, *_ in USERS:
             self.stdout.write(f"  {username:<11} {role:<11} {first} {last}")

@@ -73,7 +73,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **opts: Any) -> None:
         mapping = self._mapping(opts)
-        fmt = opts["format"] or (ImportJob.Format.GENERIC if mapping else ImportJob.Format.POLICE_UK)
+        fmt = opts["format"] or (
+            ImportJob.Format.GENERIC if mapping else ImportJob.Format.POLICE_UK)
         source = opts["source"] or ("police.uk" if fmt == ImportJob.Format.POLICE_UK else "force")
         try:
             job = crime_import_paths(paths=opts["paths"], format=fmt, source=source,
@@ -83,7 +84,8 @@ class Command(BaseCommand):
         for message in job.warnings:
             self.stderr.write(f"warning: {message}")
         for reject in job.rejects_sample[:20]:
-            self.stderr.write(f"rejected: {reject['file']} line {reject['line']}: {reject['reason']}")
+            self.stderr.write(
+                f"rejected: {reject['file']} line {reject['line']}: {reject['reason']}")
         if job.rows_rejected > 20:
             self.stderr.write(f"... {job.rows_rejected - 20:,} more rejected rows; by reason: "
                               + ", ".join(f"{k} {v:,}" for k, v in job.rejects_by_reason.items()))
