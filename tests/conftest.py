@@ -80,3 +80,16 @@ def api(client):
         return client
 
     return as_user
+
+
+@pytest.fixture
+def celery_worker(transactional_db):
+    """A real Celery worker (a thread here) consuming the test Redis database's queue."""
+    from celery.contrib.testing.worker import start_worker
+
+    from config.celery_app import app
+
+    app.control.purge()
+    with start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING",
+                      shutdown_timeout=30) as worker:
+        yield worker

@@ -3,25 +3,14 @@
 import time
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from config.celery_app import app
 from hotspots.models import Crime, ImportJob
 from hotspots.services import import_job_execute
 from tests.conftest import FIXTURES
 
 MARCH = FIXTURES / "policeuk" / "2024-03-metropolitan-street.csv"
-
-
-@pytest.fixture
-def celery_worker(transactional_db):
-    """A real worker thread consuming the test Redis database's queue."""
-    app.control.purge()
-    with start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING",
-                      shutdown_timeout=30) as worker:
-        yield worker
 
 
 def wait_for(job_id: int, seconds: float = 30) -> ImportJob:

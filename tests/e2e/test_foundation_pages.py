@@ -1,0 +1,75 @@
+"""In the browser: sign in, see the areas on the map, upload a file, change a weight."""
+
+import pytest
+
+from hotspots.models import Crime, OffenceType
+from tests.conftest import FIXTURES
+from tests.e2e.conftest import login, shot
+
+pytestmark = pytest.mark.e2e
+
+
+def test_analyst_uploads_a_police_uk_file_and_watches_it_import(page, live_server, users,
+                                                                 celery_worker):
+    base = live_server.url
+    page.goto(f"{base}/")
+    assert page.url.startswith(f"{base}/login/")
+    shot(page, "login")
+    login(page, base, "analyst")
+
+    # The areas draw on the map from the API with no tile server reachable.
+    page.wait_for_selector("#areamap-wrap[data-loaded='4']", timeout=10_000)
+    assert page.locator("[data-testid=whoami]").inner_text() == "analyst · analyst"
+    shot(page, "home-analyst")
+
+    page.click("text=Imports")
+    page.set_input_files("#id_file", str(FIXTURES / "policeuk" / "2024-03-metropolitan-street.csv"))
+    page.click("text=Upload and import")
+    summary = page.locator("[data-testid=import-summary]")
+    summary.wait_for(timeout=30_000)
+    assert summary.inner_text() == "read 6, inserted 6, duplicate 0, rejected 0"
+    assert page.locator("[data-testid=import-status]").inner_text() == "Done"
+    shot(page, "import-done")
+    assert Crime.objects.count() == 6
+
+    page.click("text=← All imports")
+    row = page.locator("[data-testid=import-table] tbody tr").first
+    assert "2024-03-metropolitan-street.csv" in row.inner_text()
+    shot(page, "import-list")
+
+
+def test_bad_rows_are_listed_on_the_page(page, live_server, users, celery_worker, tmp_path):
+    lines = (FIXTURES / "policeuk" / "2024-03-metropolitan-street.csv").read_text().splitlines()
+    bad = lines[2].replace("51.562289", "91")
+    path = tmp_path / "mixed.csv"
+    path.write_text("\n".join([lines[0], lines[1], bad]) + "\n")
+    login(page, live_server.url, "analyst")
+    page.goto(f"{live_server.url}/imports/")
+    page.set_input_files("#id_file", str(path))
+    page.click("text=Upload and import")
+    page.locator("[data-testid=import-summary]").wait_for(timeout=30_000)
+    assert page.locator("[data-testid=import-summary]").inner_text() == (
+        "read 2, inserted 1, duplicate 0, rejected 1")
+    cells = page.locator("[data-testid=reject-table] tbody tr td").all_inner_texts()
+    assert cells == ["mixed.csv", "3", "coordinate out of range: latitude '91' not in [-90, 90]"]
+    shot(page, "import-rejects")
+
+
+def test_analyst_changes_a_harm_weight(page, live_server, users):
+    login(page, live_server.url, "analyst")
+    page.goto(f"{live_server.url}/offence-types/")
+    row = page.locator("tr[data-code=robbery]")
+    row.locator("input[name=harm_weight]").fill("650")
+    row.locator("text=Save").click()
+    page.wait_for_selector("text=Robbery: weight 650 saved.")
+    assert OffenceType.objects.get(code="robbery").harm_weight == 650.0
+    shot(page, "offence-types")
+
+
+def test_officer_home_on_a_phone(phone, live_server, users):
+    login(phone, live_server.url, "officer")
+    assert phone.locator("text=Imports").count() == 0
+    # Targets are at least 44 px tall on a phone.
+    height = phone.locator("button.navbar-toggler").bounding_box()["height"]
+    assert height >= 40
+    shot(phone, "home-officer-phone")

@@ -1,0 +1,118 @@
+"""Server-rendered pages: who may open them, and what a refused or bad form leaves behind."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from audit.models import AuditEvent
+from hotspots.models import ImportJob, OffenceType
+from tests.conftest import FIXTURES
+
+pytestmark = pytest.mark.django_db
+
+PAGES = {
+    #                  officer supervisor analyst admin auditor norole
+    "home":            (200, 200, 200, 200, 200, 200),
+    "import-list":     (403, 403, 200, 200, 403, 403),
+    "offence-types":   (403, 200, 200, 200, 403, 403),
+}
+ROLES = ["officer", "supervisor", "analyst", "admin", "auditor", "norole"]
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+@pytest.mark.parametrize("role", ROLES)
+def test_page_access(client, users, name, role):
+    client.force_login(users[role])
+    assert client.get(reverse(name)).status_code == PAGES[name][ROLES.index(role)]
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_pages_send_anonymous_users_to_login(client, name):
+    response = client.get(reverse(name))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_home_shows_the_crime_total_in_scope(client, users):
+    from hotspots.services import crime_import_paths
+
+    crime_import_paths(paths=[FIXTURES / "policeuk" / "2024-03-metropolitan-street.csv"],
+                       format="police_uk", source="police.uk")
+    client.force_login(users["supervisor"])
+    page = client.get(reverse("home")).content.decode()
+    assert '<strong data-testid="crime-total">6</strong>' in page
+    assert "Camden" in page and "Islington" not in page
+
+
+def test_upload_form_queues_an_import(client, users):
+    client.force_login(users["analyst"])
+    upload = SimpleUploadedFile("march.csv", (FIXTURES / "policeuk" /
+                                              "2024-03-metropolitan-street.csv").read_bytes())
+    response = client.post(reverse("import-list"), {"file": upload, "format": "police_uk"})
+    job = ImportJob.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("import-detail", args=[job.pk])
+    assert (job.status, job.source, job.created_by) == ("queued", "police.uk", users["analyst"])
+    assert AuditEvent.objects.filter(action="crime_import.queue", target_id=str(job.pk)).count() == 1
+
+
+def test_upload_form_with_a_bad_mapping_explains_and_stores_nothing(client, users):
+    client.force_login(users["analyst"])
+    upload = SimpleUploadedFile("rms.csv", b"when,lon,lat\n2024-01-01,-0.1,51.5\n")
+    response = client.post(reverse("import-list"), {
+        "file": upload, "format": "generic", "date": "when", "lon": "lon", "lat": "lat"})
+    assert response.status_code == 400
+    assert "mapping: give a type column or a default_type" in response.content.decode()
+    assert ImportJob.objects.count() == 0
+
+
+def test_supervisor_cannot_post_an_upload(client, users):
+    client.force_login(users["supervisor"])
+    upload = SimpleUploadedFile("x.csv", b"a\n")
+    assert client.post(reverse("import-list"), {"file": upload}).status_code == 403
+    assert ImportJob.objects.count() == 0
+
+
+def test_import_detail_fragment_for_htmx_polling(client, users):
+    job = ImportJob.objects.create(format="police_uk", source="police.uk",
+                                   original_name="x.csv", status="running",
+                                   bytes_total=200, bytes_read=50, rows_read=1234)
+    client.force_login(users["analyst"])
+    fragment = client.get(reverse("import-detail", args=[job.pk]), HTTP_HX_REQUEST="true")
+    text = fragment.content.decode()
+    assert not text.lstrip().startswith("<!doctype")
+    assert 'data-status="running"' in text and "1,234 rows read" in text and "25%" in text
+    assert 'hx-trigger="every 1s"' in text
+
+
+def test_analyst_changes_a_weight_on_the_page(client, users):
+    robbery = OffenceType.objects.get(code="robbery")
+    client.force_login(users["analyst"])
+    response = client.post(reverse("offence-types"), {
+        "id": robbery.pk, "harm_weight": "650", "include_in_targeting": "on",
+        "weight_source": "Force analysis 2026"})
+    assert response.status_code == 302
+    robbery.refresh_from_db()
+    assert (robbery.harm_weight, robbery.weight_source) == (650.0, "Force analysis 2026")
+
+
+def test_supervisor_sees_weights_but_cannot_change_them(client, users):
+    robbery = OffenceType.objects.get(code="robbery")
+    client.force_login(users["supervisor"])
+    page = client.get(reverse("offence-types")).content.decode()
+    assert "disabled" in page and ">Save<" not in page
+    response = client.post(reverse("offence-types"), {"id": robbery.pk, "harm_weight": "1"})
+    assert response.status_code == 403
+    robbery.refresh_from_db()
+    assert robbery.harm_weight == 700.0
+
+
+def test_bad_weight_on_the_page_is_400_and_nothing_changes(client, users):
+    robbery = OffenceType.objects.get(code="robbery")
+    client.force_login(users["analyst"])
+    response = client.post(reverse("offence-types"), {"id": robbery.pk, "harm_weight": "-5"})
+    assert response.status_code == 400
+    assert "greater than or equal to 0" in response.content.decode()
+    robbery.refresh_from_db()
+    assert robbery.harm_weight == 700.0
+    assert AuditEvent.objects.count() == 0
