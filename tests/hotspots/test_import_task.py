@@ -2,7 +2,6 @@
 
 import time
 
-import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
