@@ -36,6 +36,8 @@ class AreaPart(models.Model):
 
     area = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="parts")
     level = models.PositiveSmallIntegerField()
+    # An area with no children: a point takes the leaf area that covers it.
+    is_leaf = models.BooleanField(default=True)
     geom = models.PolygonField(srid=settings.HOTSPOTS_SRID)
 
 

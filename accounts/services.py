@@ -166,7 +166,10 @@ def areas_rebuild_index() -> None:
         cur.execute("DELETE FROM accounts_areapart")
         cur.execute(
             """
-            INSERT INTO accounts_areapart (area_id, level, geom)
-            SELECT id, level, ST_Subdivide(geom, 64) FROM accounts_area
+            INSERT INTO accounts_areapart (area_id, level, is_leaf, geom)
+            SELECT a.id, a.level,
+                   NOT EXISTS (SELECT 1 FROM accounts_area c WHERE c.parent_id = a.id),
+                   ST_Subdivide(a.geom, 64)
+              FROM accounts_area a
             """
         )

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib.gis.db import models
+from django.contrib.postgres.indexes import BrinIndex
 
 
 class OffenceType(models.Model):
@@ -97,18 +98,26 @@ class Crime(models.Model):
     # The source's own id (police.uk Crime ID), or a key derived from the row's content
     # and its repeat number in the file when the source has none: see docs/adr/0003.
     reference = models.CharField(max_length=128)
-    offence_type = models.ForeignKey(OffenceType, on_delete=models.PROTECT, related_name="crimes")
+    # Foreign keys carry no index of their own where another index (or a rare delete)
+    # covers them: every index costs each imported row (docs/adr/0002).
+    offence_type = models.ForeignKey(OffenceType, on_delete=models.PROTECT, related_name="crimes",
+                                     db_index=False)
     occurred_from = models.DateTimeField()
     occurred_to = models.DateTimeField()
     location = models.PointField(srid=settings.HOTSPOTS_SRID)
     area = models.ForeignKey(
-        "accounts.Area", null=True, blank=True, on_delete=models.SET_NULL, related_name="crimes"
+        "accounts.Area", null=True, blank=True, on_delete=models.SET_NULL, related_name="crimes",
+        # (area, occurred_from) leads with it. No database constraint: the importer takes the
+        # id from accounts_areapart in the same statement, and a per-row check would cost
+        # 30% of import time; Django nulls it when an area is deleted (docs/adr/0002).
+        db_index=False, db_constraint=False,
     )
     location_text = models.CharField(max_length=255, blank=True)
     lsoa_code = models.CharField(max_length=16, blank=True)
     outcome = models.CharField(max_length=255, blank=True)
     import_job = models.ForeignKey(
-        ImportJob, null=True, blank=True, on_delete=models.SET_NULL, related_name="crimes"
+        ImportJob, null=True, blank=True, on_delete=models.SET_NULL, related_name="crimes",
+        db_index=False, db_constraint=False,  # provenance only, written by the importer
     )
 
     class Meta:
@@ -118,7 +127,8 @@ class Crime(models.Model):
                                    name="crime_window_ordered"),
         ]
         indexes = [
-            models.Index(fields=["occurred_from"], name="crime_occurred_from"),
+            # Crimes arrive roughly in time order: a BRIN index is tiny and nearly free to keep.
+            BrinIndex(fields=["occurred_from"], name="crime_occurred_from_brin"),
             models.Index(fields=["area", "occurred_from"], name="crime_area_time"),
         ]
 
