@@ -1,0 +1,95 @@
+"""`make bench`: every benchmark, each figure beside its baseline measured in the same run.
+
+Runs against a database of its own (hotspots_bench) so the demo's data is untouched.
+Each scenario runs in a fresh process, so its peak memory (max RSS) is its own.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared" / "data"
+WORK = ROOT / ".bench"
+PY = sys.executable
+ENV = {**os.environ,
+       "DATABASE_URL": os.environ.get("BENCH_DATABASE_URL",
+                                      "postgis://postgres@127.0.0.1:5432/hotspots_bench"),
+       "DJANGO_SETTINGS_MODULE": "config.settings.local", "LOG_LEVEL": "WARNING"}
+
+
+def sh(*args: str) -> str:
+    result = subprocess.run(args, cwd=ROOT, env=ENV, capture_output=True, text=True)
+    if result.returncode:
+        sys.stderr.write(result.stdout + result.stderr)
+        raise SystemExit(f"failed: {' '.join(args)}")
+    return result.stdout
+
+
+def scenario(mode: str, path: Path, limit: int | None = None) -> dict:
+    args = [PY, "benchmarks/bench_import.py", mode, str(path)]
+    if limit:
+        args.append(str(limit))
+    return json.loads(sh(*args).strip().splitlines()[-1])
+
+
+def prepare() -> None:
+    WORK.mkdir(exist_ok=True)
+    sh(PY, "scripts/ensure_db.py")
+    sh(PY, "manage.py", "migrate", "--noinput", "-v", "0")
+    boroughs = SHARED / "boundaries" / "london-boroughs.gpkg"
+    if boroughs.exists():
+        sh(PY, "manage.py", "import_areas", str(boroughs), "--level", "bcu",
+           "--code-field", "gss_code", "--create-parent", "MET:Metropolitan Police Service:force")
+    else:
+        sh(PY, "manage.py", "import_areas", "demo/areas.geojson", "--code-field", "gss_code")
+
+
+def generated(rows: int) -> Path:
+    path = WORK / f"gen-{rows}.csv"
+    if not path.exists():
+        sh(PY, "benchmarks/gen_policeuk.py", str(path), str(rows))
+    return path
+
+
+def main() -> None:
+    started = time.time()
+    prepare()
+    rows_out = []
+
+    def add(label: str, result: dict, baseline: dict | None = None) -> None:
+        speedup = f"{result['rows_per_s'] / baseline['rows_per_s']:.1f}x" if baseline else ""
+        rows_out.append((label, f"{result['read']:,}", f"{result['seconds']:.1f}",
+                         f"{result['rows_per_s']:,.0f}", speedup,
+                         f"{result['peak_mb']:.0f} ({result['peak_mb'] - result['startup_mb']:+.0f})"))
+        print(f"  {label}: {result['rows_per_s']:,.0f} rows/s", file=sys.stderr, flush=True)
+
+    met = SHARED / "policeuk" / "metropolitan-burglary-2024-03-to-2025-02.zip"
+    if met.exists():
+        orm = scenario("orm", met)
+        add("ORM bulk_create loop, Met burglary 12 months", orm)
+        add("importer, Met burglary 12 months", scenario("importer", met), orm)
+    else:
+        print("  ../shared/data is absent: the Metropolitan file is skipped", file=sys.stderr)
+    small, large = generated(100_000), generated(1_000_000)
+    orm_small = scenario("orm", small)
+    add("ORM bulk_create loop, generated 100,000", orm_small)
+    add("importer, generated 100,000", scenario("importer", small), orm_small)
+    add("importer, generated 1,000,000", scenario("importer", large), orm_small)
+
+    header = ("scenario", "rows", "seconds", "rows/s", "vs ORM", "peak MB (over start)")
+    widths = [max(len(str(r[i])) for r in [header, *rows_out]) for i in range(len(header))]
+    line = "| " + " | ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)) + " |"
+    print("\nCrime import (make bench), 2 cores, PostgreSQL defaults\n")
+    print(line)
+    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    for r in rows_out:
+        print("| " + " | ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)) + " |")
+    print(f"\n({time.time() - started:.0f} s in all)")
+
+
+if __name__ == "__main__":
+    main()
