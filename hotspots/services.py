@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
 from audit.services import audit_record
@@ -180,6 +180,25 @@ def import_job_execute(*, job_id: int) -> str:
 def _job_progress(job_id: int, done: int, rows: int) -> None:
     # Autocommit: the page polling this job sees each update at once.
     ImportJob.objects.filter(pk=job_id).update(bytes_read=done, rows_read=rows)
+
+
+def import_staging_purge() -> list[str]:
+    """Drop staging tables left behind by an import whose process was killed."""
+    dropped = []
+    with connection.cursor() as cur:
+        cur.execute("SELECT tablename FROM pg_tables WHERE tablename LIKE 'import\\_staging\\_%%'")
+        names = [row[0] for row in cur.fetchall()]
+        for name in names:
+            # A running import holds a lock on its table: skip it rather than wait.
+            with transaction.atomic():
+                cur.execute("SET LOCAL lock_timeout = '100ms'")
+                try:
+                    with transaction.atomic():
+                        cur.execute(f'DROP TABLE IF EXISTS "{name}"')
+                    dropped.append(name)
+                except OperationalError:
+                    continue
+    return dropped
 
 
 def import_uploads_purge(*, older_than_days: int) -> int:

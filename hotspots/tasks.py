@@ -11,6 +11,8 @@ def crime_import_run(job_id: int) -> str:
 
 @shared_task(name="hotspots.tasks.import_uploads_purge", ignore_result=True)
 def import_uploads_purge() -> int:
+    from .services import import_staging_purge
     from .services import import_uploads_purge as purge
 
+    import_staging_purge()
     return purge(older_than_days=settings.IMPORT_UPLOAD_RETENTION_DAYS)
