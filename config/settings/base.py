@@ -112,7 +112,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 IMPORT_MAX_UPLOAD_BYTES = env.int("IMPORT_MAX_UPLOAD_BYTES", default=1024 * 1024 * 1024)
 # Imports of at least this many good rows split the insert over this many connections
 # (one per core of the database server); smaller imports use one transaction.
-IMPORT_PARALLEL_MIN_ROWS = env.int("IMPORT_PARALLEL_MIN_ROWS", default=100_000)
+IMPORT_PARALLEL_MIN_ROWS = env.int("IMPORT_PARALLEL_MIN_ROWS", default=20_000)
 IMPORT_PARALLEL_WORKERS = env.int("IMPORT_PARALLEL_WORKERS", default=2)
 # Uploaded source files are deleted this many days after their import finished.
 IMPORT_UPLOAD_RETENTION_DAYS = env.int("IMPORT_UPLOAD_RETENTION_DAYS", default=30)

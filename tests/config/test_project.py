@@ -41,3 +41,18 @@ def test_roles_are_groups_with_exactly_their_permissions():
         group = Group.objects.get(name=role)
         have = {f"{p.content_type.app_label}.{p.codename}" for p in group.permissions.all()}
         assert have == perms
+
+
+def test_production_settings_pass_the_deploy_check():
+    import os
+    import sys
+
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.production",
+           "DJANGO_SECRET_KEY": "a-long-random-value-for-the-check-only-" + "x" * 40,
+           "DJANGO_ALLOWED_HOSTS": "hotspots.force.example"}
+    # The browser tests allow sync ORM calls beside Playwright's loop; production never does.
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    result = subprocess.run([sys.executable, "manage.py", "check", "--deploy"], cwd=ROOT,
+                            env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "System check identified no issues (1 silenced)."

@@ -12,6 +12,10 @@ pytestmark = pytest.mark.e2e
 def test_analyst_uploads_a_police_uk_file_and_watches_it_import(page, live_server, users,
                                                                  celery_worker):
     base = live_server.url
+    from hotspots.services import crime_import_paths
+
+    crime_import_paths(paths=[FIXTURES / "policeuk" / "2024-04-metropolitan-street.csv"],
+                       format="police_uk", source="police.uk")
     page.goto(f"{base}/")
     assert page.url.startswith(f"{base}/login/")
     shot(page, "login")
@@ -19,6 +23,7 @@ def test_analyst_uploads_a_police_uk_file_and_watches_it_import(page, live_serve
 
     # The areas draw on the map from the API with no tile server reachable.
     page.wait_for_selector("#areamap-wrap[data-loaded='4']", timeout=10_000)
+    page.wait_for_selector("#areamap-wrap[data-crimes='4']", timeout=10_000)
     assert page.locator("[data-testid=whoami]").inner_text() == "analyst · analyst"
     shot(page, "home-analyst")
 
@@ -30,7 +35,7 @@ def test_analyst_uploads_a_police_uk_file_and_watches_it_import(page, live_serve
     assert summary.inner_text() == "read 6, inserted 6, duplicate 0, rejected 0"
     assert page.locator("[data-testid=import-status]").inner_text() == "Done"
     shot(page, "import-done")
-    assert Crime.objects.count() == 6
+    assert Crime.objects.count() == 10
 
     page.click("text=← All imports")
     row = page.locator("[data-testid=import-table] tbody tr").first
