@@ -16,12 +16,14 @@ from django.db import transaction
 from accounts import roles
 from accounts.models import Area, Team, User
 from accounts.services import area_create_from_children, areas_import
-from hotspots.models import Crime, ImportJob
+from hotspots.models import ImportJob
 from hotspots.services import crime_import_paths
 
 DEMO_DIR = Path(settings.BASE_DIR) / "demo"
 CRIME_ZIP = DEMO_DIR / "policeuk-burglary-camden-islington-2024-03-to-2025-02.zip"
-DEMO_SOURCE = "demo-rms"
+# The references are police.uk Crime IDs, so the records share police.uk's key space:
+# uploading the same police.uk month later adds nothing.
+DEMO_SOURCE = "police.uk"
 DEMO_PASSWORD = "hotspots-demo-2026"  # noqa: S105 - printed on screen for a local demo
 
 USERS = [
@@ -118,13 +120,11 @@ def seed_demo() -> list[str]:
     area_create_from_children(code="MET-DEMO", name="Metropolitan Police (demo)",
                               level=Area.Level.FORCE, child_codes=["CN"])
     _people()
-    if not Crime.objects.filter(source=DEMO_SOURCE).exists():
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / "demo-force-extract.csv"
-            demo_crimes_csv(path)
-            job = crime_import_paths(paths=[path], format=ImportJob.Format.GENERIC,
-                                     source=DEMO_SOURCE, mapping=DEMO_MAPPING)
-            lines.append(f"demo crimes: {job.summary}")
-    else:
-        lines.append("demo crimes: already loaded")
+    # Always imported: the keys make a second run add nothing.
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "demo-force-extract.csv"
+        demo_crimes_csv(path)
+        job = crime_import_paths(paths=[path], format=ImportJob.Format.GENERIC,
+                                 source=DEMO_SOURCE, mapping=DEMO_MAPPING)
+        lines.append(f"demo crimes: {job.summary}")
     return lines

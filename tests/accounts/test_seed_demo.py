@@ -29,8 +29,19 @@ def test_seed_demo_loads_the_force_and_is_safe_to_run_again(capsys):
     assert windows == {True}
 
     call_command("seed_demo")
+    assert "demo crimes: read 4,052, inserted 0, duplicate 4,052, rejected 0" in (
+        capsys.readouterr().out)
     assert Crime.objects.count() == 4_052
     assert User.objects.count() == 6
+
+
+def test_uploading_the_real_police_uk_month_after_the_demo_adds_nothing():
+    from accounts.demo import CRIME_ZIP
+    from hotspots.services import crime_import_paths
+
+    call_command("seed_demo")
+    job = crime_import_paths(paths=[CRIME_ZIP], format="police_uk", source="police.uk")
+    assert (job.rows_inserted, job.rows_duplicate) == (0, 4_052)
 
 
 def models_F(name):
