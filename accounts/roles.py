@@ -13,47 +13,20 @@ AUDITOR = "auditor"
 ROLES = (OFFICER, SUPERVISOR, ANALYST, ADMIN, AUDITOR)
 
 # app_label.codename for each role. Later apps add theirs here, in one place.
+_SEE_AREAS = {"accounts.view_area", "accounts.view_team"}
+_SEE_CRIME = {"hotspots.view_crime", "hotspots.view_offencetype"}
+_ANALYSE = {"accounts.view_all_areas", "hotspots.change_offencetype",
+            "hotspots.view_importjob", "hotspots.add_importjob"}
+_ADMINISTER = {"accounts.add_area", "accounts.change_area", "accounts.add_team",
+               "accounts.change_team", "accounts.view_user", "accounts.add_user",
+               "accounts.change_user"}
+
 ROLE_PERMISSIONS: dict[str, set[str]] = {
-    OFFICER: {
-        "accounts.view_area",
-        "accounts.view_team",
-    },
-    SUPERVISOR: {
-        "accounts.view_area",
-        "accounts.view_team",
-        "hotspots.view_crime",
-        "hotspots.view_offencetype",
-    },
-    ANALYST: {
-        "accounts.view_area",
-        "accounts.view_team",
-        "accounts.view_all_areas",
-        "hotspots.view_crime",
-        "hotspots.view_offencetype",
-        "hotspots.change_offencetype",
-        "hotspots.view_importjob",
-        "hotspots.add_importjob",
-    },
-    ADMIN: {
-        "accounts.view_area",
-        "accounts.add_area",
-        "accounts.change_area",
-        "accounts.view_team",
-        "accounts.add_team",
-        "accounts.change_team",
-        "accounts.view_user",
-        "accounts.add_user",
-        "accounts.change_user",
-        "accounts.view_all_areas",
-        "hotspots.view_crime",
-        "hotspots.view_offencetype",
-        "hotspots.change_offencetype",
-        "hotspots.view_importjob",
-        "hotspots.add_importjob",
-    },
-    AUDITOR: {
-        "accounts.view_all_areas",
-    },
+    OFFICER: _SEE_AREAS,
+    SUPERVISOR: _SEE_AREAS | _SEE_CRIME,
+    ANALYST: _SEE_AREAS | _SEE_CRIME | _ANALYSE,
+    ADMIN: _SEE_AREAS | _SEE_CRIME | _ANALYSE | _ADMINISTER,
+    AUDITOR: {"accounts.view_all_areas"},
 }
 
 

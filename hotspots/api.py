@@ -1,4 +1,3 @@
-import json
 from typing import Any
 
 from django.db.models import QuerySet
@@ -14,6 +13,8 @@ from rest_framework_gis.serializers import GeoFeatureModelSerializer
 from accounts.permissions import RolePermission
 from config.api import Wgs84GeometryField, WgsInBBoxFilter
 
+from .importers.errors import ImportInputError
+from .importers.layouts import mapping_from_json
 from .models import Crime, ImportJob, OffenceType
 from .selectors import crimes_for_map, import_jobs_visible, offence_types_all
 from .services import import_job_create, offence_type_update
@@ -129,15 +130,10 @@ class ImportJobInput(serializers.Serializer):
                                     help_text="JSON column mapping for the generic format")
 
     def validate_mapping(self, value: str) -> dict[str, Any]:
-        if not value.strip():
-            return {}
         try:
-            parsed = json.loads(value)
-        except json.JSONDecodeError as exc:
-            raise serializers.ValidationError(f"not valid JSON: {exc.msg}") from None
-        if not isinstance(parsed, dict):
-            raise serializers.ValidationError("must be a JSON object")
-        return parsed
+            return mapping_from_json(value)
+        except ImportInputError as exc:
+            raise serializers.ValidationError(str(exc)) from None
 
 
 class ImportJobListView(generics.ListAPIView):

@@ -1,8 +1,9 @@
-import json
 from typing import Any
 
 from django import forms
 
+from .importers.errors import ImportInputError
+from .importers.layouts import mapping_from_json
 from .models import ImportJob, OffenceType
 
 
@@ -49,12 +50,9 @@ class ImportUploadForm(forms.Form):
         text = (data.get("mapping") or "").strip()
         if text:
             try:
-                parsed = json.loads(text)
-            except json.JSONDecodeError as exc:
-                raise forms.ValidationError(f"The mapping is not valid JSON: {exc.msg}") from None
-            if not isinstance(parsed, dict):
-                raise forms.ValidationError("The mapping must be a JSON object.")
-            data["mapping_dict"] = parsed
+                data["mapping_dict"] = mapping_from_json(text)
+            except ImportInputError as exc:
+                raise forms.ValidationError(str(exc)) from None
             return data
         columns = {f.rstrip("_"): data[f].strip() for f in self.COLUMN_FIELDS if data.get(f)}
         mapping: dict[str, Any] = {"columns": columns}

@@ -1,6 +1,7 @@
 """Column layouts: how a source's header maps onto a crime, and the per-row conversion."""
 
 import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +20,19 @@ MAPPING_FIELDS = ("reference", "date", "from", "to", "lon", "lat", "x", "y", "ty
 MAPPING_OPTIONS = ("columns", "srid", "delimiter", "date_format", "date_precision", "types",
                    "default_type", "timezone")
 MAX_TEXT = 255
+
+
+def mapping_from_json(text: str) -> dict[str, Any]:
+    """A column mapping typed as JSON text; ImportInputError says what is wrong with it."""
+    if not text.strip():
+        return {}
+    try:
+        parsed = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ImportInputError(f"the mapping is not valid JSON: {exc.msg}") from None
+    if not isinstance(parsed, dict):
+        raise ImportInputError("the mapping must be a JSON object")
+    return parsed
 
 
 def content_key(fields: list[str]) -> str:

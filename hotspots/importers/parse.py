@@ -14,7 +14,8 @@ class RowReject(Exception):
         self.detail = detail
 
 
-def parse_coordinate(raw: str, name: str, low: float, high: float) -> float:
+def parse_projected(raw: str, name: str) -> float:
+    """A finite number: an x or y in a projected CRS."""
     text = raw.strip()
     if not text:
         raise RowReject("no coordinates", f"{name} is empty")
@@ -24,21 +25,14 @@ def parse_coordinate(raw: str, name: str, low: float, high: float) -> float:
         raise RowReject("coordinate not a number", f"{name} {raw!r}") from None
     if not math.isfinite(value):
         raise RowReject("coordinate not a number", f"{name} {raw!r}")
-    if not low <= value <= high:
-        raise RowReject("coordinate out of range", f"{name} {raw!r} not in [{low:g}, {high:g}]")
     return value
 
 
-def parse_projected(raw: str, name: str) -> float:
-    text = raw.strip()
-    if not text:
-        raise RowReject("no coordinates", f"{name} is empty")
-    try:
-        value = float(text)
-    except ValueError:
-        raise RowReject("coordinate not a number", f"{name} {raw!r}") from None
-    if not math.isfinite(value):
-        raise RowReject("coordinate not a number", f"{name} {raw!r}")
+def parse_coordinate(raw: str, name: str, low: float, high: float) -> float:
+    """A longitude or latitude: a finite number within its range."""
+    value = parse_projected(raw, name)
+    if not low <= value <= high:
+        raise RowReject("coordinate out of range", f"{name} {raw!r} not in [{low:g}, {high:g}]")
     return value
 
 

@@ -79,7 +79,7 @@ def test_bad_upload_requests_are_400_and_store_nothing(client, users, settings, 
         "file": SimpleUploadedFile("g.csv", b"a,b\n1,2\n"), "format": "generic",
         "mapping": "{not json"})
     assert bad_json.status_code == 400
-    assert bad_json.json()["mapping"][0].startswith("not valid JSON")
+    assert bad_json.json()["mapping"][0].startswith("the mapping is not valid JSON")
     no_mapping = client.post(reverse("api-imports"), {
         "file": SimpleUploadedFile("g.csv", b"a,b\n1,2\n"), "format": "generic"})
     assert (no_mapping.status_code, no_mapping.json()) == (
