@@ -8,10 +8,9 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
-from rest_framework_gis.pagination import GeoJsonPagination
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
-from config.api import Wgs84GeometryField, WgsInBBoxFilter
+from config.api import GeoPagination, Wgs84GeometryField, WgsInBBoxFilter
 
 from .models import Area, Team
 from .permissions import RolePermission
@@ -59,7 +58,7 @@ class AreaListView(generics.ListAPIView):
     required_perms = {"GET": ("accounts.view_area",)}
     filter_backends = [WgsInBBoxFilter]
     bbox_filter_field = "geom"
-    pagination_class = GeoJsonPagination
+    pagination_class = GeoPagination
     bbox_filter_include_overlapping = True
 
     def get_queryset(self) -> QuerySet[Area]:

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework_gis.fields import GeometryField
 from rest_framework_gis.filters import InBBoxFilter
+from rest_framework_gis.pagination import GeoJsonPagination
 
 from hotspots.importers.errors import ImportInputError
 
@@ -62,3 +63,15 @@ class Wgs84GeometryField(GeometryField):
 
     def __init__(self, source: str, **kwargs: Any) -> None:
         super().__init__(source=source, read_only=True, precision=6, **kwargs)
+
+
+class GeoPagination(GeoJsonPagination):
+    """GeoJSON pages (`?page=`, `?page_size=` up to 10,000) with an accurate schema."""
+
+    max_page_size = 10_000
+
+    def get_paginated_response_schema(self, view: Any) -> dict[str, Any]:
+        schema = super().get_paginated_response_schema(view)
+        # The library renames "results" to "features" but leaves "results" required.
+        schema["required"] = ["type", "count", "features"]
+        return schema

@@ -7,11 +7,10 @@ from rest_framework import generics, serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework_gis.pagination import GeoJsonPagination
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
 from accounts.permissions import RolePermission
-from config.api import Wgs84GeometryField, WgsInBBoxFilter
+from config.api import GeoPagination, Wgs84GeometryField, WgsInBBoxFilter
 
 from .importers.errors import ImportInputError
 from .importers.layouts import mapping_from_json
@@ -100,7 +99,7 @@ class CrimeListView(generics.ListAPIView):
     filter_backends = [WgsInBBoxFilter, filters.DjangoFilterBackend]
     filterset_class = CrimeFilter
     bbox_filter_field = "location"
-    pagination_class = GeoJsonPagination
+    pagination_class = GeoPagination
 
     def get_queryset(self) -> QuerySet[Crime]:
         return crimes_for_map(user=self.request.user)

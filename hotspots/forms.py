@@ -9,7 +9,10 @@ from .models import ImportJob, OffenceType
 
 class ImportUploadForm(forms.Form):
     file = forms.FileField(help_text="police.uk CSV or zip archive, or any CSV/TSV (also .gz)")
-    format = forms.ChoiceField(choices=ImportJob.Format.choices, initial=ImportJob.Format.POLICE_UK)
+    format = forms.ChoiceField(
+        choices=[(ImportJob.Format.POLICE_UK, "police.uk (CSV or zip)"),
+                 (ImportJob.Format.GENERIC, "Other CSV/TSV (map the columns)")],
+        initial=ImportJob.Format.POLICE_UK)
     source = forms.CharField(max_length=64, required=False,
                              help_text="Where the records come from (default police.uk or force)")
     # Column mapping for the generic format: the columns of the file that hold each field.

@@ -172,3 +172,15 @@ def test_import_upload_refused_for_supervisor_and_nothing_stored(api, users):
     response = api(users["supervisor"]).post(reverse("api-imports"), {"file": upload})
     assert response.status_code == 403
     assert ImportJob.objects.count() == 0
+
+
+def test_page_size_is_capped(api, users, camden_and_islington_crimes, monkeypatch):
+    from config.api import GeoPagination
+
+    body = api(users["analyst"]).get(reverse("api-crimes"), {"page_size": 1}).json()
+    assert (body["count"], len(body["features"])) == (6, 1)
+    assert body["next"].endswith("page=2&page_size=1")
+    # A client asking for more than the cap gets the cap (10,000 in production).
+    monkeypatch.setattr(GeoPagination, "max_page_size", 4)
+    body = api(users["analyst"]).get(reverse("api-crimes"), {"page_size": 1_000_000}).json()
+    assert (body["count"], len(body["features"])) == (6, 4)

@@ -16,6 +16,11 @@ def test_openapi_schema_generates_without_warnings(tmp_path):
     for path in ("/api/v1/crimes/", "/api/v1/imports/", "/api/v1/areas/",
                  "/api/v1/offence-types/{id}/", "/api/v1/me/", "/api/v1/auth/token/"):
         assert f"  {path}:" in text
+    import yaml
+
+    schema = yaml.safe_load(text)["components"]["schemas"]["PaginatedCrimeOutputList"]
+    assert schema["required"] == ["type", "count", "features"]
+    assert set(schema["properties"]) == {"type", "count", "next", "previous", "features"}
 
 
 def test_docker_compose_file_is_accepted():

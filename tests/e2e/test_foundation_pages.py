@@ -78,3 +78,11 @@ def test_officer_home_on_a_phone(phone, live_server, users):
     height = phone.locator("button.navbar-toggler").bounding_box()["height"]
     assert height >= 40
     shot(phone, "home-officer-phone")
+
+
+def test_api_docs_render_without_network(page, live_server, users):
+    login(page, live_server.url, "analyst")
+    page.goto(f"{live_server.url}/api/docs/")
+    page.wait_for_selector("text=Hot spots policing API", timeout=15_000)
+    page.wait_for_selector("text=/api/v1/imports/", timeout=15_000)
+    shot(page, "api-docs")
