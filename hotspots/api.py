@@ -81,6 +81,9 @@ class CrimeOutput(GeoFeatureModelSerializer):
 
 class CrimeFilter(filters.FilterSet):
     offence_type = filters.CharFilter(field_name="offence_type__code")
+    category = filters.ChoiceFilter(field_name="offence_type__category",
+                                    choices=OffenceType.Category.choices,
+                                    help_text="crime or asb: anti-social behaviour in or out")
     occurred_after = filters.IsoDateTimeFilter(field_name="occurred_to", lookup_expr="gte")
     occurred_before = filters.IsoDateTimeFilter(field_name="occurred_from", lookup_expr="lt")
     area = filters.NumberFilter(field_name="area_id")

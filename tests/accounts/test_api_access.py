@@ -184,3 +184,14 @@ def test_page_size_is_capped(api, users, camden_and_islington_crimes, monkeypatc
     monkeypatch.setattr(GeoPagination, "max_page_size", 4)
     body = api(users["analyst"]).get(reverse("api-crimes"), {"page_size": 1_000_000}).json()
     assert (body["count"], len(body["features"])) == (6, 4)
+
+
+def test_asb_can_be_left_in_or_out(api, users, areas):
+    crime_import_paths(paths=[FIXTURES / "policeuk" / "2024-03-metropolitan-street.csv",
+                              FIXTURES / "policeuk" / "2022-01-northumbria-asb.csv"],
+                       format="police_uk", source="police.uk")
+    client = api(users["analyst"])
+    assert client.get(reverse("api-crimes")).json()["count"] == 11
+    assert client.get(reverse("api-crimes"), {"category": "crime"}).json()["count"] == 6
+    assert client.get(reverse("api-crimes"), {"category": "asb"}).json()["count"] == 5
+    assert client.get(reverse("api-crimes"), {"category": "other"}).status_code == 400
