@@ -88,6 +88,16 @@ def main() -> None:
     print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
     for r in rows_out:
         print("| " + " | ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)) + " |")
+    gi = json.loads(sh(PY, "benchmarks/bench_gistar.py").strip().splitlines()[-1])
+    print(f"\nGi* on {gi['cells']:,} cells (40 km x 40 km at 150 m), same grid, same run\n")
+    print("| implementation | seconds | max abs difference in z |")
+    print("|---|---|---|")
+    print(f"| hotspots.analysis.gistar (3x3 convolution) | {gi['ours_s']:.4f} | |")
+    if "esda_s" in gi:
+        print(f"| PySAL esda G_Local (B, star, no permutations) | {gi['esda_s']:.3f} | "
+              f"{gi['max_abs_diff']:.1e} ({gi['speedup']:,.0f}x slower) |")
+    else:
+        print(f"| PySAL esda | {gi['esda']} | |")
     print(f"\n({time.time() - started:.0f} s in all)")
 
 

@@ -1,0 +1,6 @@
+"""Hot spot analytics on plain NumPy arrays: no Django here, so every function tests and
+benchmarks on its own. Distances are metres in the deployment's projected CRS."""
+
+
+class AnalysisInputError(ValueError):
+    """The inputs cannot give a meaningful result; the message says why, in plain words."""
