@@ -13,7 +13,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from hotspots.analysis.gistar import gi_star_grid  # noqa: E402
+from hotspots.analysis.gistar import gi_star_grid
 
 
 def main() -> None:

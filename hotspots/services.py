@@ -164,6 +164,14 @@ def import_job_execute(*, job_id: int) -> str:
             ImportJob.objects.filter(pk=job_id).update(
                 status=ImportJob.Status.FAILED, error=str(exc), finished_at=timezone.now())
             return ImportJob.Status.FAILED
+        except Exception as exc:
+            # Not a retry: the job must not sit at "running" on the analyst's page.
+            logger.exception("import %s stopped", job_id)
+            ImportJob.objects.filter(pk=job_id).update(
+                status=ImportJob.Status.FAILED, finished_at=timezone.now(),
+                error=f"the import stopped unexpectedly ({type(exc).__name__}); "
+                      "nothing was half-written, and it can be uploaded again")
+            raise
         job.refresh_from_db()
         job.bytes_read = job.bytes_total
         with transaction.atomic():

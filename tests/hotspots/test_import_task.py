@@ -91,3 +91,42 @@ def test_bad_upload_requests_are_400_and_store_nothing(client, users, settings, 
         400, {"detail": "big.csv: 101 bytes is over the limit of 100"})
     assert ImportJob.objects.count() == 0
     assert Crime.objects.count() == 0
+
+
+def test_a_vanished_upload_fails_the_job_with_a_message(users, transactional_db):
+    from django.core.files.base import ContentFile
+
+    job = ImportJob(created_by=users["analyst"], format="police_uk", source="police.uk",
+                    original_name="march.csv", bytes_total=MARCH.stat().st_size)
+    job.upload.save("march.csv", ContentFile(MARCH.read_bytes()), save=True)
+    job.upload.storage.delete(job.upload.name)
+
+    assert import_job_execute(job_id=job.pk) == "failed"
+    job.refresh_from_db()
+    assert (job.status, job.error) == (ImportJob.Status.FAILED, "march.csv: no such file")
+    assert Crime.objects.count() == 0
+
+
+def test_an_unexpected_failure_marks_the_job_failed_and_reaches_celery(users, settings,
+                                                                      transactional_db):
+    from pathlib import Path
+
+    # An upload path that is a directory fails deep inside the reader, unforeseen.
+    folder = Path(settings.MEDIA_ROOT) / "imports" / "odd.csv"
+    folder.mkdir(parents=True, exist_ok=True)
+    job = ImportJob.objects.create(created_by=users["analyst"], format="police_uk",
+                                   source="police.uk", original_name="odd.csv",
+                                   upload="imports/odd.csv", bytes_total=1)
+    try:
+        import_job_execute(job_id=job.pk)
+    except IsADirectoryError:
+        pass
+    else:
+        raise AssertionError("the error should reach Celery, which logs it")
+    finally:
+        folder.rmdir()
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.FAILED
+    assert job.error == ("the import stopped unexpectedly (IsADirectoryError); nothing was "
+                         "half-written, and it can be uploaded again")
+    assert Crime.objects.count() == 0
