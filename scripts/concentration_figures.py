@@ -72,9 +72,12 @@ def figures(name: str, x: np.ndarray, y: np.ndarray, area: GEOSGeometry) -> str:
                                                                         strict=True)])
     cells = counts.ravel()[inside]
     n = int(cells.sum())
-    return (f"| {name} | {len(x):,} | {n:,} | {inside.sum():,} | "
+    ranked = np.cumsum(np.sort(cells)[::-1]) / cells.sum()
+    half = (int(np.searchsorted(ranked, 0.5)) + 1) / cells.size
+    return (f"| {name} | {len(x):,} | {n:,} | {inside.sum():,} | {100 * half:.1f}% | "
             f"{100 * top_share(cells, 0.01):.1f}% | {100 * top_share(cells, 0.05):.1f}% | "
-            f"{100 * np.mean(cells > 0):.1f}% | {gini(cells):.3f} | {generalized_gini(cells):.3f} |")
+            f"{100 * np.mean(cells > 0):.1f}% | {gini(cells):.3f} | "
+            f"{generalized_gini(cells):.3f} |")
 
 
 def main() -> None:
@@ -111,9 +114,9 @@ def main() -> None:
     x, y = project(np.array(lon), np.array(lat), 26916)
     chicago = boundary(SHARED / "boundaries" / "chicago-police-districts.kml", 26916)
     rows.append(figures("Chicago aggravated assault, 2010 to 2019", x, y, chicago))
-    print("| data | records | in area | 150 m cells | top 1% of cells | top 5% of cells "
-          "| cells with any | Gini | generalized Gini |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| data | records | in area | 150 m cells | cells holding half | top 1% of cells "
+          "| top 5% of cells | cells with any | Gini | generalized Gini |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     print("\n".join(rows))
 
 
