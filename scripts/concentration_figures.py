@@ -14,6 +14,7 @@ import io
 import sys
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -44,7 +45,8 @@ def project(lon: np.ndarray, lat: np.ndarray, srid: int) -> tuple[np.ndarray, np
     multi = MultiPoint([Point(a, b) for a, b in zip(lon, lat, strict=True)], srid=4326)
     ogr = OGRGeometry(multi.wkb, srs=wgs)
     ogr.transform(CoordTransform(wgs, SpatialReference(srid)))
-    xy = np.array(GEOSGeometry(ogr.wkb).coords)
+    projected: Any = GEOSGeometry(ogr.wkb)  # a MultiPoint
+    xy = np.array(projected.coords)
     return xy[:, 0], xy[:, 1]
 
 
