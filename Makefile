@@ -2,6 +2,8 @@
 PY := .venv/bin/python
 PORT ?= 8000
 export PORT
+# The demo force's data ends in February 2025: its hot spot runs look back from then.
+demo: export HOTSPOTS_WINDOW_END ?= 2025-03-01
 
 .PHONY: setup setup-test demo test lint typecheck pytest bench clean
 

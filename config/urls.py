@@ -7,6 +7,7 @@ from rest_framework.authtoken.views import obtain_auth_token
 from accounts import api as accounts_api
 from accounts import views as accounts_views
 from hotspots import api as hotspots_api
+from hotspots import api_runs
 from hotspots import views as hotspots_views
 
 api_v1 = [
@@ -20,6 +21,13 @@ api_v1 = [
     path("crimes/", hotspots_api.CrimeListView.as_view(), name="api-crimes"),
     path("imports/", hotspots_api.ImportJobListView.as_view(), name="api-imports"),
     path("imports/<int:pk>/", hotspots_api.ImportJobDetailView.as_view(), name="api-import"),
+    path("hotspots/", api_runs.HotspotListView.as_view(), name="api-hotspots"),
+    path("hotspots/<int:pk>/review/", api_runs.HotspotReviewView.as_view(),
+         name="api-hotspot-review"),
+    path("hotspot-runs/", api_runs.RunListView.as_view(), name="api-runs"),
+    path("hotspot-runs/<int:pk>/", api_runs.RunDetailView.as_view(), name="api-run"),
+    path("hotspot-runs/<int:pk>/cells.csv", api_runs.RunCellsCsvView.as_view(),
+         name="api-run-cells"),
 ]
 
 urlpatterns = [

@@ -134,3 +134,97 @@ class Crime(models.Model):
 
     def __str__(self) -> str:
         return f"{self.offence_type_id} {self.reference}"
+
+
+class ExclusionArea(models.Model):
+    """A place an analyst has ruled out of targeting (a prison, a hospital ward)."""
+
+    area = models.ForeignKey("accounts.Area", on_delete=models.CASCADE,
+                             related_name="exclusions")
+    name = models.CharField(max_length=200)
+    reason = models.TextField()
+    geom = models.MultiPolygonField(srid=settings.HOTSPOTS_SRID)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class HotspotRun(models.Model):
+    """One computation of hot spots for an area: what was asked, what it found, how long."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    class Trigger(models.TextChoices):
+        NIGHTLY = "nightly", "Nightly"
+        ANALYST = "analyst", "Analyst"
+        COMMAND = "command", "Command line"
+
+    area = models.ForeignKey("accounts.Area", on_delete=models.CASCADE, related_name="runs")
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    trigger = models.CharField(max_length=8, choices=Trigger.choices)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Everything needed to reproduce the run: cell size, bandwidth, rule, offence types.
+    parameters = models.JSONField(default=dict)
+    window_start = models.DateTimeField()
+    window_end = models.DateTimeField()
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    timings = models.JSONField(default=dict, blank=True)
+    metrics = models.JSONField(default=dict, blank=True)
+    # The whole cell layer (counts, harm, z, p, q, KDE, selected) as a compressed NumPy file:
+    # ~70,000 cells a night per area would swamp a table (docs/adr/0005).
+    cells = models.FileField(upload_to="runs/%Y/%m/", blank=True, max_length=300)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Run {self.pk} for {self.area_id} ({self.status})"
+
+
+class Hotspot(models.Model):
+    """A place that has been hot: the same cell keeps the same hot spot across runs."""
+
+    class Status(models.TextChoices):
+        CANDIDATE = "candidate", "Candidate"
+        APPROVED = "approved", "Approved"
+        SUPPRESSED = "suppressed", "Suppressed"
+        RETIRED = "retired", "Retired"
+
+    # The area whose runs manage this hot spot's identity (a BCU, nightly).
+    run_area = models.ForeignKey("accounts.Area", on_delete=models.CASCADE,
+                                 related_name="managed_hotspots")
+    # The most specific area holding the cell's centre: it scopes who sees the hot spot.
+    area = models.ForeignKey("accounts.Area", null=True, on_delete=models.SET_NULL,
+                             related_name="hotspots")
+    key = models.CharField(max_length=64)
+    geom = models.PolygonField(srid=settings.HOTSPOTS_SRID)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.CANDIDATE)
+    first_run = models.ForeignKey(HotspotRun, on_delete=models.PROTECT, related_name="+")
+    last_selected_run = models.ForeignKey(HotspotRun, on_delete=models.PROTECT, related_name="+")
+    # Set when a later run no longer selects it: flagged for review, never deleted.
+    dropped_by_run = models.ForeignKey(HotspotRun, null=True, blank=True,
+                                       on_delete=models.SET_NULL, related_name="+")
+    # Why it is hot, from the last run that selected it: counts, harm, z, q, peak hours...
+    stats = models.JSONField(default=dict)
+    profile = models.JSONField(default=list, help_text="Harm per hour of the week (168)")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["run_area", "id"]
+        constraints = [models.UniqueConstraint(fields=["run_area", "key"],
+                                               name="hotspot_unique_cell_per_run_area")]
+        permissions = [("review_hotspot", "Can approve, suppress or retire hot spots")]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.status})"

@@ -16,3 +16,17 @@ def import_uploads_purge() -> int:
 
     import_staging_purge()
     return purge(older_than_days=settings.IMPORT_UPLOAD_RETENTION_DAYS)
+
+
+@shared_task(name="hotspots.tasks.hotspot_run_compute", ignore_result=True)
+def hotspot_run_compute(run_id: int) -> str:
+    from .recompute import hotspot_run_execute
+
+    return hotspot_run_execute(run_id=run_id)
+
+
+@shared_task(name="hotspots.tasks.hotspot_runs_nightly", ignore_result=True)
+def hotspot_runs_nightly() -> list[int]:
+    from .recompute import hotspot_runs_nightly as queue
+
+    return queue()

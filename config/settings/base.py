@@ -121,6 +121,11 @@ IMPORT_UPLOAD_RETENTION_DAYS = env.int("IMPORT_UPLOAD_RETENTION_DAYS", default=3
 # The metric projected CRS all analysis runs in. Fixed per deployment before the first
 # migrate: geometry columns are created in it. British National Grid by default.
 HOTSPOTS_SRID = env.int("HOTSPOTS_SRID", default=27700)
+# The nightly recompute makes one run per area at this level (1 force, 2 BCU, 3 neighbourhood).
+HOTSPOTS_RUN_LEVEL = env.int("HOTSPOTS_RUN_LEVEL", default=2)
+# Runs look back from local midnight today, or from this date (YYYY-MM-DD) when set: for a
+# demo force or a replay of historical data.
+HOTSPOTS_WINDOW_END = env("HOTSPOTS_WINDOW_END", default="")
 
 # --- REST framework -----------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -188,6 +193,11 @@ CELERY_RESULT_EXPIRES = timedelta(days=1)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # The periodic schedule lives in code; django-celery-beat copies it into its tables.
 CELERY_BEAT_SCHEDULE = {
+    # One run per area a night, after the day's imports; re-runs the same night do nothing.
+    "recompute-hotspots": {
+        "task": "hotspots.tasks.hotspot_runs_nightly",
+        "schedule": crontab(hour=2, minute=30),
+    },
     "purge-import-uploads": {
         "task": "hotspots.tasks.import_uploads_purge",
         "schedule": crontab(hour=3, minute=15),

@@ -1,0 +1,164 @@
+"""API for hot spot runs and hot spots."""
+
+import io
+from typing import Any
+
+from django.contrib.gis.db.models.functions import Transform
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django_filters import rest_framework as filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework_gis.serializers import GeoFeatureModelSerializer
+
+from accounts.permissions import RolePermission
+from accounts.selectors import area_scope_q, areas_visible
+from config.api import GeoPagination, Wgs84GeometryField, WgsInBBoxFilter
+
+from .exports import run_cells_csv
+from .models import Hotspot, HotspotRun
+from .recompute import RunInputError, hotspot_review, hotspot_run_create
+
+
+class HotspotOutput(GeoFeatureModelSerializer):
+    geom = Wgs84GeometryField(source="geom_wgs84")
+
+    class Meta:
+        model = Hotspot
+        geo_field = "geom"
+        fields = ("id", "key", "area", "run_area", "status", "stats", "first_run",
+                  "last_selected_run", "dropped_by_run", "updated_at")
+
+
+class HotspotFilter(filters.FilterSet):
+    status = filters.ChoiceFilter(choices=Hotspot.Status.choices)
+    dropped = filters.BooleanFilter(field_name="dropped_by_run", lookup_expr="isnull",
+                                    exclude=True, help_text="flagged by a later run")
+
+    class Meta:
+        model = Hotspot
+        fields = ("status", "area")
+
+
+class HotspotListView(generics.ListAPIView):
+    """Hot spots in the user's areas as GeoJSON cells (WGS84); `in_bbox` filters."""
+
+    serializer_class = HotspotOutput
+    permission_classes = [RolePermission]
+    required_perms = {"GET": ("hotspots.view_hotspot",)}
+    filter_backends = [WgsInBBoxFilter, filters.DjangoFilterBackend]
+    filterset_class = HotspotFilter
+    bbox_filter_field = "geom"
+    bbox_filter_include_overlapping = True
+    pagination_class = GeoPagination
+
+    def get_queryset(self) -> QuerySet[Hotspot]:
+        return (Hotspot.objects.filter(area_scope_q(user=self.request.user))
+                .annotate(geom_wgs84=Transform("geom", 4326)).order_by("run_area_id", "id"))
+
+
+class ReviewInput(serializers.Serializer):
+    action = serializers.ChoiceField(choices=["approve", "suppress", "retire"])
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True)
+
+
+class HotspotReviewView(APIView):
+    permission_classes = [RolePermission]
+    required_perms = {"POST": ("hotspots.review_hotspot",)}
+
+    @extend_schema(request=ReviewInput, responses=HotspotOutput,
+                   summary="Approve, suppress or retire a hot spot")
+    def post(self, request: Request, pk: int) -> Response:
+        hotspot = get_object_or_404(Hotspot.objects.filter(area_scope_q(user=request.user)),
+                                    pk=pk)
+        data = ReviewInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        hotspot_review(hotspot=hotspot, actor=request.user, action=data.validated_data["action"],
+                       note=data.validated_data.get("note", ""))
+        fresh = Hotspot.objects.annotate(geom_wgs84=Transform("geom", 4326)).get(pk=pk)
+        return Response(HotspotOutput(fresh).data)
+
+
+class RunOutput(serializers.ModelSerializer):
+    class Meta:
+        model = HotspotRun
+        fields = ("id", "area", "status", "trigger", "created_at", "parameters", "window_start",
+                  "window_end", "started_at", "finished_at", "timings", "metrics", "error")
+
+
+class RunInput(serializers.Serializer):
+    area = serializers.IntegerField()
+    until = serializers.DateField(required=False)
+    parameters = serializers.DictField(required=False)
+
+
+class RunListView(generics.ListAPIView):
+    serializer_class = RunOutput
+    permission_classes = [RolePermission]
+    required_perms = {"GET": ("hotspots.view_hotspotrun",),
+                      "POST": ("hotspots.add_hotspotrun",)}
+
+    def get_queryset(self) -> QuerySet[HotspotRun]:
+        return HotspotRun.objects.filter(area_scope_q(user=self.request.user)).order_by(
+            "-created_at", "-id")
+
+    @extend_schema(request=RunInput, responses={202: RunOutput},
+                   summary="Queue a hot spot run for an area")
+    def post(self, request: Request) -> Response:
+        from datetime import datetime
+        from zoneinfo import ZoneInfo
+
+        from django.conf import settings
+
+        from .tasks import hotspot_run_compute
+
+        data = RunInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        area = get_object_or_404(areas_visible(user=request.user), pk=data.validated_data["area"])
+        until = data.validated_data.get("until")
+        end = (datetime(until.year, until.month, until.day, tzinfo=ZoneInfo(settings.TIME_ZONE))
+               if until else None)
+        with transaction.atomic():
+            try:
+                run = hotspot_run_create(area=area, trigger=HotspotRun.Trigger.ANALYST,
+                                         actor=request.user, window_end=end,
+                                         parameters=data.validated_data.get("parameters"))
+            except RunInputError as exc:
+                return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
+            run_id = run.pk
+            transaction.on_commit(lambda: hotspot_run_compute.delay(run_id))
+        return Response(RunOutput(run).data, status=status.HTTP_202_ACCEPTED)
+
+
+class RunDetailView(generics.RetrieveAPIView):
+    serializer_class = RunOutput
+    permission_classes = [RolePermission]
+    required_perms = {"GET": ("hotspots.view_hotspotrun",)}
+
+    def get_queryset(self) -> QuerySet[HotspotRun]:
+        return HotspotRun.objects.filter(area_scope_q(user=self.request.user))
+
+
+class RunCellsCsvView(APIView):
+    permission_classes = [RolePermission]
+    required_perms = {"GET": ("hotspots.view_hotspotrun",)}
+
+    @extend_schema(responses={(200, "text/csv"): OpenApiTypes.STR},
+                   summary="The run's whole cell layer as CSV")
+    def get(self, request: Request, pk: int) -> Any:
+        run = get_object_or_404(HotspotRun.objects.filter(area_scope_q(user=request.user)),
+                                pk=pk)
+        if run.status != HotspotRun.Status.DONE or not run.cells:
+            return Response({"detail": f"run {run.pk} is {run.status}: it has no cell layer"},
+                            status=status.HTTP_409_CONFLICT)
+        out = io.StringIO()
+        run_cells_csv(run, out)
+        response = HttpResponse(out.getvalue(), content_type="text/csv")
+        response["Content-Disposition"] = f'attachment; filename="run-{run.pk}-cells.csv"'
+        return response

@@ -1,0 +1,364 @@
+"""Hot spot runs: read an area's crimes once into arrays, compute, select, keep identities.
+
+Services (writes) for runs and hot spots live here; the maths is in `analysis/`.
+"""
+
+import io
+import logging
+import time
+from dataclasses import asdict
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import numpy as np
+from django.conf import settings
+from django.contrib.gis.geos import Polygon
+from django.core.files.base import ContentFile
+from django.db import connection, transaction
+from django.utils import timezone
+
+from accounts.models import Area
+from accounts.selectors import area_subtree_ids
+from audit.services import audit_record
+
+from .analysis import AnalysisInputError
+from .analysis.concentration import generalized_gini, gini, top_share
+from .analysis.gistar import bh_q, gi_star_grid, p_two_sided
+from .analysis.grid import SquareGrid
+from .analysis.hexgrid import cell_keys_square
+from .analysis.kde import kde_grid
+from .analysis.selection import SelectionRule, select
+from .analysis.temporal import hour_of_week_by_group, local_week_hours
+from .models import Hotspot, HotspotRun, OffenceType
+
+logger = logging.getLogger(__name__)
+
+DEFAULTS: dict[str, Any] = {
+    "cell": 150.0,          # metres, the UK trial standard
+    "bandwidth": 450.0,     # metres: three cells
+    "lookback_days": 365,
+    "q_max": 0.05,
+    "min_count": 3,
+    "top_n": 30,            # a workable rota: Southend tasked 20 hot spots
+    "top_share": None,
+    "include_asb": True,
+}
+DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+class RunInputError(ValueError):
+    """The run cannot be made as asked; the message says why."""
+
+
+def _parameters(given: dict[str, Any] | None) -> dict[str, Any]:
+    params = {**DEFAULTS, **(given or {})}
+    unknown = set(params) - set(DEFAULTS)
+    if unknown:
+        raise RunInputError(f"unknown parameter(s): {', '.join(sorted(unknown))}")
+    try:
+        params["cell"] = float(params["cell"])
+        params["bandwidth"] = float(params["bandwidth"])
+        params["lookback_days"] = int(params["lookback_days"])
+        rule = SelectionRule(q_max=float(params["q_max"]), min_count=int(params["min_count"]),
+                             top_n=params["top_n"], top_share=params["top_share"])
+    except (TypeError, ValueError) as exc:
+        raise RunInputError(str(exc)) from None
+    if not params["cell"] > 0:
+        raise RunInputError("cell size must be a positive number of metres")
+    if not params["bandwidth"] > 0:
+        raise RunInputError("bandwidth must be a positive number of metres")
+    if not 1 <= params["lookback_days"] <= 3660:
+        raise RunInputError("the lookback must be between 1 day and 10 years")
+    params.update(asdict(rule))
+    return params
+
+
+@transaction.atomic
+def hotspot_run_create(*, area: Area, trigger: str, actor: Any = None,
+                       parameters: dict[str, Any] | None = None,
+                       window_end: datetime | None = None) -> HotspotRun:
+    """Queue a run for an area; the offence weights are copied in so it can be reproduced."""
+    params = _parameters(parameters)
+    end = window_end or default_window_end()
+    types = OffenceType.objects.filter(include_in_targeting=True)
+    if not params["include_asb"]:
+        types = types.exclude(category=OffenceType.Category.ASB)
+    params["weights"] = {t.code: t.harm_weight for t in types.order_by("code")}
+    run = HotspotRun.objects.create(
+        area=area, trigger=trigger, parameters=params,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        window_start=end - timedelta(days=params["lookback_days"]), window_end=end)
+    audit_record(actor=actor, action="hotspot_run.queue", target=run,
+                 detail={"area": area.code, "trigger": trigger})
+    return run
+
+
+def default_window_end() -> datetime:
+    """Local midnight today, or the fixed date a demo or a replay of old data sets."""
+    tz = ZoneInfo(settings.TIME_ZONE)
+    if settings.HOTSPOTS_WINDOW_END:
+        return datetime.fromisoformat(settings.HOTSPOTS_WINDOW_END).replace(tzinfo=tz)
+    return timezone.now().astimezone(tz).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def _read_crimes(run: HotspotRun, area_ids: list[int]) -> dict[str, np.ndarray]:
+    codes = list(run.parameters["weights"])
+    by_id = dict(OffenceType.objects.filter(code__in=codes).values_list("id", "code"))
+    weight_of = {tid: run.parameters["weights"][code] for tid, code in by_id.items()}
+    with connection.cursor() as cur:
+        cur.execute(
+            """
+            SELECT ST_X(location), ST_Y(location), offence_type_id,
+                   extract(epoch FROM occurred_from), extract(epoch FROM occurred_to)
+              FROM hotspots_crime
+             WHERE area_id = ANY(%s) AND offence_type_id = ANY(%s)
+               AND occurred_from >= %s AND occurred_from < %s
+            """,
+            [area_ids, list(by_id), run.window_start, run.window_end],
+        )
+        rows = cur.fetchall()
+    data = np.array(rows, dtype=float).reshape(-1, 5)
+    types = data[:, 2].astype(np.int64)
+    lookup = np.zeros(int(types.max()) + 1 if types.size else 1)
+    for tid, w in weight_of.items():
+        if tid < lookup.size:
+            lookup[tid] = w
+    return {"x": data[:, 0], "y": data[:, 1], "harm": lookup[types] if types.size else
+            np.zeros(0), "start": data[:, 3], "end": data[:, 4]}
+
+
+def _inside(points_x: np.ndarray, points_y: np.ndarray, sql_geom: str,
+            params: list[Any]) -> np.ndarray:
+    """Which points fall in a geometry given by SQL, set-based in PostGIS."""
+    if points_x.size == 0:
+        return np.zeros(0, dtype=bool)
+    with connection.cursor() as cur:
+        cur.execute(
+            f"""
+            WITH g AS ({sql_geom})
+            SELECT coalesce(bool_or(ST_Intersects(g.geom, ST_SetSRID(ST_MakePoint(t.x, t.y),
+                                                                      %s))), false)
+              FROM unnest(%s::float8[], %s::float8[]) WITH ORDINALITY AS t(x, y, n)
+              LEFT JOIN g ON true
+             GROUP BY t.n ORDER BY t.n
+            """,
+            [*params, settings.HOTSPOTS_SRID, points_x.tolist(), points_y.tolist()],
+        )
+        return np.array([r[0] for r in cur.fetchall()], dtype=bool)
+
+
+def _peak_hours(profile: np.ndarray, top: int = 3) -> list[str]:
+    order = np.argsort(-profile, kind="stable")[:top]
+    return [f"{DAYS[h // 24]} {h % 24:02d}:00" for h in order if profile[h] > 0]
+
+
+def hotspot_run_execute(*, run_id: int) -> str:
+    """Compute a queued run once; a finished run is left as it is."""
+    with transaction.atomic():
+        run = HotspotRun.objects.select_for_update().get(pk=run_id)
+        if run.status in (HotspotRun.Status.DONE, HotspotRun.Status.FAILED):
+            return run.status
+        run.status = HotspotRun.Status.RUNNING
+        run.started_at = timezone.now()
+        run.save(update_fields=["status", "started_at"])
+    try:
+        _compute(run)
+    except (AnalysisInputError, RunInputError) as exc:
+        HotspotRun.objects.filter(pk=run_id).update(
+            status=HotspotRun.Status.FAILED, error=str(exc), finished_at=timezone.now())
+        return HotspotRun.Status.FAILED
+    except Exception as exc:
+        logger.exception("hot spot run %s stopped", run_id)
+        HotspotRun.objects.filter(pk=run_id).update(
+            status=HotspotRun.Status.FAILED, finished_at=timezone.now(),
+            error=f"the run stopped unexpectedly ({type(exc).__name__}); it can be run again")
+        raise
+    return HotspotRun.Status.DONE
+
+
+def _compute(run: HotspotRun) -> None:
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    p = run.parameters
+    area = run.area
+    area_ids = area_subtree_ids(area=area)
+    crimes = _read_crimes(run, area_ids)
+    timings["read"] = time.perf_counter() - t0
+
+    t = time.perf_counter()
+    xmin, ymin, xmax, ymax = area.geom.extent
+    grid = SquareGrid.covering(xmin, ymin, xmax, ymax, p["cell"])
+    cx, cy = grid.centroids()
+    valid = _inside(cx.ravel(), cy.ravel(), "SELECT geom FROM accounts_area WHERE id = %s",
+                    [area.pk]).reshape(grid.shape)
+    excluded = _inside(cx.ravel(), cy.ravel(),
+                       "SELECT geom FROM hotspots_exclusionarea WHERE area_id = ANY(%s)",
+                       [area_ids]).reshape(grid.shape)
+    counts = grid.totals(crimes["x"], crimes["y"])
+    harm = grid.totals(crimes["x"], crimes["y"], crimes["harm"])
+    timings["grid"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    z = gi_star_grid(harm, valid)
+    pval = np.where(valid, p_two_sided(z), 1.0)
+    q = np.ones_like(pval)
+    q[valid] = bh_q(pval[valid])
+    timings["gistar"] = time.perf_counter() - t
+    t = time.perf_counter()
+    kde = kde_grid(harm, p["cell"], p["bandwidth"])
+    timings["kde"] = time.perf_counter() - t
+
+    rule = SelectionRule(q_max=p["q_max"], min_count=p["min_count"], top_n=p["top_n"],
+                         top_share=p["top_share"])
+    chosen = select(harm=harm, counts=counts, z=z, q=q, rule=rule, excluded=excluded | ~valid)
+
+    t = time.perf_counter()
+    flat = grid.flat_index(crimes["x"], crimes["y"])
+    chosen_flat = np.flatnonzero(chosen.ravel())
+    group_of_cell = np.full(grid.nx * grid.ny, -1, dtype=np.int64)
+    group_of_cell[chosen_flat] = np.arange(chosen_flat.size)
+    groups = np.where(flat >= 0, group_of_cell[np.maximum(flat, 0)], -1)
+    tz = ZoneInfo(settings.TIME_ZONE)
+    profiles = hour_of_week_by_group(local_week_hours(crimes["start"], tz),
+                                     local_week_hours(crimes["end"], tz), groups,
+                                     chosen_flat.size, crimes["harm"])
+    midpoint = (run.window_start + (run.window_end - run.window_start) / 2).timestamp()
+    later = crimes["start"] >= midpoint
+    harm_later = np.bincount(groups[later & (groups >= 0)],
+                             weights=crimes["harm"][later & (groups >= 0)],
+                             minlength=chosen_flat.size)
+    timings["profiles"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    keys = cell_keys_square(grid.x0, grid.y0, grid.cell, grid.nx, grid.ny)
+    valid_flat = valid.ravel()
+    in_area = harm.ravel()[valid_flat]
+    metrics = {
+        "crimes": int(crimes["x"].size), "crimes_in_cells": int(counts.sum()),
+        "harm": float(harm.sum()), "cells": int(valid_flat.sum()),
+        "cells_with_crime": int((counts.ravel()[valid_flat] > 0).sum()),
+        "significant": int(((z > 0) & (q <= p["q_max"]) & valid).sum()),
+        "selected": int(chosen_flat.size), "excluded_cells": int((excluded & valid).sum()),
+        "gini": gini(in_area), "generalized_gini": generalized_gini(counts.ravel()[valid_flat]),
+        "top_1_percent": top_share(in_area, 0.01), "top_5_percent": top_share(in_area, 0.05),
+        "top_10_percent": top_share(in_area, 0.10),
+    }
+    with transaction.atomic():
+        changes = _keep_identities(run, grid, keys, chosen_flat, counts, harm, z, q, kde,
+                                   profiles, harm_later)
+        metrics.update(changes)
+        buffer = io.BytesIO()
+        np.savez_compressed(buffer, counts=counts, harm=harm, z=z, p=pval, q=q, kde=kde,
+                            selected=chosen, valid=valid, excluded=excluded,
+                            grid=np.array([grid.x0, grid.y0, grid.cell, grid.nx, grid.ny]))
+        run.cells.save(f"run-{run.pk}.npz", ContentFile(buffer.getvalue()), save=False)
+        timings["write"] = time.perf_counter() - t
+        timings["total"] = time.perf_counter() - t0
+        run.metrics, run.timings = metrics, timings
+        run.status, run.finished_at = HotspotRun.Status.DONE, timezone.now()
+        run.save()
+        audit_record(actor=run.created_by, action="hotspot_run.done", target=run,
+                     detail={"selected": metrics["selected"], "new": metrics["new"],
+                             "dropped": metrics["dropped"]})
+
+
+def _keep_identities(run: HotspotRun, grid: SquareGrid, keys: np.ndarray,
+                     chosen_flat: np.ndarray, counts: np.ndarray, harm: np.ndarray,
+                     z: np.ndarray, q: np.ndarray, kde: np.ndarray, profiles: np.ndarray,
+                     harm_later: np.ndarray) -> dict[str, int]:
+    """The same cell keeps its hot spot; new cells arrive as candidates; cells no longer
+    selected are flagged, never deleted."""
+    chosen_keys = [str(k) for k in keys[chosen_flat]]
+    existing = {h.key: h for h in Hotspot.objects.filter(run_area=run.area,
+                                                          key__in=chosen_keys)}
+    new, kept = [], []
+    for i, (flat, key) in enumerate(zip(chosen_flat, chosen_keys, strict=True)):
+        iy, ix = divmod(int(flat), grid.nx)
+        total = float(harm.flat[flat])
+        stats = {"count": int(counts.flat[flat]), "harm": total, "z": float(z.flat[flat]),
+                 "q": float(q.flat[flat]), "kde": float(kde.flat[flat]),
+                 "harm_first_half": total - float(harm_later[i]),
+                 "harm_second_half": float(harm_later[i]),
+                 "peak_hours": _peak_hours(profiles[i])}
+        profile = [round(float(v), 6) for v in profiles[i]]
+        hotspot = existing.get(key)
+        if hotspot is None:
+            x0, y0 = grid.x0 + ix * grid.cell, grid.y0 + iy * grid.cell
+            box = Polygon.from_bbox((x0, y0, x0 + grid.cell, y0 + grid.cell))
+            box.srid = settings.HOTSPOTS_SRID
+            new.append(Hotspot(run_area=run.area, key=key, geom=box, first_run=run,
+                               last_selected_run=run, stats=stats, profile=profile))
+        else:
+            hotspot.stats, hotspot.profile = stats, profile
+            hotspot.last_selected_run, hotspot.dropped_by_run = run, None
+            kept.append(hotspot)
+    _assign_areas(new)
+    Hotspot.objects.bulk_create(new)
+    Hotspot.objects.bulk_update(kept, ["stats", "profile", "last_selected_run",
+                                       "dropped_by_run", "updated_at"])
+    dropped = (Hotspot.objects.filter(run_area=run.area, dropped_by_run__isnull=True)
+               .exclude(key__in=chosen_keys).exclude(status=Hotspot.Status.RETIRED)
+               .update(dropped_by_run=run))
+    return {"new": len(new), "kept": len(kept), "dropped": dropped}
+
+
+def _assign_areas(hotspots: list[Hotspot]) -> None:
+    """Each new hot spot's scoping area: the leaf area holding its centre, set-based."""
+    if not hotspots:
+        return
+    centres = [h.geom.centroid for h in hotspots]
+    with connection.cursor() as cur:
+        cur.execute(
+            """
+            SELECT t.n, (SELECT ap.area_id FROM accounts_areapart ap
+                          WHERE ap.is_leaf AND ST_Intersects(ap.geom, ST_SetSRID(
+                                ST_MakePoint(t.x, t.y), %s))
+                          ORDER BY ap.area_id LIMIT 1)
+              FROM unnest(%s::float8[], %s::float8[]) WITH ORDINALITY AS t(x, y, n)
+            """,
+            [settings.HOTSPOTS_SRID, [c.x for c in centres], [c.y for c in centres]],
+        )
+        for n, area_id in cur.fetchall():
+            hotspots[n - 1].area_id = area_id
+
+
+@transaction.atomic
+def hotspot_review(*, hotspot: Hotspot, actor: Any, action: str, note: str = "") -> Hotspot:
+    """An analyst approves, suppresses or retires a hot spot; audited."""
+    target = {"approve": Hotspot.Status.APPROVED, "suppress": Hotspot.Status.SUPPRESSED,
+              "retire": Hotspot.Status.RETIRED}.get(action)
+    if target is None:
+        raise ValueError("action must be approve, suppress or retire")
+    locked = Hotspot.objects.select_for_update().get(pk=hotspot.pk)
+    before = locked.status
+    locked.status = target
+    locked.save(update_fields=["status", "updated_at"])
+    audit_record(actor=actor, action=f"hotspot.{action}", target=locked,
+                 detail={"before": before, "after": target, "note": note[:500]})
+    return locked
+
+
+def hotspot_runs_nightly() -> list[int]:
+    """Queue tonight's run for each area at the run level; a second call the same night
+    queues nothing (two beat processes, or a re-delivered task, do no double work)."""
+    from .tasks import hotspot_run_compute
+
+    level = settings.HOTSPOTS_RUN_LEVEL
+    areas = list(Area.objects.filter(level=level)) or list(
+        Area.objects.filter(level=Area.Level.FORCE))
+    queued = []
+    for area in areas:
+        with transaction.atomic():
+            # Serialise per area: the check and the insert are one decision.
+            Area.objects.select_for_update().get(pk=area.pk)
+            end = default_window_end()
+            if HotspotRun.objects.filter(area=area, trigger=HotspotRun.Trigger.NIGHTLY,
+                                         window_end=end).exists():
+                continue
+            run = hotspot_run_create(area=area, trigger=HotspotRun.Trigger.NIGHTLY,
+                                     window_end=end)
+            transaction.on_commit(partial(hotspot_run_compute.delay, run.pk))
+            queued.append(run.pk)
+    return queued

@@ -1,0 +1,213 @@
+"""Hot spot runs on a crafted month of crimes whose answer is known."""
+
+import csv
+import io
+import math
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.contrib.gis.geos import MultiPolygon, Point, Polygon
+from django.urls import reverse
+
+from audit.models import AuditEvent
+from hotspots.models import Crime, ExclusionArea, Hotspot, HotspotRun, OffenceType
+from hotspots.recompute import (
+    RunInputError,
+    hotspot_run_create,
+    hotspot_run_execute,
+    hotspot_runs_nightly,
+)
+from tests.conftest import CAMDEN, ISLINGTON
+
+pytestmark = pytest.mark.django_db
+LONDON = ZoneInfo("Europe/London")
+UNTIL = datetime(2025, 3, 1, tzinfo=LONDON)
+CELL = 150.0
+
+
+def key(x: float, y: float) -> str:
+    return f"sq150:{math.floor(x / CELL)}:{math.floor(y / CELL)}"
+
+
+@pytest.fixture
+def crimes(areas):
+    """12 burglaries in one cell, 6 robberies three cells east, 20 lone burglaries."""
+    camden = areas[CAMDEN]
+    centre = camden.geom.point_on_surface
+    cx = (math.floor(centre.x / CELL) + 0.5) * CELL
+    cy = (math.floor(centre.y / CELL) + 0.5) * CELL
+    burglary = OffenceType.objects.get(code="burglary")
+    robbery = OffenceType.objects.get(code="robbery")
+    # Friday 22:00 in London, June 2024 (BST): an instant, so the profile is exact.
+    friday = datetime(2024, 6, 7, 21, 0, tzinfo=UTC)
+    rows = []
+
+    def add(n, x, y, kind, ref, when=friday):
+        for i in range(n):
+            rows.append(Crime(source="test", reference=f"{ref}-{i}", offence_type=kind,
+                              occurred_from=when, occurred_to=when, area=camden,
+                              location=Point(x + (i % 5) * 10 - 20, y, srid=27700)))
+
+    add(12, cx, cy, burglary, "hot")
+    add(6, cx + 3 * CELL, cy, robbery, "rob", when=datetime(2024, 12, 6, 22, 0, tzinfo=UTC))
+    for j in range(20):
+        add(1, cx + (j - 10) * CELL, cy + 6 * CELL, burglary, f"lone{j}")
+    Crime.objects.bulk_create(rows)
+    return {"hot": key(cx, cy), "rob": key(cx + 3 * CELL, cy), "cx": cx, "cy": cy}
+
+
+def run_now(area, **params) -> HotspotRun:
+    run = hotspot_run_create(area=area, trigger="command", parameters=params, window_end=UNTIL)
+    assert hotspot_run_execute(run_id=run.pk) == "done"
+    run.refresh_from_db()
+    return run
+
+
+def test_run_selects_exactly_the_hot_cells_with_their_reasons(areas, crimes):
+    run = run_now(areas["CN"])
+
+    assert run.metrics["crimes"] == 38
+    assert (run.metrics["selected"], run.metrics["new"], run.metrics["dropped"]) == (2, 2, 0)
+    hot = Hotspot.objects.get(key=crimes["hot"])
+    rob = Hotspot.objects.get(key=crimes["rob"])
+    assert set(Hotspot.objects.values_list("key", flat=True)) == {crimes["hot"], crimes["rob"]}
+    assert (hot.status, hot.first_run, hot.last_selected_run) == ("candidate", run, run)
+    assert (hot.run_area.code, hot.area.code) == ("CN", CAMDEN)
+    assert (hot.stats["count"], hot.stats["harm"]) == (12, 3600.0)
+    assert (rob.stats["count"], rob.stats["harm"]) == (6, 4200.0)
+    assert hot.stats["z"] > 3 and hot.stats["q"] < 0.001
+    # June is in the first half of the year's window, December in the second.
+    assert (hot.stats["harm_first_half"], hot.stats["harm_second_half"]) == (3600.0, 0.0)
+    assert (rob.stats["harm_first_half"], rob.stats["harm_second_half"]) == (0.0, 4200.0)
+    # Friday 22:00 local time in summer and in winter alike.
+    assert hot.stats["peak_hours"] == ["Fri 22:00"] and rob.stats["peak_hours"] == ["Fri 22:00"]
+    assert hot.profile[4 * 24 + 22] == 3600.0 and sum(hot.profile) == 3600.0
+    x0, y0 = crimes["cx"] - CELL / 2, crimes["cy"] - CELL / 2
+    assert hot.geom.extent == (x0, y0, x0 + CELL, y0 + CELL)
+    assert run.parameters["weights"]["burglary"] == 300.0
+    assert "drugs" not in run.parameters["weights"]
+    assert set(run.timings) == {"read", "grid", "gistar", "kde", "profiles", "write", "total"}
+    assert AuditEvent.objects.filter(action="hotspot_run.done", target_id=str(run.pk)).exists()
+
+
+def test_the_same_place_keeps_its_hot_spot_and_a_dropped_one_is_flagged(areas, crimes, users):
+    first = run_now(areas["CN"])
+    ids = dict(Hotspot.objects.values_list("key", "id"))
+    second = run_now(areas["CN"])
+    assert (second.metrics["new"], second.metrics["kept"], second.metrics["dropped"]) == (0, 2, 0)
+    assert dict(Hotspot.objects.values_list("key", "id")) == ids
+
+    # An analyst rules the burglary cell out (a hospital), and the next run drops it.
+    x, y = crimes["cx"], crimes["cy"]
+    square = Polygon.from_bbox((x - 50, y - 50, x + 50, y + 50))
+    ExclusionArea.objects.create(area=areas[CAMDEN], name="Hospital", reason="ward",
+                                 geom=MultiPolygon(square, srid=27700))
+    third = run_now(areas["CN"])
+    assert (third.metrics["selected"], third.metrics["dropped"]) == (1, 1)
+    hot = Hotspot.objects.get(key=crimes["hot"])
+    assert hot.dropped_by_run == third and hot.last_selected_run == second
+    assert Hotspot.objects.get(key=crimes["rob"]).dropped_by_run is None
+    assert first.status == "done"
+
+
+def test_an_area_with_no_crimes_gives_zeros_not_nan(areas, crimes):
+    run = run_now(areas[ISLINGTON])
+    assert (run.metrics["crimes"], run.metrics["selected"], run.metrics["harm"]) == (0, 0, 0.0)
+    assert all(isinstance(v, int | float) and math.isfinite(v) for v in run.metrics.values())
+    assert Hotspot.objects.count() == 0
+
+
+def test_a_cell_larger_than_the_area_fails_the_run_with_a_message(areas):
+    run = hotspot_run_create(area=areas[CAMDEN], trigger="command",
+                             parameters={"cell": 50_000}, window_end=UNTIL)
+    assert hotspot_run_execute(run_id=run.pk) == "failed"
+    run.refresh_from_db()
+    assert run.error.startswith("a 50000 m cell is larger than the area")
+    assert Hotspot.objects.count() == 0
+
+
+@pytest.mark.parametrize(("params", "message"), [
+    ({"cell": 0}, "cell size must be a positive number of metres"),
+    ({"bandwidth": -1}, "bandwidth must be a positive number of metres"),
+    ({"colour": "red"}, "unknown parameter(s): colour"),
+    ({"top_n": 0}, "top N must be at least 1"),
+])
+def test_bad_parameters_are_refused_before_a_run_exists(areas, params, message):
+    with pytest.raises(RunInputError) as err:
+        hotspot_run_create(area=areas[CAMDEN], trigger="command", parameters=params)
+    assert str(err.value) == message
+    assert HotspotRun.objects.count() == 0
+
+
+def test_a_finished_run_is_not_computed_again(areas, crimes):
+    run = run_now(areas["CN"])
+    assert hotspot_run_execute(run_id=run.pk) == "done"
+    assert Hotspot.objects.count() == 2
+
+
+def test_nightly_queues_one_run_per_area_however_often_it_fires(
+        areas, settings, django_capture_on_commit_callbacks):
+    settings.HOTSPOTS_RUN_LEVEL = 2
+    settings.HOTSPOTS_WINDOW_END = "2025-03-01"
+    with django_capture_on_commit_callbacks() as callbacks:
+        first = hotspot_runs_nightly()
+        second = hotspot_runs_nightly()
+    assert len(first) == 1 and second == []
+    assert len(callbacks) == 1
+    run = HotspotRun.objects.get()
+    assert (run.area.code, run.trigger, run.window_end) == ("CN", "nightly", UNTIL)
+
+
+def test_api_hot_spots_review_and_cells(api, users, areas, crimes):
+    run = run_now(areas["CN"])
+    hot = Hotspot.objects.get(key=crimes["hot"])
+
+    # The Camden supervisor sees the hot spots in Camden, though the run was the BCU's.
+    body = api(users["supervisor"]).get(reverse("api-hotspots")).json()
+    assert body["count"] == 2 and body["features"][0]["geometry"]["type"] == "Polygon"
+    Hotspot.objects.filter(pk=hot.pk).update(area=areas[ISLINGTON])
+    assert api(users["supervisor"]).get(reverse("api-hotspots")).json()["count"] == 1
+    Hotspot.objects.filter(pk=hot.pk).update(area=areas[CAMDEN])
+    far = api(users["supervisor"]).get(reverse("api-hotspots"), {"in_bbox": "-1.6,55,-1.5,55.1"})
+    assert far.json()["count"] == 0
+
+    refused = api(users["supervisor"]).post(reverse("api-hotspot-review", args=[hot.pk]),
+                                            {"action": "approve"})
+    assert refused.status_code == 403
+    assert Hotspot.objects.get(pk=hot.pk).status == "candidate"
+
+    ok = api(users["analyst"]).post(reverse("api-hotspot-review", args=[hot.pk]),
+                                    {"action": "approve", "note": "known burglary series"})
+    assert ok.status_code == 200 and ok.json()["properties"]["status"] == "approved"
+    event = AuditEvent.objects.get(action="hotspot.approve")
+    assert event.detail == {"before": "candidate", "after": "approved",
+                            "note": "known burglary series"}
+
+    response = api(users["analyst"]).get(reverse("api-run-cells", args=[run.pk]))
+    assert response.status_code == 200 and response["Content-Type"] == "text/csv"
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert len(rows) == run.metrics["cells"]
+    cell = next(r for r in rows if r["cell_id"] == crimes["hot"])
+    assert (cell["count"], cell["harm"], cell["selected"]) == ("12", "3600.0", "1")
+    assert sum(int(r["selected"]) for r in rows) == 2
+
+
+def test_api_queue_a_run(api, users, areas, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = api(users["analyst"]).post(
+            reverse("api-runs"), {"area": areas["CN"].pk, "until": "2025-03-01",
+                                  "parameters": {"cell": 200}}, content_type="application/json")
+    assert response.status_code == 202
+    assert len(callbacks) == 1
+    run = HotspotRun.objects.get()
+    assert (run.parameters["cell"], run.window_end, run.trigger) == (200.0, UNTIL, "analyst")
+    bad = api(users["analyst"]).post(reverse("api-runs"), {"area": areas["CN"].pk,
+                                                           "parameters": {"cell": -5}},
+                                     content_type="application/json")
+    assert (bad.status_code, bad.json()) == (
+        400, {"detail": "cell size must be a positive number of metres"})
+    refused = api(users["supervisor"]).post(reverse("api-runs"), {"area": areas["CN"].pk},
+                                            content_type="application/json")
+    assert refused.status_code == 403
+    assert HotspotRun.objects.count() == 1
