@@ -127,4 +127,13 @@ def seed_demo() -> list[str]:
         job = crime_import_paths(paths=[path], format=ImportJob.Format.GENERIC,
                                  source=DEMO_SOURCE, mapping=DEMO_MAPPING)
         lines.append(f"demo crimes: {job.summary}")
+    # Hot spots from the demo's year of data (it ends in February 2025).
+    from hotspots.recompute import hotspot_run_create, hotspot_run_execute
+
+    run = hotspot_run_create(area=Area.objects.get(code="CN"), trigger="command",
+                             window_end=datetime(2025, 3, 1, tzinfo=ZoneInfo(settings.TIME_ZONE)))
+    hotspot_run_execute(run_id=run.pk)
+    run.refresh_from_db()
+    lines.append(f"demo hot spots: {run.metrics.get('selected', 0)} selected of "
+                 f"{run.metrics.get('significant', 0)} significant cells ({run.status})")
     return lines
