@@ -25,11 +25,12 @@ from audit.services import audit_record
 
 from .analysis import AnalysisInputError
 from .analysis.concentration import generalized_gini, gini, top_share
+from .analysis.forecast import accuracy_at
 from .analysis.gistar import bh_q, gi_star_grid, p_two_sided
 from .analysis.grid import SquareGrid
 from .analysis.hexgrid import cell_keys_square
 from .analysis.kde import kde_grid
-from .analysis.selection import SelectionRule, select
+from .analysis.selection import PATTERNS, SelectionRule, classify_patterns, select
 from .analysis.temporal import hour_of_week_by_group, local_week_hours
 from .models import Hotspot, HotspotRun, OffenceType
 
@@ -215,6 +216,12 @@ def _compute(run: HotspotRun) -> None:
     chosen = select(harm=harm, counts=counts, z=z, q=q, rule=rule, excluded=excluded | ~valid)
 
     t = time.perf_counter()
+    start_s, end_s = run.window_start.timestamp(), run.window_end.timestamp()
+    backtest = _backtest(grid, crimes, valid, p, (start_s + end_s) / 2)
+    patterns = _patterns(grid, crimes, valid, p, start_s, end_s)
+    timings["backtest_and_stability"] = time.perf_counter() - t
+
+    t = time.perf_counter()
     flat = grid.flat_index(crimes["x"], crimes["y"])
     chosen_flat = np.flatnonzero(chosen.ravel())
     group_of_cell = np.full(grid.nx * grid.ny, -1, dtype=np.int64)
@@ -244,10 +251,12 @@ def _compute(run: HotspotRun) -> None:
         "gini": gini(in_area), "generalized_gini": generalized_gini(counts.ravel()[valid_flat]),
         "top_1_percent": top_share(in_area, 0.01), "top_5_percent": top_share(in_area, 0.05),
         "top_10_percent": top_share(in_area, 0.10),
+        "backtest": backtest,
+        "patterns": {name: int((patterns == name).sum()) for name in PATTERNS if name != "none"},
     }
     with transaction.atomic():
         changes = _keep_identities(run, grid, keys, chosen_flat, counts, harm, z, q, kde,
-                                   profiles, harm_later)
+                                   profiles, harm_later, patterns)
         metrics.update(changes)
         buffer = io.BytesIO()
         np.savez_compressed(buffer, counts=counts, harm=harm, z=z, p=pval, q=q, kde=kde,
@@ -264,10 +273,38 @@ def _compute(run: HotspotRun) -> None:
                              "dropped": metrics["dropped"]})
 
 
+def _backtest(grid: SquareGrid, crimes: dict[str, np.ndarray], valid: np.ndarray,
+              p: dict[str, Any], split: float) -> list[dict[str, float]]:
+    """Fit on the first half of the window (KDE of harm), test on the second (counts)."""
+    before = crimes["start"] < split
+    fitted = kde_grid(grid.totals(crimes["x"][before], crimes["y"][before],
+                                  crimes["harm"][before]), p["cell"], p["bandwidth"])
+    observed = grid.totals(crimes["x"][~before], crimes["y"][~before])
+    if observed[valid].sum() == 0:
+        return []
+    return [asdict(a) for a in accuracy_at(fitted[valid], observed[valid])]
+
+
+def _patterns(grid: SquareGrid, crimes: dict[str, np.ndarray], valid: np.ndarray,
+              p: dict[str, Any], start: float, end: float, periods: int = 4) -> np.ndarray:
+    """Each cell's pattern over the window's quarters: hot where Gi* is significant."""
+    edges = np.linspace(start, end, periods + 1)
+    which = np.clip(np.searchsorted(edges, crimes["start"], side="right") - 1, 0, periods - 1)
+    hot = np.zeros((periods, grid.nx * grid.ny), dtype=bool)
+    for k in range(periods):
+        mine = which == k
+        harm_k = grid.totals(crimes["x"][mine], crimes["y"][mine], crimes["harm"][mine])
+        z_k = gi_star_grid(harm_k, valid)
+        q_k = np.ones(harm_k.shape)
+        q_k[valid] = bh_q(p_two_sided(z_k)[valid])
+        hot[k] = ((z_k > 0) & (q_k <= p["q_max"]) & valid).ravel()
+    return classify_patterns(hot)
+
+
 def _keep_identities(run: HotspotRun, grid: SquareGrid, keys: np.ndarray,
                      chosen_flat: np.ndarray, counts: np.ndarray, harm: np.ndarray,
                      z: np.ndarray, q: np.ndarray, kde: np.ndarray, profiles: np.ndarray,
-                     harm_later: np.ndarray) -> dict[str, int]:
+                     harm_later: np.ndarray, patterns: np.ndarray) -> dict[str, int]:
     """The same cell keeps its hot spot; new cells arrive as candidates; cells no longer
     selected are flagged, never deleted."""
     chosen_keys = [str(k) for k in keys[chosen_flat]]
@@ -281,7 +318,8 @@ def _keep_identities(run: HotspotRun, grid: SquareGrid, keys: np.ndarray,
                  "q": float(q.flat[flat]), "kde": float(kde.flat[flat]),
                  "harm_first_half": total - float(harm_later[i]),
                  "harm_second_half": float(harm_later[i]),
-                 "peak_hours": _peak_hours(profiles[i])}
+                 "peak_hours": _peak_hours(profiles[i]),
+                 "pattern": str(patterns[flat])}
         profile = [round(float(v), 6) for v in profiles[i]]
         hotspot = existing.get(key)
         if hotspot is None:

@@ -87,7 +87,18 @@ def test_run_selects_exactly_the_hot_cells_with_their_reasons(areas, crimes):
     assert hot.geom.extent == (x0, y0, x0 + CELL, y0 + CELL)
     assert run.parameters["weights"]["burglary"] == 300.0
     assert "drugs" not in run.parameters["weights"]
-    assert set(run.timings) == {"read", "grid", "gistar", "kde", "profiles", "write", "total"}
+    assert set(run.timings) == {"read", "grid", "gistar", "kde", "backtest_and_stability",
+                                "profiles", "write", "total"}
+    # The burglaries fall in the first quarter of the window, the robberies in the last.
+    assert (hot.stats["pattern"], rob.stats["pattern"]) == ("former", "emerging")
+    # Gi* is a neighbourhood statistic: with one hot cell in a quarter, its whole 3x3
+    # neighbourhood tests significant, so 9 cells are former and 9 emerging.
+    assert run.metrics["patterns"] == {"emerging": 9, "persistent": 0, "intermittent": 0,
+                                       "former": 9}
+    # Fitted on the first half (the burglary cell), tested on the second (the robberies).
+    first = run.metrics["backtest"][0]
+    assert (first["coverage"], first["cells"]) == (0.01, math.floor(0.01 * run.metrics["cells"]))
+    assert first["hit_rate"] == 0.0 and first["pei"] == 0.0
     assert AuditEvent.objects.filter(action="hotspot_run.done", target_id=str(run.pk)).exists()
 
 
@@ -114,7 +125,11 @@ def test_the_same_place_keeps_its_hot_spot_and_a_dropped_one_is_flagged(areas, c
 def test_an_area_with_no_crimes_gives_zeros_not_nan(areas, crimes):
     run = run_now(areas[ISLINGTON])
     assert (run.metrics["crimes"], run.metrics["selected"], run.metrics["harm"]) == (0, 0, 0.0)
-    assert all(isinstance(v, int | float) and math.isfinite(v) for v in run.metrics.values())
+    numbers = {k: v for k, v in run.metrics.items() if k not in ("backtest", "patterns")}
+    assert all(isinstance(v, int | float) and math.isfinite(v) for v in numbers.values())
+    assert run.metrics["backtest"] == []
+    assert run.metrics["patterns"] == {"emerging": 0, "persistent": 0, "intermittent": 0,
+                                       "former": 0}
     assert Hotspot.objects.count() == 0
 
 
