@@ -28,6 +28,8 @@ api_v1 = [
     path("hotspot-runs/<int:pk>/", api_runs.RunDetailView.as_view(), name="api-run"),
     path("hotspot-runs/<int:pk>/cells.csv", api_runs.RunCellsCsvView.as_view(),
          name="api-run-cells"),
+    path("hotspot-runs/<int:pk>/cells.gpkg", api_runs.RunCellsGpkgView.as_view(),
+         name="api-run-cells-gpkg"),
 ]
 
 urlpatterns = [

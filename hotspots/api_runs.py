@@ -21,7 +21,7 @@ from accounts.permissions import RolePermission
 from accounts.selectors import area_scope_q, areas_visible
 from config.api import GeoPagination, Wgs84GeometryField, WgsInBBoxFilter
 
-from .exports import run_cells_csv
+from .exports import run_cells_csv, run_cells_gpkg
 from .models import Hotspot, HotspotRun
 from .recompute import RunInputError, hotspot_review, hotspot_run_create
 
@@ -161,4 +161,28 @@ class RunCellsCsvView(APIView):
         run_cells_csv(run, out)
         response = HttpResponse(out.getvalue(), content_type="text/csv")
         response["Content-Disposition"] = f'attachment; filename="run-{run.pk}-cells.csv"'
+        return response
+
+
+class RunCellsGpkgView(APIView):
+    permission_classes = [RolePermission]
+    required_perms = {"GET": ("hotspots.view_hotspotrun",)}
+
+    @extend_schema(responses={(200, "application/geopackage+sqlite3"): OpenApiTypes.BINARY},
+                   summary="The run's whole cell layer as a GeoPackage")
+    def get(self, request: Request, pk: int) -> Any:
+        import tempfile
+        from pathlib import Path
+
+        run = get_object_or_404(HotspotRun.objects.filter(area_scope_q(user=request.user)),
+                                pk=pk)
+        if run.status != HotspotRun.Status.DONE or not run.cells:
+            return Response({"detail": f"run {run.pk} is {run.status}: it has no cell layer"},
+                            status=status.HTTP_409_CONFLICT)
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / f"run-{run.pk}-cells.gpkg"
+            run_cells_gpkg(run, path)
+            response = HttpResponse(path.read_bytes(),
+                                    content_type="application/geopackage+sqlite3")
+        response["Content-Disposition"] = f'attachment; filename="run-{run.pk}-cells.gpkg"'
         return response

@@ -226,3 +226,25 @@ def test_api_queue_a_run(api, users, areas, django_capture_on_commit_callbacks):
                                             content_type="application/json")
     assert refused.status_code == 403
     assert HotspotRun.objects.count() == 1
+
+
+def test_cell_layer_as_geopackage_reads_back_in_gdal(api, users, areas, crimes, tmp_path):
+    from django.contrib.gis.gdal import DataSource
+    from django.core.management import call_command
+
+    run = run_now(areas["CN"])
+    path = tmp_path / "cells.gpkg"
+    call_command("export_run", str(run.pk), "--format", "gpkg", "--output", str(path))
+    layer = DataSource(str(path))[0]
+    assert layer.name == f"run_{run.pk}_cells"
+    assert len(layer) == run.metrics["cells"]
+    assert layer.srs.srid == 27700
+    assert layer.geom_type.name == "Polygon"
+    assert layer.fields[:4] == ["cell_id", "centroid_x", "centroid_y", "count"]
+    hot = next(f for f in layer if f.get("cell_id") == crimes["hot"])
+    assert (hot.get("count"), hot.get("harm"), hot.get("selected")) == (12, 3600.0, 1)
+    assert hot.geom.extent == (crimes["cx"] - 75, crimes["cy"] - 75,
+                               crimes["cx"] + 75, crimes["cy"] + 75)
+    response = api(users["analyst"]).get(reverse("api-run-cells-gpkg", args=[run.pk]))
+    assert response.status_code == 200
+    assert response.content[:16] == b"SQLite format 3\x00"

@@ -3,7 +3,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from hotspots.exports import run_cells_csv
+from hotspots.exports import ExportError, run_cells_csv, run_cells_gpkg
 from hotspots.models import HotspotRun
 
 
@@ -22,7 +22,11 @@ class Command(BaseCommand):
         if run.status != HotspotRun.Status.DONE or not run.cells:
             raise CommandError(f"run {run.pk} is {run.status}: it has no cell layer")
         if opts["format"] == "gpkg":
-            raise CommandError("GeoPackage export is not built yet; use --format csv")
-        with opts["output"].open("w", newline="") as out:
-            n = run_cells_csv(run, out)
+            try:
+                n = run_cells_gpkg(run, opts["output"])
+            except ExportError as exc:
+                raise CommandError(str(exc)) from exc
+        else:
+            with opts["output"].open("w", newline="") as out:
+                n = run_cells_csv(run, out)
         self.stdout.write(f"{n:,} cells written to {opts['output']}")
