@@ -30,6 +30,8 @@ api_v1 = [
          name="api-run-cells"),
     path("hotspot-runs/<int:pk>/cells.gpkg", api_runs.RunCellsGpkgView.as_view(),
          name="api-run-cells-gpkg"),
+    path("hotspot-runs/<int:pk>/cells.geojson", api_runs.RunCellsGeoJsonView.as_view(),
+         name="api-run-cells-geojson"),
 ]
 
 urlpatterns = [

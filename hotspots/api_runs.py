@@ -10,7 +10,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -21,7 +21,7 @@ from accounts.permissions import RolePermission
 from accounts.selectors import area_scope_q, areas_visible
 from config.api import GeoPagination, Wgs84GeometryField, WgsInBBoxFilter
 
-from .exports import run_cells_csv, run_cells_gpkg
+from .exports import LAYERS, run_cells_csv, run_cells_geojson, run_cells_gpkg
 from .models import Hotspot, HotspotRun
 from .recompute import RunInputError, hotspot_review, hotspot_run_create
 
@@ -43,7 +43,7 @@ class HotspotFilter(filters.FilterSet):
 
     class Meta:
         model = Hotspot
-        fields = ("status", "area")
+        fields = ("status", "area", "run_area")
 
 
 class HotspotListView(generics.ListAPIView):
@@ -186,3 +186,24 @@ class RunCellsGpkgView(APIView):
                                     content_type="application/geopackage+sqlite3")
         response["Content-Disposition"] = f'attachment; filename="run-{run.pk}-cells.gpkg"'
         return response
+
+
+class RunCellsGeoJsonView(APIView):
+    permission_classes = [RolePermission]
+    required_perms = {"GET": ("hotspots.view_hotspotrun",)}
+
+    @extend_schema(parameters=[OpenApiParameter("layer", str, enum=list(LAYERS),
+                                                description="harm (default), z or kde")],
+                   responses={200: OpenApiTypes.OBJECT},
+                   summary="The cells of a run worth drawing, as WGS84 GeoJSON")
+    def get(self, request: Request, pk: int) -> Response:
+        run = get_object_or_404(HotspotRun.objects.filter(area_scope_q(user=request.user)),
+                                pk=pk)
+        layer = request.query_params.get("layer", "harm")
+        if layer not in LAYERS:
+            return Response({"detail": f"layer must be one of {', '.join(LAYERS)}"},
+                            status=status.HTTP_400_BAD_REQUEST)
+        if run.status != HotspotRun.Status.DONE or not run.cells:
+            return Response({"detail": f"run {run.pk} is {run.status}: it has no cell layer"},
+                            status=status.HTTP_409_CONFLICT)
+        return Response(run_cells_geojson(run, layer))
