@@ -135,8 +135,8 @@ def run_cells_geojson(run: HotspotRun, layer: str) -> dict[str, object]:
         ring = [[round(x0, 6), round(y0, 6)], [round(x1, 6), round(y0, 6)],
                 [round(x1, 6), round(y1, 6)], [round(x0, 6), round(y1, 6)],
                 [round(x0, 6), round(y0, 6)]]
-        features.append({"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [ring]},
-                         "properties": {"cell_id": r.cell_id, "count": r.crime_count, "harm": r.harm,
-                                        "z": r.z, "q": r.q, "kde": r.kde,
-                                        "selected": r.selected}})
+        properties = {"cell_id": r.cell_id, "count": r.crime_count, "harm": r.harm, "z": r.z,
+                      "q": r.q, "kde": r.kde, "selected": r.selected}
+        features.append({"type": "Feature", "properties": properties,
+                         "geometry": {"type": "Polygon", "coordinates": [ring]}})
     return {"type": "FeatureCollection", "features": features}
