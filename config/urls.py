@@ -41,6 +41,7 @@ urlpatterns = [
     path("imports/", hotspots_views.import_list, name="import-list"),
     path("imports/<int:pk>/", hotspots_views.import_detail, name="import-detail"),
     path("offence-types/", hotspots_views.offence_types, name="offence-types"),
+    path("hotspots/", hotspots_views.hotspot_map, name="hotspot-map"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

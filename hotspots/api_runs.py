@@ -32,7 +32,7 @@ class HotspotOutput(GeoFeatureModelSerializer):
     class Meta:
         model = Hotspot
         geo_field = "geom"
-        fields = ("id", "key", "area", "run_area", "status", "stats", "first_run",
+        fields = ("id", "key", "area", "run_area", "status", "stats", "profile", "first_run",
                   "last_selected_run", "dropped_by_run", "updated_at")
 
 

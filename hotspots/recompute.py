@@ -151,6 +151,11 @@ def _inside(points_x: np.ndarray, points_y: np.ndarray, sql_geom: str,
 
 
 def _peak_hours(profile: np.ndarray, top: int = 3) -> list[str]:
+    """The busiest hours of the week, or none when harm is spread evenly: month-only dates
+    (police.uk) spread each crime over every hour, and any "peak" would be noise."""
+    mean = float(profile.mean())
+    if mean <= 0 or float(profile.max()) < 1.5 * mean:
+        return []
     order = np.argsort(-profile, kind="stable")[:top]
     return [f"{DAYS[h // 24]} {h % 24:02d}:00" for h in order if profile[h] > 0]
 

@@ -8,7 +8,7 @@ from django.db.models import Count, QuerySet
 from accounts.models import Area
 from accounts.selectors import area_scope_q, areas_visible
 
-from .models import Crime, ImportJob, OffenceType
+from .models import Crime, HotspotRun, ImportJob, OffenceType
 
 
 def crimes_visible(*, user: Any) -> QuerySet[Crime]:
@@ -51,3 +51,26 @@ def crimes_total(*, user: Any) -> int:
 
 def area_levels() -> dict[int, str]:
     return dict(Area.Level.choices)
+
+
+def runs_visible(*, user: Any) -> QuerySet[HotspotRun]:
+    return (HotspotRun.objects.filter(area_scope_q(user=user)).select_related("area")
+            .order_by("-created_at", "-id"))
+
+
+def run_lorenz_points(*, run: HotspotRun, points: int = 101) -> list[tuple[float, float]]:
+    """The run's concentration curve (share of cells, share of harm), at most `points` long."""
+    import io
+
+    import numpy as np
+
+    from .analysis.concentration import lorenz
+
+    if not run.cells:
+        return []
+    with run.cells.open("rb") as f:
+        data = np.load(io.BytesIO(f.read()))
+        harm = data["harm"][data["valid"]]
+    places, shares = lorenz(harm)
+    pick = np.unique(np.linspace(0, places.size - 1, points).round().astype(int))
+    return [(float(places[i]), float(shares[i])) for i in pick]

@@ -6,8 +6,8 @@ from django.views.decorators.http import require_http_methods
 
 from .forms import ImportUploadForm, OffenceTypeForm
 from .importers.errors import ImportInputError
-from .models import ImportJob
-from .selectors import import_jobs_visible, offence_types_all
+from .models import HotspotRun, ImportJob
+from .selectors import import_jobs_visible, offence_types_all, run_lorenz_points, runs_visible
 from .services import import_job_create, offence_type_update
 
 
@@ -75,3 +75,25 @@ def offence_types(request: HttpRequest) -> HttpResponse:
     status = 400 if errors else 200
     return render(request, "hotspots/offence_types.html", {"types": types, "errors": errors},
                   status=status)
+
+
+@login_required
+@permission_required("hotspots.view_hotspotrun", raise_exception=True)
+def hotspot_map(request: HttpRequest) -> HttpResponse:
+    runs = runs_visible(user=request.user)
+    done = runs.filter(status=HotspotRun.Status.DONE)
+    run = None
+    if request.GET.get("run", "").isdigit():
+        run = get_object_or_404(runs, pk=int(request.GET["run"]))
+    else:
+        run = done.first()
+    curve = run_lorenz_points(run=run) if run and run.status == HotspotRun.Status.DONE else []
+    svg_points = " ".join(f"{20 + 260 * x:.1f},{220 - 200 * y:.1f}" for x, y in curve)
+    shares = {}
+    if run and run.status == HotspotRun.Status.DONE:
+        shares = {k: 100 * run.metrics.get(k, 0.0)
+                  for k in ("top_1_percent", "top_5_percent", "top_10_percent")}
+    return render(request, "hotspots/hotspot_map.html", {
+        "run": run, "runs": done[:30], "curve_points": svg_points, "shares": shares,
+        "can_review": request.user.has_perm("hotspots.review_hotspot"),
+    })

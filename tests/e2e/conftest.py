@@ -33,11 +33,26 @@ def browser(playwright) -> Iterator:
     instance.close()
 
 
+def _report_errors(page) -> list[str]:
+    """Browser errors are printed with a failing test's output."""
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(f"page error: {exc}"))
+    page.on("console", lambda m: errors.append(f"console {m.type}: {m.text}")
+            if m.type == "error" else None)
+    page.on("response", lambda r: errors.append(f"HTTP {r.status}: {r.url}")
+            if r.status >= 400 else None)
+    return errors
+
+
 @pytest.fixture
 def page(browser):
     context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="en-GB",
                                   timezone_id="Europe/London")
-    yield context.new_page()
+    tab = context.new_page()
+    errors = _report_errors(tab)
+    yield tab
+    for line in errors:
+        print(line)
     context.close()
 
 

@@ -86,3 +86,47 @@ def test_api_docs_render_without_network(page, live_server, users):
     page.wait_for_selector("text=Hot spots policing API", timeout=15_000)
     page.wait_for_selector("text=/api/v1/imports/", timeout=15_000)
     shot(page, "api-docs")
+
+
+def test_analyst_reviews_hot_spots_on_the_map(page, live_server, users, areas):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from hotspots.models import Hotspot
+    from hotspots.recompute import hotspot_run_create, hotspot_run_execute
+    from hotspots.services import crime_import_paths
+
+    crime_import_paths(paths=[FIXTURES / "policeuk" / "2024-03-metropolitan-street.csv",
+                              FIXTURES / "policeuk" / "2024-04-metropolitan-street.csv"],
+                       format="police_uk", source="police.uk")
+    run = hotspot_run_create(area=areas["CN"], trigger="command",
+                             parameters={"min_count": 1, "q_max": 1.0},
+                             window_end=datetime(2024, 5, 1, tzinfo=ZoneInfo("Europe/London")))
+    assert hotspot_run_execute(run_id=run.pk) == "done"
+    selected = Hotspot.objects.count()
+    assert selected > 0
+
+    login(page, live_server.url, "analyst")
+    page.click("a.nav-link[href='/hotspots/']")
+    page.wait_for_selector(f"#hotspot-wrap[data-hotspots='{selected}']", timeout=10_000)
+    page.wait_for_selector("#hotspot-wrap[data-cells]", timeout=10_000)
+    rows = page.locator("#hotspot-list tr")
+    assert rows.count() == selected
+    rows.first.click()
+    assert page.locator("#detail-title").inner_text().startswith("Hot spot 1 · sq150:")
+    assert page.locator("#detail-how table tr").count() == 8  # header and seven days
+    # Month-only police.uk dates spread harm over every hour: no peak is claimed.
+    assert page.locator("#detail-stats").inner_text().count("no clear peak") == 1
+    assert page.locator("[data-testid=shares]").inner_text().startswith(
+        "The top 1% of cells hold 100.0% of harm")
+    shot(page, "hotspot-map")
+
+    top = Hotspot.objects.order_by("-stats__harm", "id").first()
+    first_row = page.locator(f"#hotspot-list tr[data-id='{top.pk}']")
+    first_row.locator("text=Approve").click()
+    first_row.locator(".status", has_text="approved").wait_for(timeout=10_000)
+    assert Hotspot.objects.get(pk=top.pk).status == "approved"
+    assert page.locator("#detail-title").inner_text().endswith("· approved")
+    page.click("label[for=layer-z]")
+    page.wait_for_function("document.getElementById('legend').textContent.startsWith('z')")
+    shot(page, "hotspot-map-z")

@@ -15,6 +15,7 @@ PAGES = {
     "home":            (200, 200, 200, 200, 200, 200),
     "import-list":     (403, 403, 200, 200, 403, 403),
     "offence-types":   (403, 200, 200, 200, 403, 403),
+    "hotspot-map":     (403, 200, 200, 200, 403, 403),
 }
 ROLES = ["officer", "supervisor", "analyst", "admin", "auditor", "norole"]
 

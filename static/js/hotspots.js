@@ -1,0 +1,153 @@
+// The analyst's hot spot map: a cell layer (harm, Gi* z or density), the run's hot spots,
+// a list to review them, and a "why it is hot" panel. Data are set as text, never HTML.
+(function () {
+  const DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+  const STATUS_COLOUR = { candidate: "#fd7e14", approved: "#198754", suppressed: "#6c757d", retired: "#adb5bd" };
+  const el = (tag, text, cls) => {
+    const node = document.createElement(tag);
+    if (text !== undefined) node.textContent = text;
+    if (cls) node.className = cls;
+    return node;
+  };
+  const csrf = () => (document.cookie.match(/csrftoken=([^;]+)/) || [])[1] || "";
+  const getJSON = (url) => fetch(url, { credentials: "same-origin" }).then((r) => r.json());
+
+  function ramp(layer, values) {
+    if (layer === "z") {
+      return (v) => (v >= 2.58 ? "#a50f15" : v >= 1.96 ? "#de2d26" : v >= 1.65 ? "#fc9272"
+        : v <= -1.96 ? "#3182bd" : "#f0f0f0");
+    }
+    const sorted = values.slice().sort((a, b) => a - b);
+    const q = (p) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] || 0;
+    const cuts = [q(0.5), q(0.75), q(0.9), q(0.97)];
+    const colours = ["#fee5d9", "#fcae91", "#fb6a4a", "#de2d26", "#a50f15"];
+    return (v) => colours[cuts.filter((c) => v > c).length];
+  }
+
+  function legend(layer) {
+    const box = document.getElementById("legend");
+    box.textContent = layer === "z"
+      ? "z ≥ 2.58 dark red, ≥ 1.96 red, ≥ 1.65 pink, ≤ −1.96 blue"
+      : "colour by quantile of the cells with any: median, 75th, 90th, 97th";
+  }
+
+  function heatmap(profile) {
+    const max = Math.max(...profile, 0);
+    const table = el("table", undefined, "how");
+    const head = table.insertRow();
+    head.appendChild(el("th", ""));
+    for (let h = 0; h < 24; h += 1) head.appendChild(el("th", h % 6 === 0 ? String(h) : ""));
+    DAYS.forEach((day, d) => {
+      const row = table.insertRow();
+      row.appendChild(el("th", day));
+      for (let h = 0; h < 24; h += 1) {
+        const v = profile[d * 24 + h] || 0;
+        const cell = row.insertCell();
+        cell.style.background = max > 0 ? `rgba(165, 15, 21, ${(v / max).toFixed(3)})` : "#f8f9fa";
+        cell.title = `${day} ${String(h).padStart(2, "0")}:00 — ${v.toFixed(1)}`;
+      }
+    });
+    return table;
+  }
+
+  function showDetail(feature, rank) {
+    const p = feature.properties;
+    const s = p.stats;
+    document.getElementById("detail").hidden = false;
+    document.getElementById("detail-title").textContent = `Hot spot ${rank} · ${p.key} · ${p.status}`;
+    const dl = document.getElementById("detail-stats");
+    dl.replaceChildren();
+    const trend = s.harm_first_half > 0
+      ? `${Math.round((100 * (s.harm_second_half - s.harm_first_half)) / s.harm_first_half)}%`
+      : "new in the second half";
+    const facts = [
+      ["Crimes", String(s.count)], ["Harm", s.harm.toLocaleString("en-GB")],
+      ["Gi* z", s.z.toFixed(2)], ["q (FDR)", s.q.toExponential(1)],
+      ["Trend, 2nd half vs 1st", trend], ["Pattern", s.pattern || "—"],
+      ["Peak hours", (s.peak_hours || []).join(", ") || "no clear peak (dates too coarse or spread evenly)"],
+    ];
+    for (const [k, v] of facts) { dl.appendChild(el("dt", k, "col-6")); dl.appendChild(el("dd", v, "col-6")); }
+    const how = document.getElementById("detail-how");
+    how.replaceChildren(heatmap(p.profile || []));
+  }
+
+  window.hotspotMapInit = function (map) {
+    const wrap = document.getElementById("hotspot-wrap");
+    const canReview = wrap.dataset.canReview === "1";
+    const renderer = L.canvas({ padding: 0.5 });
+    let cells = null;
+    let spots = null;
+
+    function drawCells(layer) {
+      getJSON(`${wrap.dataset.cellsUrl}?layer=${layer}`).then((fc) => {
+        if (cells) map.removeLayer(cells);
+        const colour = ramp(layer, fc.features.map((f) => f.properties[layer]));
+        cells = L.geoJSON(fc, {
+          renderer,
+          style: (f) => ({ weight: 0, fillOpacity: 0.7, fillColor: colour(f.properties[layer]) }),
+        }).addTo(map);
+        if (spots) spots.bringToFront();
+        legend(layer);
+        wrap.dataset.cells = String(fc.features.length);
+      });
+    }
+
+    function review(feature, action, row) {
+      const url = wrap.dataset.reviewUrl.replace("/0/", `/${feature.id}/`);
+      fetch(url, {
+        method: "POST", credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() },
+        body: JSON.stringify({ action }),
+      }).then((r) => r.json().then((body) => ({ ok: r.ok, body })))
+        .then(({ ok, body }) => {
+          if (!ok) { row.querySelector(".status").textContent = body.detail || "refused"; return; }
+          feature.properties.status = body.properties.status;
+          row.querySelector(".status").textContent = body.properties.status;
+          if (row.classList.contains("table-active")) showDetail(feature, row.rowIndex);
+        });
+    }
+
+    getJSON(wrap.dataset.hotspotsUrl).then((fc) => {
+      const features = fc.features.filter((f) => !f.properties.dropped_by_run)
+        .sort((a, b) => b.properties.stats.harm - a.properties.stats.harm);
+      spots = L.geoJSON({ type: "FeatureCollection", features }, {
+        style: (f) => ({ color: STATUS_COLOUR[f.properties.status] || "#000", weight: 3, fillOpacity: 0 }),
+      }).addTo(map);
+      if (spots.getLayers().length) map.fitBounds(spots.getBounds(), { padding: [40, 40] });
+      const list = document.getElementById("hotspot-list");
+      features.forEach((f, i) => {
+        const row = list.insertRow();
+        row.dataset.id = String(f.id);
+        row.appendChild(el("td", String(i + 1)));
+        row.appendChild(el("td", Math.round(f.properties.stats.harm).toLocaleString("en-GB"), "num"));
+        row.appendChild(el("td", f.properties.stats.z.toFixed(1), "num"));
+        row.appendChild(el("td", f.properties.status, "status"));
+        if (canReview) {
+          const cell = row.insertCell();
+          for (const action of ["approve", "suppress"]) {
+            const button = el("button", action === "approve" ? "Approve" : "Suppress",
+              `btn btn-sm ${action === "approve" ? "btn-outline-success" : "btn-outline-secondary"} me-1`);
+            button.type = "button";
+            button.addEventListener("click", (event) => { event.stopPropagation(); review(f, action, row); });
+            cell.appendChild(button);
+          }
+        }
+        row.addEventListener("click", () => {
+          list.querySelectorAll("tr").forEach((r) => r.classList.remove("table-active"));
+          row.classList.add("table-active");
+          showDetail(f, i + 1);
+          map.fitBounds(L.geoJSON(f).getBounds(), { maxZoom: 17 });
+        });
+      });
+      spots.eachLayer((layer) => layer.on("click", () => {
+        const i = features.indexOf(layer.feature);
+        list.rows[i].click();
+      }));
+      wrap.dataset.hotspots = String(features.length);
+    });
+
+    document.querySelectorAll("input[name=layer]").forEach((input) =>
+      input.addEventListener("change", () => drawCells(input.value)));
+    drawCells("harm");
+  };
+}());
