@@ -15,11 +15,10 @@ ROLES = (OFFICER, SUPERVISOR, ANALYST, ADMIN, AUDITOR)
 # app_label.codename for each role. Later apps add theirs here, in one place.
 _SEE_AREAS = {"accounts.view_area", "accounts.view_team"}
 _SEE_CRIME = {"hotspots.view_crime", "hotspots.view_offencetype", "hotspots.view_hotspot",
-              "hotspots.view_hotspotrun"}
+              "hotspots.view_hotspotrun", "hotspots.view_exclusionarea"}
 _ANALYSE = {"accounts.view_all_areas", "hotspots.change_offencetype",
             "hotspots.view_importjob", "hotspots.add_importjob", "hotspots.add_hotspotrun",
-            "hotspots.review_hotspot", "hotspots.view_exclusionarea",
-            "hotspots.add_exclusionarea"}
+            "hotspots.review_hotspot", "hotspots.add_exclusionarea"}
 _ADMINISTER = {"accounts.add_area", "accounts.change_area", "accounts.add_team",
                "accounts.change_team", "accounts.view_user", "accounts.add_user",
                "accounts.change_user"}

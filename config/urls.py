@@ -25,6 +25,7 @@ api_v1 = [
     path("hotspots/<int:pk>/review/", api_runs.HotspotReviewView.as_view(),
          name="api-hotspot-review"),
     path("hotspot-runs/", api_runs.RunListView.as_view(), name="api-runs"),
+    path("exclusion-areas/", api_runs.ExclusionListView.as_view(), name="api-exclusions"),
     path("hotspot-runs/<int:pk>/", api_runs.RunDetailView.as_view(), name="api-run"),
     path("hotspot-runs/<int:pk>/cells.csv", api_runs.RunCellsCsvView.as_view(),
          name="api-run-cells"),

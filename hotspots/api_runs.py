@@ -22,8 +22,13 @@ from accounts.selectors import area_scope_q, areas_visible
 from config.api import GeoPagination, Wgs84GeometryField, WgsInBBoxFilter
 
 from .exports import LAYERS, run_cells_csv, run_cells_geojson, run_cells_gpkg
-from .models import Hotspot, HotspotRun
-from .recompute import RunInputError, hotspot_review, hotspot_run_create
+from .models import ExclusionArea, Hotspot, HotspotRun
+from .recompute import (
+    RunInputError,
+    exclusion_area_create,
+    hotspot_review,
+    hotspot_run_create,
+)
 
 
 class HotspotOutput(GeoFeatureModelSerializer):
@@ -207,3 +212,49 @@ class RunCellsGeoJsonView(APIView):
             return Response({"detail": f"run {run.pk} is {run.status}: it has no cell layer"},
                             status=status.HTTP_409_CONFLICT)
         return Response(run_cells_geojson(run, layer))
+
+
+class ExclusionOutput(GeoFeatureModelSerializer):
+    geom = Wgs84GeometryField(source="geom_wgs84")
+
+    class Meta:
+        model = ExclusionArea
+        geo_field = "geom"
+        fields = ("id", "area", "name", "reason", "created_at")
+
+
+class ExclusionInput(serializers.Serializer):
+    area = serializers.IntegerField()
+    name = serializers.CharField(max_length=200)
+    reason = serializers.CharField(max_length=2000)
+    geometry = serializers.JSONField(help_text="GeoJSON Polygon or MultiPolygon, WGS84")
+
+
+class ExclusionListView(generics.ListAPIView):
+    """Places ruled out of targeting, in the user's areas."""
+
+    serializer_class = ExclusionOutput
+    permission_classes = [RolePermission]
+    required_perms = {"GET": ("hotspots.view_exclusionarea",),
+                      "POST": ("hotspots.add_exclusionarea",)}
+    pagination_class = GeoPagination
+
+    def get_queryset(self) -> QuerySet[ExclusionArea]:
+        return (ExclusionArea.objects.filter(area_scope_q(user=self.request.user))
+                .annotate(geom_wgs84=Transform("geom", 4326)).order_by("id"))
+
+    @extend_schema(request=ExclusionInput, responses={201: ExclusionOutput},
+                   summary="Rule a place out of targeting")
+    def post(self, request: Request) -> Response:
+        data = ExclusionInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        area = get_object_or_404(areas_visible(user=request.user), pk=data.validated_data["area"])
+        try:
+            created = exclusion_area_create(
+                actor=request.user, area=area, name=data.validated_data["name"],
+                reason=data.validated_data["reason"],
+                geometry=data.validated_data["geometry"])
+        except RunInputError as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
+        fresh = self.get_queryset().get(pk=created.pk)
+        return Response(ExclusionOutput(fresh).data, status=status.HTTP_201_CREATED)

@@ -32,7 +32,7 @@ from .analysis.hexgrid import cell_keys_square
 from .analysis.kde import kde_grid
 from .analysis.selection import PATTERNS, SelectionRule, classify_patterns, select
 from .analysis.temporal import hour_of_week_by_group, local_week_hours
-from .models import Hotspot, HotspotRun, OffenceType
+from .models import ExclusionArea, Hotspot, HotspotRun, OffenceType
 
 logger = logging.getLogger(__name__)
 
@@ -405,3 +405,40 @@ def hotspot_runs_nightly() -> list[int]:
             transaction.on_commit(partial(hotspot_run_compute.delay, run.pk))
             queued.append(run.pk)
     return queued
+
+
+MAX_EXCLUSION_M2 = 5_000_000  # 5 km²: a prison or a hospital, not a district
+
+
+@transaction.atomic
+def exclusion_area_create(*, actor: Any, area: Area, name: str, reason: str,
+                          geometry: dict[str, Any]) -> ExclusionArea:
+    """Rule a place out of targeting; the shape comes as WGS84 GeoJSON from the map."""
+    import json
+
+    from django.contrib.gis.gdal import GDALException
+    from django.contrib.gis.geos import GEOSException, GEOSGeometry, MultiPolygon
+
+    try:
+        shape: Any = GEOSGeometry(json.dumps(geometry), srid=4326)
+    except (GEOSException, GDALException, ValueError, TypeError):
+        raise RunInputError("the shape is not a GeoJSON polygon") from None
+    if shape.geom_type == "Polygon":
+        shape = MultiPolygon(shape, srid=4326)
+    if shape.geom_type != "MultiPolygon" or shape.empty:
+        raise RunInputError("the shape must be a polygon")
+    if not shape.valid:
+        raise RunInputError(f"the shape is not valid: {shape.valid_reason}")
+    shape.transform(settings.HOTSPOTS_SRID)
+    if not shape.intersects(area.geom):
+        raise RunInputError(f"the shape lies outside {area.name}")
+    if shape.area > MAX_EXCLUSION_M2:
+        raise RunInputError(f"the shape covers {shape.area / 1e6:.1f} km²; an exclusion area "
+                            f"may cover at most {MAX_EXCLUSION_M2 / 1e6:.0f} km²")
+    if not name.strip() or not reason.strip():
+        raise RunInputError("give the place a name and say why it is excluded")
+    exclusion = ExclusionArea.objects.create(area=area, name=name.strip()[:200],
+                                             reason=reason.strip(), geom=shape, created_by=actor)
+    audit_record(actor=actor, action="exclusion_area.create", target=exclusion,
+                 detail={"area": area.code, "name": exclusion.name, "m2": round(shape.area)})
+    return exclusion

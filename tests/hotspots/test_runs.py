@@ -248,3 +248,53 @@ def test_cell_layer_as_geopackage_reads_back_in_gdal(api, users, areas, crimes, 
     response = api(users["analyst"]).get(reverse("api-run-cells-gpkg", args=[run.pk]))
     assert response.status_code == 200
     assert response.content[:16] == b"SQLite format 3\x00"
+
+
+def square_lonlat(lon: float, lat: float, half: float = 0.0005) -> dict:
+    return {"type": "Polygon", "coordinates": [[
+        [lon - half, lat - half], [lon + half, lat - half], [lon + half, lat + half],
+        [lon - half, lat + half], [lon - half, lat - half]]]}
+
+
+def test_exclusion_area_from_the_map(api, users, areas):
+    camden = areas[CAMDEN]
+    centre = camden.geom.point_on_surface.transform(4326, clone=True)
+    body = {"area": camden.pk, "name": "HMP Pentonville", "reason": "a prison",
+            "geometry": square_lonlat(centre.x, centre.y)}
+    response = api(users["analyst"]).post(reverse("api-exclusions"), body,
+                                          content_type="application/json")
+    assert response.status_code == 201, response.content
+    made = ExclusionArea.objects.get()
+    assert (made.name, made.area, made.created_by) == ("HMP Pentonville", camden, users["analyst"])
+    assert made.geom.srid == 27700 and 5_000 < made.geom.area < 8_000  # ~70 m x 111 m
+    assert AuditEvent.objects.filter(action="exclusion_area.create").count() == 1
+    listed = api(users["supervisor"]).get(reverse("api-exclusions")).json()
+    assert [f["properties"]["name"] for f in listed["features"]] == ["HMP Pentonville"]
+
+
+@pytest.mark.parametrize(("geometry", "message"), [
+    ({"type": "Point", "coordinates": [-0.14, 51.55]}, "the shape must be a polygon"),
+    ({"type": "Polygon", "coordinates": [[[-0.15, 51.55], [-0.14, 51.56], [-0.14, 51.55],
+                                          [-0.15, 51.56], [-0.15, 51.55]]]},
+     "the shape is not valid: Self-intersection[-0.145 51.555]"),
+    (square_lonlat(-1.6, 55.0), "the shape lies outside Camden"),
+    (square_lonlat(-0.15, 51.55, 0.02), "the shape covers 12.3 km²; an exclusion area may cover "
+                                        "at most 5 km²"),
+    ({"type": "Polygon", "coordinates": "nonsense"}, "the shape is not a GeoJSON polygon"),
+])
+def test_bad_exclusion_shapes_are_refused_and_nothing_is_stored(api, users, areas, geometry,
+                                                                message):
+    response = api(users["analyst"]).post(
+        reverse("api-exclusions"), {"area": areas[CAMDEN].pk, "name": "x", "reason": "y",
+                                    "geometry": geometry}, content_type="application/json")
+    assert (response.status_code, response.json()) == (400, {"detail": message})
+    assert ExclusionArea.objects.count() == 0
+
+
+def test_supervisor_cannot_add_an_exclusion(api, users, areas):
+    response = api(users["supervisor"]).post(
+        reverse("api-exclusions"), {"area": areas[CAMDEN].pk, "name": "x", "reason": "y",
+                                    "geometry": square_lonlat(-0.14, 51.55)},
+        content_type="application/json")
+    assert response.status_code == 403
+    assert ExclusionArea.objects.count() == 0
