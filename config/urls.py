@@ -43,6 +43,7 @@ urlpatterns = [
     path("imports/<int:pk>/", hotspots_views.import_detail, name="import-detail"),
     path("offence-types/", hotspots_views.offence_types, name="offence-types"),
     path("hotspots/", hotspots_views.hotspot_map, name="hotspot-map"),
+    path("hotspots/run/", hotspots_views.hotspot_run_now, name="hotspot-run-now"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -4,7 +4,6 @@ import io
 from typing import Any
 
 from django.contrib.gis.db.models.functions import Transform
-from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
@@ -27,7 +26,7 @@ from .recompute import (
     RunInputError,
     exclusion_area_create,
     hotspot_review,
-    hotspot_run_create,
+    hotspot_run_queue,
 )
 
 
@@ -121,23 +120,18 @@ class RunListView(generics.ListAPIView):
 
         from django.conf import settings
 
-        from .tasks import hotspot_run_compute
-
         data = RunInput(data=request.data)
         data.is_valid(raise_exception=True)
         area = get_object_or_404(areas_visible(user=request.user), pk=data.validated_data["area"])
         until = data.validated_data.get("until")
         end = (datetime(until.year, until.month, until.day, tzinfo=ZoneInfo(settings.TIME_ZONE))
                if until else None)
-        with transaction.atomic():
-            try:
-                run = hotspot_run_create(area=area, trigger=HotspotRun.Trigger.ANALYST,
-                                         actor=request.user, window_end=end,
-                                         parameters=data.validated_data.get("parameters"))
-            except RunInputError as exc:
-                return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
-            run_id = run.pk
-            transaction.on_commit(lambda: hotspot_run_compute.delay(run_id))
+        try:
+            run = hotspot_run_queue(area=area, trigger=HotspotRun.Trigger.ANALYST,
+                                    actor=request.user, window_end=end,
+                                    parameters=data.validated_data.get("parameters"))
+        except RunInputError as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
         return Response(RunOutput(run).data, status=status.HTTP_202_ACCEPTED)
 
 

@@ -104,6 +104,19 @@ def default_window_end() -> datetime:
     return timezone.now().astimezone(tz).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
+@transaction.atomic
+def hotspot_run_queue(*, area: Area, actor: Any, trigger: str,
+                      parameters: dict[str, Any] | None = None,
+                      window_end: datetime | None = None) -> HotspotRun:
+    """Create a run and start its Celery task once the transaction has committed."""
+    from .tasks import hotspot_run_compute
+
+    run = hotspot_run_create(area=area, trigger=trigger, actor=actor, parameters=parameters,
+                             window_end=window_end)
+    transaction.on_commit(partial(hotspot_run_compute.delay, run.pk))
+    return run
+
+
 def _read_crimes(run: HotspotRun, area_ids: list[int]) -> dict[str, np.ndarray]:
     codes = list(run.parameters["weights"])
     by_id = dict(OffenceType.objects.filter(code__in=codes).values_list("id", "code"))

@@ -2,11 +2,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods
+
+from accounts.selectors import areas_visible
 
 from .forms import ImportUploadForm, OffenceTypeForm
 from .importers.errors import ImportInputError
 from .models import HotspotRun, ImportJob
+from .recompute import hotspot_run_queue
 from .selectors import import_jobs_visible, offence_types_all, run_lorenz_points, runs_visible
 from .services import import_job_create, offence_type_update
 
@@ -93,7 +97,23 @@ def hotspot_map(request: HttpRequest) -> HttpResponse:
     if run and run.status == HotspotRun.Status.DONE:
         shares = {k: 100 * run.metrics.get(k, 0.0)
                   for k in ("top_1_percent", "top_5_percent", "top_10_percent")}
+    from django.conf import settings
+
+    run_areas = areas_visible(user=request.user).filter(level=settings.HOTSPOTS_RUN_LEVEL)
     return render(request, "hotspots/hotspot_map.html", {
         "run": run, "runs": done[:30], "curve_points": svg_points, "shares": shares,
+        "run_areas": run_areas, "can_run": request.user.has_perm("hotspots.add_hotspotrun"),
+        "can_exclude": request.user.has_perm("hotspots.add_exclusionarea"),
         "can_review": request.user.has_perm("hotspots.review_hotspot"),
     })
+
+
+@login_required
+@permission_required("hotspots.add_hotspotrun", raise_exception=True)
+@require_http_methods(["POST"])
+def hotspot_run_now(request: HttpRequest) -> HttpResponse:
+    area = get_object_or_404(areas_visible(user=request.user), pk=request.POST.get("area"))
+    run = hotspot_run_queue(area=area, actor=request.user, trigger=HotspotRun.Trigger.ANALYST)
+    messages.success(request, f"Run {run.pk} for {area.name} is queued; this page shows it "
+                              "when it is done.")
+    return redirect(f"{reverse('hotspot-map')}?run={run.pk}")

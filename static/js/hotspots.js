@@ -146,6 +146,43 @@
       wrap.dataset.hotspots = String(features.length);
     });
 
+    // Exclusion areas: shown to all, drawn by analysts (a prison, a hospital ward).
+    const exclusions = L.geoJSON(null, {
+      style: { color: "#495057", weight: 2, dashArray: "6 4", fillColor: "#adb5bd", fillOpacity: 0.35 },
+      onEachFeature: (f, l) => l.bindTooltip(el("span", `Excluded: ${f.properties.name}`)),
+    }).addTo(map);
+    getJSON(`${wrap.dataset.exclusionsUrl}?page_size=500`).then((fc) => exclusions.addData(fc));
+    if (wrap.dataset.canExclude === "1" && L.Control.Draw) {
+      const form = document.getElementById("exclude-form");
+      let drawn = null;
+      map.addControl(new L.Control.Draw({
+        draw: { polyline: false, circle: false, marker: false, circlemarker: false,
+          polygon: { allowIntersection: false }, rectangle: {} },
+        edit: false,
+      }));
+      map.on(L.Draw.Event.CREATED, (event) => {
+        drawn = event.layer;
+        drawn.addTo(map);
+        form.hidden = false;
+        form.elements.name.focus();
+      });
+      const reset = () => { if (drawn) map.removeLayer(drawn); drawn = null; form.hidden = true; form.reset(); };
+      document.getElementById("exclude-cancel").addEventListener("click", reset);
+      form.addEventListener("submit", (event) => {
+        event.preventDefault();
+        fetch(wrap.dataset.exclusionsUrl, {
+          method: "POST", credentials: "same-origin",
+          headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() },
+          body: JSON.stringify({ area: Number(wrap.dataset.area), name: form.elements.name.value,
+            reason: form.elements.reason.value, geometry: drawn.toGeoJSON().geometry }),
+        }).then((r) => r.json().then((body) => ({ ok: r.ok, body }))).then(({ ok, body }) => {
+          if (!ok) { document.getElementById("exclude-error").textContent = body.detail || JSON.stringify(body); return; }
+          exclusions.addData(body);
+          reset();
+        });
+      });
+    }
+
     document.querySelectorAll("input[name=layer]").forEach((input) =>
       input.addEventListener("change", () => drawCells(input.value)));
     drawCells("harm");

@@ -130,3 +130,22 @@ def test_analyst_reviews_hot_spots_on_the_map(page, live_server, users, areas):
     page.click("label[for=layer-z]")
     page.wait_for_function("document.getElementById('legend').textContent.startsWith('z')")
     shot(page, "hotspot-map-z")
+
+    # Draw a small rectangle around the top hot spot and rule it out.
+    from hotspots.models import ExclusionArea
+
+    page.click(".leaflet-draw-draw-rectangle")
+    box = page.locator("#hotspotmap").bounding_box()
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(cx - 15, cy - 15)
+    page.mouse.down()
+    page.mouse.move(cx + 15, cy + 15, steps=5)
+    page.mouse.up()
+    page.fill("#exclude-form input[name=name]", "Whittington Hospital")
+    page.fill("#exclude-form input[name=reason]", "hospital wards")
+    page.click("#exclude-form button[type=submit]")
+    page.wait_for_selector("#exclude-form", state="hidden", timeout=10_000)
+    made = ExclusionArea.objects.get()
+    assert (made.name, made.area_id, made.created_by.username) == (
+        "Whittington Hospital", areas["CN"].pk, "analyst")
+    assert made.geom.area > 0

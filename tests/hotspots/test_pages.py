@@ -118,3 +118,27 @@ def test_bad_weight_on_the_page_is_400_and_nothing_changes(client, users):
     robbery.refresh_from_db()
     assert robbery.harm_weight == 700.0
     assert AuditEvent.objects.count() == 0
+
+
+def test_compute_now_queues_a_run_for_the_chosen_area(client, users, areas,
+                                                      django_capture_on_commit_callbacks):
+    from hotspots.models import HotspotRun
+
+    client.force_login(users["analyst"])
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = client.post(reverse("hotspot-run-now"), {"area": areas["CN"].pk})
+    run = HotspotRun.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('hotspot-map')}?run={run.pk}"
+    assert (run.area, run.trigger, run.created_by) == (areas["CN"], "analyst", users["analyst"])
+    assert len(callbacks) == 1
+    page = client.get(response["Location"]).content.decode()
+    assert f"Run {run.pk} is queued." in page and 'http-equiv="refresh"' in page
+
+
+def test_supervisor_cannot_compute_now(client, users, areas):
+    from hotspots.models import HotspotRun
+
+    client.force_login(users["supervisor"])
+    assert client.post(reverse("hotspot-run-now"), {"area": areas["CN"].pk}).status_code == 403
+    assert HotspotRun.objects.count() == 0
