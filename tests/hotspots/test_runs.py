@@ -298,3 +298,31 @@ def test_supervisor_cannot_add_an_exclusion(api, users, areas):
         content_type="application/json")
     assert response.status_code == 403
     assert ExclusionArea.objects.count() == 0
+
+
+def test_one_crime_and_zero_harm_give_finite_results_and_no_hot_spots(areas):
+    camden = areas[CAMDEN]
+    when = datetime(2024, 6, 1, tzinfo=UTC)
+    spot = camden.geom.point_on_surface
+    Crime.objects.create(source="t", reference="one", occurred_from=when, occurred_to=when,
+                         offence_type=OffenceType.objects.get(code="burglary"), area=camden,
+                         location=spot)
+    one = run_now(areas["CN"])
+    assert (one.metrics["crimes"], one.metrics["selected"]) == (1, 0)  # below 3 crimes
+    assert math.isfinite(one.metrics["gini"])
+
+    OffenceType.objects.update(harm_weight=0)
+    zero = run_now(areas["CN"])
+    assert (zero.metrics["harm"], zero.metrics["significant"], zero.metrics["selected"]) == (
+        0.0, 0, 0)
+    response_rows = list(csv.DictReader(io.StringIO(_cells_csv(zero))))
+    assert {r["z"] for r in response_rows} == {"0.0"}
+    assert {r["q"] for r in response_rows} == {"1.0"}
+
+
+def _cells_csv(run) -> str:
+    from hotspots.exports import run_cells_csv
+
+    out = io.StringIO()
+    run_cells_csv(run, out)
+    return out.getvalue()
