@@ -12,7 +12,7 @@ from typing import IO, Any, NamedTuple
 import numpy as np
 from django.conf import settings
 
-from .analysis.hexgrid import cell_keys_square
+from .layouts import CellLayout
 from .models import HotspotRun
 
 
@@ -35,23 +35,32 @@ CELL_COLUMNS = ("cell_id", "centroid_x", "centroid_y", "count", "harm", "z", "p"
                 "selected", "excluded")
 
 
-def run_cell_rows(run: HotspotRun) -> Iterator[CellRow]:
-    """One row per cell of the run's study area, in grid order."""
+def _load(run: HotspotRun) -> tuple[CellLayout, dict[str, np.ndarray]]:
     with run.cells.open("rb") as f:
         data = np.load(io.BytesIO(f.read()))
         layer = {name: data[name] for name in data.files}
-    x0, y0, cell, nx, ny = layer["grid"]
-    nx, ny = int(nx), int(ny)
-    keys = cell_keys_square(x0, y0, cell, nx, ny)
-    iy, ix = np.divmod(np.arange(nx * ny), nx)
-    cx, cy = x0 + (ix + 0.5) * cell, y0 + (iy + 0.5) * cell
-    flat = {k: v.ravel() for k, v in layer.items() if k != "grid"}
+    return CellLayout.from_meta(layer), layer
+
+
+def _rows(layout: CellLayout, layer: dict[str, np.ndarray]) -> Iterator[tuple[int, CellRow]]:
+    keys = layout.keys()
+    cx, cy = layout.centroids()
+    flat = {k: np.asarray(layer[k]).ravel() for k in
+            ("counts", "harm", "z", "p", "q", "kde", "selected", "valid", "excluded")}
     for i in np.flatnonzero(flat["valid"]):
-        yield CellRow(str(keys[i]), round(float(cx[i]), 2), round(float(cy[i]), 2),
-                      int(flat["counts"][i]), round(float(flat["harm"][i]), 6),
-                      round(float(flat["z"][i]), 8), float(f"{flat['p'][i]:.8g}"),
-                      float(f"{flat['q'][i]:.8g}"), round(float(flat["kde"][i]), 6),
-                      int(flat["selected"][i]), int(flat["excluded"][i]))
+        yield int(i), CellRow(
+            str(keys[i]), round(float(cx[i]), 2), round(float(cy[i]), 2),
+            int(flat["counts"][i]), round(float(flat["harm"][i]), 6),
+            round(float(flat["z"][i]), 8), float(f"{flat['p'][i]:.8g}"),
+            float(f"{flat['q'][i]:.8g}"), round(float(flat["kde"][i]), 6),
+            int(flat["selected"][i]), int(flat["excluded"][i]))
+
+
+def run_cell_rows(run: HotspotRun) -> Iterator[CellRow]:
+    """One row per cell of the run's study area, in cell order."""
+    layout, layer = _load(run)
+    for _, row in _rows(layout, layer):
+        yield row
 
 
 def run_cells_csv(run: HotspotRun, out: IO[str]) -> int:
@@ -74,19 +83,16 @@ def run_cells_gpkg(run: HotspotRun, target: Path) -> int:
     ogr2ogr = shutil.which("ogr2ogr")
     if ogr2ogr is None:
         raise ExportError("ogr2ogr (Debian package gdal-bin) is not installed")
-    cell = float(run.parameters["cell"])
-    half = cell / 2
+    layout, layer = _load(run)
     with tempfile.TemporaryDirectory() as tmp:
         source = Path(tmp) / "cells.csv"
         n = 0
         with source.open("w", newline="") as out:
             writer = csv.writer(out)
             writer.writerow(("wkt", *CELL_COLUMNS))
-            for row in run_cell_rows(run):
-                x, y = row.centroid_x, row.centroid_y
-                x0, y0, x1, y1 = x - half, y - half, x + half, y + half
-                wkt = f"POLYGON(({x0} {y0},{x1} {y0},{x1} {y1},{x0} {y1},{x0} {y0}))"
-                writer.writerow((wkt, *row))
+            for i, row in _rows(layout, layer):
+                ring = ",".join(f"{x:.3f} {y:.3f}" for x, y in layout.polygon(i))
+                writer.writerow((f"POLYGON(({ring}))", *row))
                 n += 1
         target.unlink(missing_ok=True)
         result = subprocess.run(  # noqa: S603 - fixed arguments, paths we made
@@ -111,32 +117,31 @@ def run_cells_geojson(run: HotspotRun, layer: str) -> dict[str, object]:
     from django.contrib.gis.gdal import AxisOrder, CoordTransform, OGRGeometry, SpatialReference
     from django.contrib.gis.geos import MultiPoint, Point
 
-    rows = list(run_cell_rows(run))
+    layout, data = _load(run)
+    rows = list(_rows(layout, data))
     if layer == "kde":
-        peak = max((r.kde for r in rows), default=0.0)
-        rows = [r for r in rows if peak > 0 and r.kde >= 0.01 * peak]
+        peak = max((r.kde for _, r in rows), default=0.0)
+        rows = [(i, r) for i, r in rows if peak > 0 and r.kde >= 0.01 * peak]
     else:
-        rows = [r for r in rows if r.crime_count > 0 or r.selected]
-    rows.sort(key=lambda r: -float(getattr(r, layer)))
+        rows = [(i, r) for i, r in rows if r.crime_count > 0 or r.selected]
+    rows.sort(key=lambda item: -float(getattr(item[1], layer)))
     rows = rows[:MAX_FEATURES]
     if not rows:
         return {"type": "FeatureCollection", "features": []}
-    half = float(run.parameters["cell"]) / 2
-    corners = MultiPoint([Point(r.centroid_x + dx, r.centroid_y + dy)
-                          for r in rows for dx, dy in ((-half, -half), (half, half))],
+    rings = [layout.polygon(i) for i, _ in rows]
+    corners = MultiPoint([Point(x, y) for ring in rings for x, y in ring],
                          srid=settings.HOTSPOTS_SRID)
     ogr = OGRGeometry(corners.wkb, srs=SpatialReference(settings.HOTSPOTS_SRID))
     ogr.transform(CoordTransform(SpatialReference(settings.HOTSPOTS_SRID),
                                  SpatialReference(4326, axis_order=AxisOrder.TRADITIONAL)))
     lonlat: Any = ogr.tuple  # type: ignore[attr-defined]  # ((lon, lat), ...) of the points
     features = []
-    for i, r in enumerate(rows):
-        (x0, y0), (x1, y1) = lonlat[2 * i][:2], lonlat[2 * i + 1][:2]
-        ring = [[round(x0, 6), round(y0, 6)], [round(x1, 6), round(y0, 6)],
-                [round(x1, 6), round(y1, 6)], [round(x0, 6), round(y1, 6)],
-                [round(x0, 6), round(y0, 6)]]
+    at = 0
+    for (_, r), ring in zip(rows, rings, strict=True):
+        coords = [[round(lon, 6), round(lat, 6)] for lon, lat, *_ in lonlat[at:at + len(ring)]]
+        at += len(ring)
         properties = {"cell_id": r.cell_id, "count": r.crime_count, "harm": r.harm, "z": r.z,
                       "q": r.q, "kde": r.kde, "selected": r.selected}
         features.append({"type": "Feature", "properties": properties,
-                         "geometry": {"type": "Polygon", "coordinates": [ring]}})
+                         "geometry": {"type": "Polygon", "coordinates": [coords]}})
     return {"type": "FeatureCollection", "features": features}

@@ -26,17 +26,16 @@ from audit.services import audit_record
 from .analysis import AnalysisInputError
 from .analysis.concentration import generalized_gini, gini, top_share
 from .analysis.forecast import accuracy_at
-from .analysis.gistar import bh_q, gi_star_grid, p_two_sided
-from .analysis.grid import SquareGrid
-from .analysis.hexgrid import cell_keys_square
-from .analysis.kde import kde_grid
+from .analysis.gistar import bh_q, p_two_sided
 from .analysis.selection import PATTERNS, SelectionRule, classify_patterns, select
 from .analysis.temporal import hour_of_week_by_group, local_week_hours
+from .layouts import SHAPES, CellLayout
 from .models import ExclusionArea, Hotspot, HotspotRun, OffenceType
 
 logger = logging.getLogger(__name__)
 
 DEFAULTS: dict[str, Any] = {
+    "shape": "square",      # or "hex": hexagons of the same area
     "cell": 150.0,          # metres, the UK trial standard
     "bandwidth": 450.0,     # metres: three cells
     "lookback_days": 365,
@@ -66,6 +65,8 @@ def _parameters(given: dict[str, Any] | None) -> dict[str, Any]:
                              top_n=params["top_n"], top_share=params["top_share"])
     except (TypeError, ValueError) as exc:
         raise RunInputError(str(exc)) from None
+    if params["shape"] not in SHAPES:
+        raise RunInputError(f"shape must be {' or '.join(SHAPES)}")
     if not params["cell"] > 0:
         raise RunInputError("cell size must be a positive number of metres")
     if not params["bandwidth"] > 0:
@@ -207,26 +208,23 @@ def _compute(run: HotspotRun) -> None:
     timings["read"] = time.perf_counter() - t0
 
     t = time.perf_counter()
-    xmin, ymin, xmax, ymax = area.geom.extent
-    grid = SquareGrid.covering(xmin, ymin, xmax, ymax, p["cell"])
-    cx, cy = grid.centroids()
-    valid = _inside(cx.ravel(), cy.ravel(), "SELECT geom FROM accounts_area WHERE id = %s",
-                    [area.pk]).reshape(grid.shape)
-    excluded = _inside(cx.ravel(), cy.ravel(),
-                       "SELECT geom FROM hotspots_exclusionarea WHERE area_id = ANY(%s)",
-                       [area_ids]).reshape(grid.shape)
-    counts = grid.totals(crimes["x"], crimes["y"])
-    harm = grid.totals(crimes["x"], crimes["y"], crimes["harm"])
+    layout = CellLayout.covering(p["shape"], area.geom.extent, p["cell"])
+    cx, cy = layout.centroids()
+    valid = _inside(cx, cy, "SELECT geom FROM accounts_area WHERE id = %s", [area.pk])
+    excluded = _inside(cx, cy, "SELECT geom FROM hotspots_exclusionarea WHERE area_id = ANY(%s)",
+                       [area_ids])
+    counts = layout.totals(crimes["x"], crimes["y"])
+    harm = layout.totals(crimes["x"], crimes["y"], crimes["harm"])
     timings["grid"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    z = gi_star_grid(harm, valid)
+    z = layout.gi_star(harm, valid)
     pval = np.where(valid, p_two_sided(z), 1.0)
     q = np.ones_like(pval)
     q[valid] = bh_q(pval[valid])
     timings["gistar"] = time.perf_counter() - t
     t = time.perf_counter()
-    kde = kde_grid(harm, p["cell"], p["bandwidth"])
+    kde = layout.kde(crimes["x"], crimes["y"], crimes["harm"], p["bandwidth"])
     timings["kde"] = time.perf_counter() - t
 
     rule = SelectionRule(q_max=p["q_max"], min_count=p["min_count"], top_n=p["top_n"],
@@ -235,14 +233,14 @@ def _compute(run: HotspotRun) -> None:
 
     t = time.perf_counter()
     start_s, end_s = run.window_start.timestamp(), run.window_end.timestamp()
-    backtest = _backtest(grid, crimes, valid, p, (start_s + end_s) / 2)
-    patterns = _patterns(grid, crimes, valid, p, start_s, end_s)
+    backtest = _backtest(layout, crimes, valid, p, (start_s + end_s) / 2)
+    patterns = _patterns(layout, crimes, valid, p, start_s, end_s)
     timings["backtest_and_stability"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    flat = grid.flat_index(crimes["x"], crimes["y"])
-    chosen_flat = np.flatnonzero(chosen.ravel())
-    group_of_cell = np.full(grid.nx * grid.ny, -1, dtype=np.int64)
+    flat = layout.flat_index(crimes["x"], crimes["y"])
+    chosen_flat = np.flatnonzero(chosen)
+    group_of_cell = np.full(layout.size, -1, dtype=np.int64)
     group_of_cell[chosen_flat] = np.arange(chosen_flat.size)
     groups = np.where(flat >= 0, group_of_cell[np.maximum(flat, 0)], -1)
     tz = ZoneInfo(settings.TIME_ZONE)
@@ -250,36 +248,34 @@ def _compute(run: HotspotRun) -> None:
                                      local_week_hours(crimes["end"], tz), groups,
                                      chosen_flat.size, crimes["harm"])
     midpoint = (run.window_start + (run.window_end - run.window_start) / 2).timestamp()
-    later = crimes["start"] >= midpoint
-    harm_later = np.bincount(groups[later & (groups >= 0)],
-                             weights=crimes["harm"][later & (groups >= 0)],
+    later = (crimes["start"] >= midpoint) & (groups >= 0)
+    harm_later = np.bincount(groups[later], weights=crimes["harm"][later],
                              minlength=chosen_flat.size)
     timings["profiles"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    keys = cell_keys_square(grid.x0, grid.y0, grid.cell, grid.nx, grid.ny)
-    valid_flat = valid.ravel()
-    in_area = harm.ravel()[valid_flat]
+    in_area = harm[valid]
     metrics = {
         "crimes": int(crimes["x"].size), "crimes_in_cells": int(counts.sum()),
-        "harm": float(harm.sum()), "cells": int(valid_flat.sum()),
-        "cells_with_crime": int((counts.ravel()[valid_flat] > 0).sum()),
+        "harm": float(harm.sum()), "cells": int(valid.sum()),
+        "cells_with_crime": int((counts[valid] > 0).sum()),
         "significant": int(((z > 0) & (q <= p["q_max"]) & valid).sum()),
         "selected": int(chosen_flat.size), "excluded_cells": int((excluded & valid).sum()),
-        "gini": gini(in_area), "generalized_gini": generalized_gini(counts.ravel()[valid_flat]),
+        "gini": gini(in_area), "generalized_gini": generalized_gini(counts[valid]),
         "top_1_percent": top_share(in_area, 0.01), "top_5_percent": top_share(in_area, 0.05),
         "top_10_percent": top_share(in_area, 0.10),
         "backtest": backtest,
         "patterns": {name: int((patterns == name).sum()) for name in PATTERNS if name != "none"},
     }
     with transaction.atomic():
-        changes = _keep_identities(run, grid, keys, chosen_flat, counts, harm, z, q, kde,
+        changes = _keep_identities(run, layout, chosen_flat, counts, harm, z, q, kde,
                                    profiles, harm_later, patterns)
         metrics.update(changes)
         buffer = io.BytesIO()
-        np.savez_compressed(buffer, counts=counts, harm=harm, z=z, p=pval, q=q, kde=kde,
-                            selected=chosen, valid=valid, excluded=excluded,
-                            grid=np.array([grid.x0, grid.y0, grid.cell, grid.nx, grid.ny]))
+        arrays: dict[str, Any] = {"counts": counts, "harm": harm, "z": z, "p": pval, "q": q,
+                                  "kde": kde, "selected": chosen, "valid": valid,
+                                  "excluded": excluded, **layout.meta()}
+        np.savez_compressed(buffer, **arrays)
         run.cells.save(f"run-{run.pk}.npz", ContentFile(buffer.getvalue()), save=False)
         timings["write"] = time.perf_counter() - t
         timings["total"] = time.perf_counter() - t0
@@ -291,49 +287,49 @@ def _compute(run: HotspotRun) -> None:
                              "dropped": metrics["dropped"]})
 
 
-def _backtest(grid: SquareGrid, crimes: dict[str, np.ndarray], valid: np.ndarray,
+def _backtest(layout: CellLayout, crimes: dict[str, np.ndarray], valid: np.ndarray,
               p: dict[str, Any], split: float) -> list[dict[str, float]]:
     """Fit on the first half of the window (KDE of harm), test on the second (counts)."""
     before = crimes["start"] < split
-    fitted = kde_grid(grid.totals(crimes["x"][before], crimes["y"][before],
-                                  crimes["harm"][before]), p["cell"], p["bandwidth"])
-    observed = grid.totals(crimes["x"][~before], crimes["y"][~before])
+    fitted = layout.kde(crimes["x"][before], crimes["y"][before], crimes["harm"][before],
+                        p["bandwidth"])
+    observed = layout.totals(crimes["x"][~before], crimes["y"][~before])
     if observed[valid].sum() == 0:
         return []
     return [asdict(a) for a in accuracy_at(fitted[valid], observed[valid])]
 
 
-def _patterns(grid: SquareGrid, crimes: dict[str, np.ndarray], valid: np.ndarray,
+def _patterns(layout: CellLayout, crimes: dict[str, np.ndarray], valid: np.ndarray,
               p: dict[str, Any], start: float, end: float, periods: int = 4) -> np.ndarray:
     """Each cell's pattern over the window's quarters: hot where Gi* is significant."""
     edges = np.linspace(start, end, periods + 1)
     which = np.clip(np.searchsorted(edges, crimes["start"], side="right") - 1, 0, periods - 1)
-    hot = np.zeros((periods, grid.nx * grid.ny), dtype=bool)
+    hot = np.zeros((periods, layout.size), dtype=bool)
     for k in range(periods):
         mine = which == k
-        harm_k = grid.totals(crimes["x"][mine], crimes["y"][mine], crimes["harm"][mine])
-        z_k = gi_star_grid(harm_k, valid)
-        q_k = np.ones(harm_k.shape)
+        harm_k = layout.totals(crimes["x"][mine], crimes["y"][mine], crimes["harm"][mine])
+        z_k = layout.gi_star(harm_k, valid)
+        q_k = np.ones(layout.size)
         q_k[valid] = bh_q(p_two_sided(z_k)[valid])
-        hot[k] = ((z_k > 0) & (q_k <= p["q_max"]) & valid).ravel()
+        hot[k] = (z_k > 0) & (q_k <= p["q_max"]) & valid
     return classify_patterns(hot)
 
 
-def _keep_identities(run: HotspotRun, grid: SquareGrid, keys: np.ndarray,
-                     chosen_flat: np.ndarray, counts: np.ndarray, harm: np.ndarray,
-                     z: np.ndarray, q: np.ndarray, kde: np.ndarray, profiles: np.ndarray,
-                     harm_later: np.ndarray, patterns: np.ndarray) -> dict[str, int]:
+def _keep_identities(run: HotspotRun, layout: CellLayout, chosen_flat: np.ndarray,
+                     counts: np.ndarray, harm: np.ndarray, z: np.ndarray, q: np.ndarray,
+                     kde: np.ndarray, profiles: np.ndarray, harm_later: np.ndarray,
+                     patterns: np.ndarray) -> dict[str, int]:
     """The same cell keeps its hot spot; new cells arrive as candidates; cells no longer
     selected are flagged, never deleted."""
+    keys = layout.keys()
     chosen_keys = [str(k) for k in keys[chosen_flat]]
     existing = {h.key: h for h in Hotspot.objects.filter(run_area=run.area,
                                                           key__in=chosen_keys)}
     new, kept = [], []
     for i, (flat, key) in enumerate(zip(chosen_flat, chosen_keys, strict=True)):
-        iy, ix = divmod(int(flat), grid.nx)
-        total = float(harm.flat[flat])
-        stats = {"count": int(counts.flat[flat]), "harm": total, "z": float(z.flat[flat]),
-                 "q": float(q.flat[flat]), "kde": float(kde.flat[flat]),
+        total = float(harm[flat])
+        stats = {"count": int(counts[flat]), "harm": total, "z": float(z[flat]),
+                 "q": float(q[flat]), "kde": float(kde[flat]),
                  "harm_first_half": total - float(harm_later[i]),
                  "harm_second_half": float(harm_later[i]),
                  "peak_hours": _peak_hours(profiles[i]),
@@ -341,10 +337,8 @@ def _keep_identities(run: HotspotRun, grid: SquareGrid, keys: np.ndarray,
         profile = [round(float(v), 6) for v in profiles[i]]
         hotspot = existing.get(key)
         if hotspot is None:
-            x0, y0 = grid.x0 + ix * grid.cell, grid.y0 + iy * grid.cell
-            box = Polygon.from_bbox((x0, y0, x0 + grid.cell, y0 + grid.cell))
-            box.srid = settings.HOTSPOTS_SRID
-            new.append(Hotspot(run_area=run.area, key=key, geom=box, first_run=run,
+            outline = Polygon(layout.polygon(int(flat)), srid=settings.HOTSPOTS_SRID)
+            new.append(Hotspot(run_area=run.area, key=key, geom=outline, first_run=run,
                                last_selected_run=run, stats=stats, profile=profile))
         else:
             hotspot.stats, hotspot.profile = stats, profile

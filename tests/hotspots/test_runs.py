@@ -6,6 +6,7 @@ import math
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pytest
 from django.contrib.gis.geos import MultiPolygon, Point, Polygon
 from django.urls import reverse
@@ -326,3 +327,36 @@ def _cells_csv(run) -> str:
     out = io.StringIO()
     run_cells_csv(run, out)
     return out.getvalue()
+
+
+def test_a_hexagon_run_finds_the_same_crimes_in_hexagons(areas, crimes, tmp_path):
+    from django.contrib.gis.gdal import DataSource
+    from django.core.management import call_command
+
+    from hotspots.analysis.hexgrid import HexGrid
+
+    run = run_now(areas["CN"], shape="hex")
+    spots = list(Hotspot.objects.all())
+    assert spots and all(h.key.startswith("hx150:") for h in spots)
+    # The hexagons holding the burglaries and the robberies, found independently.
+    extent = areas["CN"].geom.extent
+    hexes = HexGrid.covering(*extent, 150)
+    for ref, harm in (("hot", 3600.0), ("rob", 4200.0)):
+        points = Crime.objects.filter(reference__startswith=ref)
+        idx = hexes.flat_index(np.array([c.location.x for c in points]),
+                               np.array([c.location.y for c in points]))
+        keys = {f"hx150:{hexes.q[i]}:{hexes.r[i]}" for i in idx}
+        found = [h for h in spots if h.key in keys]
+        assert sum(h.stats["harm"] for h in found) == harm
+    outline = spots[0].geom
+    assert len(outline.coords[0]) == 7 and outline.area == pytest.approx(150 * 150)
+    path = tmp_path / "hex.gpkg"
+    call_command("export_run", str(run.pk), "--format", "gpkg", "--output", str(path))
+    layer = DataSource(str(path))[0]
+    assert len(layer) == run.metrics["cells"]
+    assert len(next(iter(layer)).geom.coords[0]) == 7
+
+
+def test_unknown_shape_is_refused(areas):
+    with pytest.raises(RunInputError, match=r"^shape must be square or hex$"):
+        hotspot_run_create(area=areas["CN"], trigger="command", parameters={"shape": "circle"})
