@@ -339,8 +339,8 @@ def test_a_hexagon_run_finds_the_same_crimes_in_hexagons(areas, crimes, tmp_path
     spots = list(Hotspot.objects.all())
     assert spots and all(h.key.startswith("hx150:") for h in spots)
     # The hexagons holding the burglaries and the robberies, found independently.
-    extent = areas["CN"].geom.extent
-    hexes = HexGrid.covering(*extent, 150)
+    xmin, ymin, xmax, ymax = areas["CN"].geom.extent
+    hexes = HexGrid.covering(xmin, ymin, xmax, ymax, 150)
     for ref, harm in (("hot", 3600.0), ("rob", 4200.0)):
         points = Crime.objects.filter(reference__startswith=ref)
         idx = hexes.flat_index(np.array([c.location.x for c in points]),
