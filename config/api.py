@@ -14,6 +14,7 @@ from rest_framework_gis.fields import GeometryField
 from rest_framework_gis.filters import InBBoxFilter
 from rest_framework_gis.pagination import GeoJsonPagination
 
+from hotspots.exports import ExportError
 from hotspots.importers.errors import ImportInputError
 
 
@@ -23,6 +24,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, DjangoValidationError):
         return Response({"detail": exc.messages}, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, ExportError):
+        return Response({"detail": f"the export is not available: {exc}"},
+                        status=status.HTTP_503_SERVICE_UNAVAILABLE)
     if isinstance(exc, ProtectedError):
         return Response({"detail": "this record is still in use and cannot be deleted"},
                         status=status.HTTP_409_CONFLICT)

@@ -11,6 +11,7 @@ from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers, status
+from rest_framework.exceptions import APIException
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -28,6 +29,7 @@ from .recompute import (
     hotspot_review,
     hotspot_run_queue,
 )
+from .selectors import runs_visible
 
 
 class HotspotOutput(GeoFeatureModelSerializer):
@@ -109,8 +111,7 @@ class RunListView(generics.ListAPIView):
                       "POST": ("hotspots.add_hotspotrun",)}
 
     def get_queryset(self) -> QuerySet[HotspotRun]:
-        return HotspotRun.objects.filter(area_scope_q(user=self.request.user)).order_by(
-            "-created_at", "-id")
+        return runs_visible(user=self.request.user)
 
     @extend_schema(request=RunInput, responses={202: RunOutput},
                    summary="Queue a hot spot run for an area")
@@ -141,7 +142,20 @@ class RunDetailView(generics.RetrieveAPIView):
     required_perms = {"GET": ("hotspots.view_hotspotrun",)}
 
     def get_queryset(self) -> QuerySet[HotspotRun]:
-        return HotspotRun.objects.filter(area_scope_q(user=self.request.user))
+        return runs_visible(user=self.request.user)
+
+
+class NoCellLayer(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "this run has no cell layer"
+
+
+def _finished_run(request: Request, pk: int) -> HotspotRun:
+    """A run the user may see that has finished, else 404 or 409."""
+    run = get_object_or_404(runs_visible(user=request.user), pk=pk)
+    if run.status != HotspotRun.Status.DONE or not run.cells:
+        raise NoCellLayer(f"run {run.pk} is {run.status}: it has no cell layer")
+    return run
 
 
 class RunCellsCsvView(APIView):
@@ -151,11 +165,7 @@ class RunCellsCsvView(APIView):
     @extend_schema(responses={(200, "text/csv"): OpenApiTypes.STR},
                    summary="The run's whole cell layer as CSV")
     def get(self, request: Request, pk: int) -> Any:
-        run = get_object_or_404(HotspotRun.objects.filter(area_scope_q(user=request.user)),
-                                pk=pk)
-        if run.status != HotspotRun.Status.DONE or not run.cells:
-            return Response({"detail": f"run {run.pk} is {run.status}: it has no cell layer"},
-                            status=status.HTTP_409_CONFLICT)
+        run = _finished_run(request, pk)
         out = io.StringIO()
         run_cells_csv(run, out)
         response = HttpResponse(out.getvalue(), content_type="text/csv")
@@ -173,11 +183,7 @@ class RunCellsGpkgView(APIView):
         import tempfile
         from pathlib import Path
 
-        run = get_object_or_404(HotspotRun.objects.filter(area_scope_q(user=request.user)),
-                                pk=pk)
-        if run.status != HotspotRun.Status.DONE or not run.cells:
-            return Response({"detail": f"run {run.pk} is {run.status}: it has no cell layer"},
-                            status=status.HTTP_409_CONFLICT)
+        run = _finished_run(request, pk)
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / f"run-{run.pk}-cells.gpkg"
             run_cells_gpkg(run, path)
@@ -196,16 +202,11 @@ class RunCellsGeoJsonView(APIView):
                    responses={200: OpenApiTypes.OBJECT},
                    summary="The cells of a run worth drawing, as WGS84 GeoJSON")
     def get(self, request: Request, pk: int) -> Response:
-        run = get_object_or_404(HotspotRun.objects.filter(area_scope_q(user=request.user)),
-                                pk=pk)
         layer = request.query_params.get("layer", "harm")
         if layer not in LAYERS:
             return Response({"detail": f"layer must be one of {', '.join(LAYERS)}"},
                             status=status.HTTP_400_BAD_REQUEST)
-        if run.status != HotspotRun.Status.DONE or not run.cells:
-            return Response({"detail": f"run {run.pk} is {run.status}: it has no cell layer"},
-                            status=status.HTTP_409_CONFLICT)
-        return Response(run_cells_geojson(run, layer))
+        return Response(run_cells_geojson(_finished_run(request, pk), layer))
 
 
 class ExclusionOutput(GeoFeatureModelSerializer):

@@ -360,3 +360,24 @@ def test_a_hexagon_run_finds_the_same_crimes_in_hexagons(areas, crimes, tmp_path
 def test_unknown_shape_is_refused(areas):
     with pytest.raises(RunInputError, match=r"^shape must be square or hex$"):
         hotspot_run_create(area=areas["CN"], trigger="command", parameters={"shape": "circle"})
+
+
+def test_cell_layer_of_an_unfinished_run_is_409(api, users, areas):
+    run = hotspot_run_create(area=areas["CN"], trigger="command", window_end=UNTIL)
+    for name in ("api-run-cells", "api-run-cells-gpkg", "api-run-cells-geojson"):
+        response = api(users["analyst"]).get(reverse(name, args=[run.pk]))
+        assert (response.status_code, response.json()) == (
+            409, {"detail": f"run {run.pk} is queued: it has no cell layer"})
+    bad = api(users["analyst"]).get(reverse("api-run-cells-geojson", args=[run.pk]),
+                                    {"layer": "heat"})
+    assert (bad.status_code, bad.json()) == (400, {"detail": "layer must be one of harm, z, kde"})
+
+
+def test_geopackage_without_gdal_tools_is_503_with_a_reason(api, users, areas, crimes,
+                                                             monkeypatch, tmp_path):
+    run = run_now(areas["CN"])
+    monkeypatch.setenv("PATH", str(tmp_path))  # a PATH with no ogr2ogr on it
+    response = api(users["analyst"]).get(reverse("api-run-cells-gpkg", args=[run.pk]))
+    assert (response.status_code, response.json()) == (503, {
+        "detail": "the export is not available: ogr2ogr (Debian package gdal-bin) is not "
+                  "installed"})
