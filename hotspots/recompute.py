@@ -44,6 +44,7 @@ DEFAULTS: dict[str, Any] = {
     "top_n": 30,            # a workable rota: Southend tasked 20 hot spots
     "top_share": None,
     "include_asb": True,
+    "offence_types": None,  # codes to count (say, only burglary); None: all in targeting
 }
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -85,6 +86,13 @@ def hotspot_run_create(*, area: Area, trigger: str, actor: Any = None,
     params = _parameters(parameters)
     end = window_end or default_window_end()
     types = OffenceType.objects.filter(include_in_targeting=True)
+    if params["offence_types"]:
+        chosen = {str(c) for c in params["offence_types"]}
+        known = set(OffenceType.objects.filter(code__in=chosen).values_list("code", flat=True))
+        if chosen - known:
+            raise RunInputError(f"unknown offence type(s): {', '.join(sorted(chosen - known))}")
+        # An analyst's explicit choice may include types left out of targeting by default.
+        types = OffenceType.objects.filter(code__in=chosen)
     if not params["include_asb"]:
         types = types.exclude(category=OffenceType.Category.ASB)
     params["weights"] = {t.code: t.harm_weight for t in types.order_by("code")}

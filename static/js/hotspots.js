@@ -124,9 +124,10 @@
         row.appendChild(el("td", f.properties.status, "status"));
         if (canReview) {
           const cell = row.insertCell();
-          for (const action of ["approve", "suppress"]) {
-            const button = el("button", action === "approve" ? "Approve" : "Suppress",
-              `btn btn-sm ${action === "approve" ? "btn-outline-success" : "btn-outline-secondary"} me-1`);
+          const labels = { approve: ["Approve", "btn-outline-success"],
+            suppress: ["Suppress", "btn-outline-secondary"], retire: ["Retire", "btn-outline-dark"] };
+          for (const action of ["approve", "suppress", "retire"]) {
+            const button = el("button", labels[action][0], `btn btn-sm ${labels[action][1]} me-1`);
             button.type = "button";
             button.addEventListener("click", (event) => { event.stopPropagation(); review(f, action, row); });
             cell.appendChild(button);

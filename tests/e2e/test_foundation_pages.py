@@ -112,7 +112,7 @@ def test_analyst_reviews_hot_spots_on_the_map(page, live_server, users, areas):
     page.wait_for_selector("#hotspot-wrap[data-cells]", timeout=10_000)
     rows = page.locator("#hotspot-list tr")
     assert rows.count() == selected
-    rows.first.click()
+    rows.first.locator("td").first.click()
     assert page.locator("#detail-title").inner_text().startswith("Hot spot 1 · sq150:")
     assert page.locator("#detail-how table tr").count() == 8  # header and seven days
     # Month-only police.uk dates spread harm over every hour: no peak is claimed.
@@ -127,6 +127,11 @@ def test_analyst_reviews_hot_spots_on_the_map(page, live_server, users, areas):
     first_row.locator(".status", has_text="approved").wait_for(timeout=10_000)
     assert Hotspot.objects.get(pk=top.pk).status == "approved"
     assert page.locator("#detail-title").inner_text().endswith("· approved")
+    second = Hotspot.objects.exclude(pk=top.pk).order_by("-stats__harm", "id").first()
+    row = page.locator(f"#hotspot-list tr[data-id='{second.pk}']")
+    row.locator("text=Retire").click()
+    row.locator(".status", has_text="retired").wait_for(timeout=10_000)
+    assert Hotspot.objects.get(pk=second.pk).status == "retired"
     page.click("label[for=layer-z]")
     page.wait_for_function("document.getElementById('legend').textContent.startsWith('z')")
     shot(page, "hotspot-map-z")

@@ -381,3 +381,13 @@ def test_geopackage_without_gdal_tools_is_503_with_a_reason(api, users, areas, c
     assert (response.status_code, response.json()) == (503, {
         "detail": "the export is not available: ogr2ogr (Debian package gdal-bin) is not "
                   "installed"})
+
+
+def test_a_run_can_count_a_chosen_set_of_offence_types(areas, crimes):
+    run = run_now(areas["CN"], offence_types=["robbery"])
+    assert run.parameters["weights"] == {"robbery": 700.0}
+    assert run.metrics["crimes"] == 6
+    assert set(Hotspot.objects.values_list("key", flat=True)) == {crimes["rob"]}
+    with pytest.raises(RunInputError, match=r"^unknown offence type\(s\): jaywalking$"):
+        hotspot_run_create(area=areas["CN"], trigger="command",
+                           parameters={"offence_types": ["jaywalking"]})

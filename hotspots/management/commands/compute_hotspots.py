@@ -20,6 +20,8 @@ class Command(BaseCommand):
         parser.add_argument("--top-n", type=int, help="keep at most this many hot spots")
         parser.add_argument("--until", help="end of the data window, YYYY-MM-DD (default: "
                             "today, or HOTSPOTS_WINDOW_END)")
+        parser.add_argument("--type", action="append", default=[], metavar="CODE",
+                            help="count only these offence types (repeatable)")
         parser.add_argument("--no-asb", action="store_true", help="leave out anti-social "
                             "behaviour")
 
@@ -40,6 +42,8 @@ class Command(BaseCommand):
         }.items() if v is not None}
         if opts["no_asb"]:
             params["include_asb"] = False
+        if opts["type"]:
+            params["offence_types"] = opts["type"]
         until = None
         if opts["until"]:
             from datetime import datetime
