@@ -30,6 +30,7 @@ from .analysis.gistar import bh_q, p_two_sided
 from .analysis.selection import PATTERNS, SelectionRule, classify_patterns, select
 from .analysis.temporal import hour_of_week_by_group, local_week_hours
 from .layouts import SHAPES, CellLayout
+from .locks import HOTSPOT_RUNS, job_lock
 from .models import ExclusionArea, Hotspot, HotspotRun, OffenceType
 
 logger = logging.getLogger(__name__)
@@ -184,6 +185,13 @@ def _peak_hours(profile: np.ndarray, top: int = 3) -> list[str]:
 
 def hotspot_run_execute(*, run_id: int) -> str:
     """Compute a queued run once; a finished run is left as it is."""
+    with job_lock(HOTSPOT_RUNS, run_id) as held:
+        if not held:
+            return "busy"
+        return _run_once(run_id)
+
+
+def _run_once(run_id: int) -> str:
     with transaction.atomic():
         run = HotspotRun.objects.select_for_update().get(pk=run_id)
         if run.status in (HotspotRun.Status.DONE, HotspotRun.Status.FAILED):

@@ -16,6 +16,7 @@ from audit.services import audit_record
 from .importers.errors import ImportInputError
 from .importers.layouts import Layout, TypeResolver, generic_layout, police_uk_layout
 from .importers.pipeline import ImportOutcome, run_import
+from .locks import IMPORT_JOBS, job_lock
 from .models import ImportJob, OffenceType
 from .offence_defaults import DEFAULT_OFFENCE_TYPES, SOURCE
 
@@ -136,53 +137,51 @@ def import_job_create(*, actor: Any, upload: UploadedFile, format: str, source: 
 
 def import_job_execute(*, job_id: int) -> str:
     """Run a queued import once. A re-delivered task for a finished job does nothing."""
-    with connection.cursor() as cur:
-        # Two deliveries of one task must not import side by side.
-        cur.execute("SELECT pg_try_advisory_lock(%s, %s)", [7301, job_id])
-        if not cur.fetchone()[0]:
+    with job_lock(IMPORT_JOBS, job_id) as held:
+        if not held:
             return "busy"
-    try:
-        job = ImportJob.objects.filter(pk=job_id).first()
-        if job is None:
-            return "missing"
-        if job.status in (ImportJob.Status.DONE, ImportJob.Status.FAILED):
-            return job.status
-        # A job left "running" by a killed worker is simply run again: the insert is one
-        # statement with ON CONFLICT DO NOTHING, so nothing it had done can be doubled.
-        ImportJob.objects.filter(pk=job_id).update(
-            status=ImportJob.Status.RUNNING, started_at=timezone.now(), bytes_read=0, rows_read=0
-        )
-        try:
-            layout = import_layout(format=job.format, mapping=job.mapping)
-            path = Path(job.upload.path)
-            outcome = run_import(
-                inputs=[(path, job.original_name)], layout=layout, source=job.source,
-                job_id=job.pk,
-                progress=lambda done, total, rows: _job_progress(job_id, done, rows),
-            )
-        except ImportInputError as exc:
-            ImportJob.objects.filter(pk=job_id).update(
-                status=ImportJob.Status.FAILED, error=str(exc), finished_at=timezone.now())
-            return ImportJob.Status.FAILED
-        except Exception as exc:
-            # Not a retry: the job must not sit at "running" on the analyst's page.
-            logger.exception("import %s stopped", job_id)
-            ImportJob.objects.filter(pk=job_id).update(
-                status=ImportJob.Status.FAILED, finished_at=timezone.now(),
-                error=f"the import stopped unexpectedly ({type(exc).__name__}); "
-                      "nothing was half-written, and it can be uploaded again")
-            raise
-        job.refresh_from_db()
-        job.bytes_read = job.bytes_total
-        with transaction.atomic():
-            _record_outcome(job, outcome)
-            audit_record(actor=job.created_by, action="crime_import.run", target=job,
-                         detail={"summary": outcome.summary()})
-        logger.info("import %s: %s", job_id, outcome.summary())
+        return _import_job_run(job_id)
+
+
+def _import_job_run(job_id: int) -> str:
+    job = ImportJob.objects.filter(pk=job_id).first()
+    if job is None:
+        return "missing"
+    if job.status in (ImportJob.Status.DONE, ImportJob.Status.FAILED):
         return job.status
-    finally:
-        with connection.cursor() as cur:
-            cur.execute("SELECT pg_advisory_unlock(%s, %s)", [7301, job_id])
+    # A job left "running" by a killed worker is simply run again: the insert is one
+    # statement with ON CONFLICT DO NOTHING, so nothing it had done can be doubled.
+    ImportJob.objects.filter(pk=job_id).update(
+        status=ImportJob.Status.RUNNING, started_at=timezone.now(), bytes_read=0, rows_read=0
+    )
+    try:
+        layout = import_layout(format=job.format, mapping=job.mapping)
+        path = Path(job.upload.path)
+        outcome = run_import(
+            inputs=[(path, job.original_name)], layout=layout, source=job.source,
+            job_id=job.pk,
+            progress=lambda done, total, rows: _job_progress(job_id, done, rows),
+        )
+    except ImportInputError as exc:
+        ImportJob.objects.filter(pk=job_id).update(
+            status=ImportJob.Status.FAILED, error=str(exc), finished_at=timezone.now())
+        return ImportJob.Status.FAILED
+    except Exception as exc:
+        # Not a retry: the job must not sit at "running" on the analyst's page.
+        logger.exception("import %s stopped", job_id)
+        ImportJob.objects.filter(pk=job_id).update(
+            status=ImportJob.Status.FAILED, finished_at=timezone.now(),
+            error=f"the import stopped unexpectedly ({type(exc).__name__}); "
+                  "nothing was half-written, and it can be uploaded again")
+        raise
+    job.refresh_from_db()
+    job.bytes_read = job.bytes_total
+    with transaction.atomic():
+        _record_outcome(job, outcome)
+        audit_record(actor=job.created_by, action="crime_import.run", target=job,
+                     detail={"summary": outcome.summary()})
+    logger.info("import %s: %s", job_id, outcome.summary())
+    return job.status
 
 
 def _job_progress(job_id: int, done: int, rows: int) -> None:

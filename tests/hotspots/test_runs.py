@@ -391,3 +391,22 @@ def test_a_run_can_count_a_chosen_set_of_offence_types(areas, crimes):
     with pytest.raises(RunInputError, match=r"^unknown offence type\(s\): jaywalking$"):
         hotspot_run_create(area=areas["CN"], trigger="command",
                            parameters={"offence_types": ["jaywalking"]})
+
+
+def test_a_second_delivery_while_the_first_runs_does_nothing(areas, crimes, transactional_db):
+    import threading
+
+    from hotspots.locks import HOTSPOT_RUNS, job_lock
+
+    run = hotspot_run_create(area=areas["CN"], trigger="command", window_end=UNTIL)
+    results = []
+    with job_lock(HOTSPOT_RUNS, run.pk) as held:  # the first delivery, still computing
+        assert held
+        worker = threading.Thread(target=lambda: results.append(
+            hotspot_run_execute(run_id=run.pk)))
+        worker.start()
+        worker.join()
+    assert results == ["busy"]
+    run.refresh_from_db()
+    assert run.status == "queued" and Hotspot.objects.count() == 0
+    assert hotspot_run_execute(run_id=run.pk) == "done"
