@@ -21,9 +21,14 @@ from hotspots.recompute import hotspot_run_create, hotspot_run_execute  # noqa: 
 
 
 def main() -> None:
+    from hotspots.models import OffenceType
+
     area = Area.objects.get(code=sys.argv[1])
     end = datetime(2025, 3, 1, tzinfo=ZoneInfo("Europe/London"))
-    run = hotspot_run_create(area=area, trigger="command", window_end=end)
+    # Every offence type, so the run reads every crime in the area.
+    every = list(OffenceType.objects.values_list("code", flat=True))
+    run = hotspot_run_create(area=area, trigger="command", window_end=end,
+                             parameters={"offence_types": every})
     hotspot_run_execute(run_id=run.pk)
     run.refresh_from_db()
     print(json.dumps({"status": run.status, "error": run.error, "timings": run.timings,

@@ -22,11 +22,18 @@ MONTHS = [f"{y}-{m:02d}" for y, m in [(2024, m) for m in range(3, 13)] + [(2025,
 FORCE = "Metropolitan Police Service"
 
 
-def generate(path: Path, rows: int, seed: int = 7) -> Path:
+LONDON = (-0.45, 51.35, 0.25, 51.65)
+# Inside the 40 km square of British National Grid 510,000-550,000 E, 160,000-200,000 N.
+SQUARE_40KM = (-0.39, 51.34, 0.12, 51.68)
+
+
+def generate(path: Path, rows: int, seed: int = 7,
+             box: tuple[float, float, float, float] = LONDON) -> Path:
     rng = np.random.default_rng(seed)
-    # Clustered points: 2,000 centres over London, crimes scattered ~300 m around them.
-    centres_lon = rng.uniform(-0.45, 0.25, 2000)
-    centres_lat = rng.uniform(51.35, 51.65, 2000)
+    lon0, lat0, lon1, lat1 = box
+    # Clustered points: 2,000 centres, crimes scattered ~300 m around them.
+    centres_lon = rng.uniform(lon0, lon1, 2000)
+    centres_lat = rng.uniform(lat0, lat1, 2000)
     with path.open("w", newline="") as out:
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(HEADER)
@@ -34,8 +41,8 @@ def generate(path: Path, rows: int, seed: int = 7) -> Path:
         for start in range(0, rows, chunk):
             n = min(chunk, rows - start)
             centre = rng.integers(0, 2000, n)
-            lon = centres_lon[centre] + rng.normal(0, 0.004, n)
-            lat = centres_lat[centre] + rng.normal(0, 0.0027, n)
+            lon = np.clip(centres_lon[centre] + rng.normal(0, 0.004, n), lon0, lon1)
+            lat = np.clip(centres_lat[centre] + rng.normal(0, 0.0027, n), lat0, lat1)
             month = rng.integers(0, 12, n)
             asb = rng.random(n) < 0.15
             kind = rng.choice(len(TYPES), n, p=SHARES / SHARES.sum())
@@ -58,4 +65,5 @@ def generate(path: Path, rows: int, seed: int = 7) -> Path:
 
 
 if __name__ == "__main__":
-    generate(Path(sys.argv[1]), int(sys.argv[2]))
+    box = SQUARE_40KM if len(sys.argv) > 3 and sys.argv[3] == "square" else LONDON
+    generate(Path(sys.argv[1]), int(sys.argv[2]), box=box)
