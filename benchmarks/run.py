@@ -125,6 +125,15 @@ def main() -> None:
               f"{gi['max_abs_diff']:.1e} ({gi['speedup']:,.0f}x slower) |")
     else:
         print(f"| PySAL esda | {gi['esda']} | |")
+    gen = json.loads(sh(PY, "benchmarks/bench_generator.py").strip().splitlines()[-1])
+    print(f"\nRota generator: a week for {gen['hotspots']} hot spots x {gen['shifts']} shifts "
+          "(target: 1 s)\n")
+    print("| implementation | seconds | visits |")
+    print("|---|---|---|")
+    print(f"| tasking.generator (heap of harm per visit) | {gen['seconds']:.3f} | "
+          f"{gen['visits']:,} |")
+    print(f"| naive peer (argmax over the matrix per visit) | {gen['naive_seconds']:.3f} | "
+          f"{gen['naive_visits']:,} |")
     print(f"\n({time.time() - started:.0f} s in all)")
 
 

@@ -1,0 +1,125 @@
+"""The rota generator on hand-made harm: exact allocations, caps, times and explanations."""
+
+import itertools
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tasking.generator import (
+    GeneratorInputError,
+    Rules,
+    Shift,
+    generate,
+    shift_coverage,
+    week_shifts,
+)
+
+MON_LATE = Shift("Mon Late", 15, 8, 60)   # 15:00-23:00, four 15-minute visits
+
+
+def profile_at(hour: int, harm: float) -> np.ndarray:
+    p = np.zeros(168)
+    p[hour] = harm
+    return p
+
+
+def test_coverage_of_day_and_night_shifts_across_the_week_end():
+    cover = shift_coverage([MON_LATE, Shift("Sun Night", 6 * 24 + 23, 8, 0)])
+    assert cover[15:23, 0].tolist() == [1.0] * 8 and cover[:, 0].sum() == 8
+    assert cover[167, 1] == 1.0 and cover[0:7, 1].tolist() == [1.0] * 7  # into Monday
+    assert cover[:, 1].sum() == 8
+    half = shift_coverage([Shift("odd", 10.5, 2, 0)])
+    assert half[10:13, 0].tolist() == [0.5, 1.0, 0.5]
+
+
+def test_visits_follow_harm_per_visit_with_a_cap_per_shift():
+    # A has three times B's harm in the shift: A, A, then a tie (100 each) that goes to A
+    # (the lower index), A reaches the cap of 3, and B gets the fourth.
+    rota = generate(profiles=np.array([profile_at(20, 300), profile_at(20, 100)]),
+                    shifts=[MON_LATE], rules=Rules(seed=1))
+    counts = {h: sum(v.hotspot == h for v in rota.visits) for h in (0, 1)}
+    assert counts == {0: 3, 1: 1}
+    assert rota.warnings == []
+    why = next(v.why for v in rota.visits if v.hotspot == 1)
+    assert why == "100% of this hot spot's weekly harm falls in these hours; it ranks 2 of 2 in " \
+                  "this shift"
+
+
+def test_weekly_cap_and_harm_outside_every_shift():
+    rota = generate(profiles=np.array([profile_at(20, 300), profile_at(3, 999)]),
+                    shifts=[MON_LATE], rules=Rules(max_visits_per_week=2))
+    assert [v.hotspot for v in rota.visits].count(0) == 2
+    assert all(v.hotspot != 1 for v in rota.visits)  # its harm is at 03:00, in no shift
+
+
+def test_times_are_inside_the_shift_and_apart_and_reproducible():
+    profiles = np.array([profile_at(20, 300)])
+    first = generate(profiles=profiles, shifts=[MON_LATE], rules=Rules(seed=7))
+    again = generate(profiles=profiles, shifts=[MON_LATE], rules=Rules(seed=7))
+    other = generate(profiles=profiles, shifts=[MON_LATE], rules=Rules(seed=8))
+    times = [v.start_minute for v in first.visits]
+    assert len(times) == 3 and times == sorted(times)
+    assert all(0 <= t <= 8 * 60 - 15 for t in times)
+    assert all(b - a >= 60 for a, b in itertools.pairwise(times))
+    assert first.visits == again.visits
+    assert [v.start_minute for v in other.visits] != times
+
+
+def test_a_short_shift_keeps_the_gap_and_says_so():
+    short = Shift("Mon Short", 20, 1.5, 60)  # 90 minutes: only two visits 60 minutes apart
+    rota = generate(profiles=np.array([profile_at(20, 300)]), shifts=[short], rules=Rules())
+    assert len(rota.visits) == 2
+    assert rota.warnings == [
+        "shift Mon Short: hot spot 0 gets 2 visit(s), not 3, to keep 60 minutes between them"]
+
+
+def test_zero_capacity_is_a_visible_warning():
+    rota = generate(profiles=np.array([profile_at(20, 300)]),
+                    shifts=[Shift("Mon Late", 15, 8, 0)], rules=Rules())
+    assert rota.visits == []
+    assert rota.warnings == ["shift Mon Late has no capacity: no visits planned"]
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"rules": Rules(visit_minutes=25)}, "a visit lasts 10 to 20 minutes (15 is the default)"),
+    ({"shifts": [Shift("long", 0, 25, 60)]}, "shift long lasts 25 h; a shift is over 0 and at "
+                                            "most 24 hours"),
+    ({"profiles": np.zeros((1, 24))}, "each hot spot needs a 168-hour profile"),
+    ({"profiles": np.full((1, 168), -1.0)}, "harm profiles must be finite and not negative"),
+    ({"shifts": [MON_LATE, MON_LATE]}, "two shifts share a key"),
+])
+def test_bad_requests_are_refused(kwargs, message):
+    args: dict[str, Any] = {"profiles": np.array([profile_at(20, 1)]), "shifts": [MON_LATE],
+                            "rules": Rules()}
+    args.update(kwargs)
+    with pytest.raises(GeneratorInputError) as err:
+        generate(**args)
+    assert str(err.value) == message
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 12), st.integers(0, 2**31 - 1), st.integers(10, 20),
+       st.integers(1, 4), st.integers(0, 120))
+def test_no_rule_is_ever_broken(n, seed, visit, per_shift, gap):
+    rng = np.random.default_rng(seed)
+    profiles = rng.gamma(0.5, 10.0, (n, 168)) * (rng.random((n, 168)) < 0.3)
+    shifts = week_shifts([("Early", 7, 8, float(rng.integers(0, 200))),
+                          ("Late", 15, 8, float(rng.integers(0, 200))),
+                          ("Night", 23, 8, float(rng.integers(0, 200)))])
+    rules = Rules(visit_minutes=visit, max_visits_per_shift=per_shift, min_gap_minutes=gap,
+                  max_visits_per_week=int(rng.integers(1, 10)), seed=seed)
+    rota = generate(profiles=profiles, shifts=shifts, rules=rules)
+    by_shift = {s.key: s for s in shifts}
+    for key, s in by_shift.items():
+        mine = [v for v in rota.visits if v.shift == key]
+        assert len(mine) * visit <= s.capacity_minutes
+        for h in {v.hotspot for v in mine}:
+            times = sorted(v.start_minute for v in mine if v.hotspot == h)
+            assert len(times) <= per_shift
+            assert all(0 <= t <= s.hours * 60 - visit + 1e-6 for t in times)
+            assert all(b - a >= max(gap, visit) - 0.1 for a, b in itertools.pairwise(times))
+    for h in range(n):
+        assert sum(v.hotspot == h for v in rota.visits) <= rules.max_visits_per_week
