@@ -69,11 +69,26 @@
     for (const [k, v] of facts) { dl.appendChild(el("dt", k, "col-6")); dl.appendChild(el("dd", v, "col-6")); }
     const how = document.getElementById("detail-how");
     how.replaceChildren(heatmap(p.profile || []));
+    const actions = document.getElementById("detail-actions");
+    actions.replaceChildren();
+    if (reviewer) {
+      const labels = { approve: ["Approve", "btn-success"], suppress: ["Suppress", "btn-outline-secondary"],
+        retire: ["Retire", "btn-outline-danger"] };
+      for (const action of ["approve", "suppress", "retire"]) {
+        const button = el("button", labels[action][0], `btn ${labels[action][1]} me-2`);
+        button.type = "button";
+        button.dataset.action = action;
+        button.disabled = p.status === { approve: "approved", suppress: "suppressed", retire: "retired" }[action];
+        button.addEventListener("click", () => reviewer(feature, action, rank));
+        actions.appendChild(button);
+      }
+    }
   }
+  let reviewer = null;
 
   window.hotspotMapInit = function (map) {
     const wrap = document.getElementById("hotspot-wrap");
-    const canReview = wrap.dataset.canReview === "1";
+    if (wrap.dataset.canReview === "1") reviewer = (f, action, rank) => review(f, action, rank);
     const renderer = L.canvas({ padding: 0.5 });
     let cells = null;
     let spots = null;
@@ -92,7 +107,10 @@
       });
     }
 
-    function review(feature, action, row) {
+    function review(feature, action, rank) {
+      // Retiring takes a place off the programme: ask first.
+      if (action === "retire" && !window.confirm("Retire this hot spot? It will no longer be tasked.")) return;
+      const row = document.querySelector(`#hotspot-list tr[data-id="${feature.id}"]`);
       const url = wrap.dataset.reviewUrl.replace("/0/", `/${feature.id}/`);
       fetch(url, {
         method: "POST", credentials: "same-origin",
@@ -103,7 +121,7 @@
           if (!ok) { row.querySelector(".status").textContent = body.detail || "refused"; return; }
           feature.properties.status = body.properties.status;
           row.querySelector(".status").textContent = body.properties.status;
-          if (row.classList.contains("table-active")) showDetail(feature, row.rowIndex);
+          showDetail(feature, rank);
         });
     }
 
@@ -122,17 +140,6 @@
         row.appendChild(el("td", Math.round(f.properties.stats.harm).toLocaleString("en-GB"), "num"));
         row.appendChild(el("td", f.properties.stats.z.toFixed(1), "num"));
         row.appendChild(el("td", f.properties.status, "status"));
-        if (canReview) {
-          const cell = row.insertCell();
-          const labels = { approve: ["Approve", "btn-outline-success"],
-            suppress: ["Suppress", "btn-outline-secondary"], retire: ["Retire", "btn-outline-dark"] };
-          for (const action of ["approve", "suppress", "retire"]) {
-            const button = el("button", labels[action][0], `btn btn-sm ${labels[action][1]} me-1`);
-            button.type = "button";
-            button.addEventListener("click", (event) => { event.stopPropagation(); review(f, action, row); });
-            cell.appendChild(button);
-          }
-        }
         row.addEventListener("click", () => {
           list.querySelectorAll("tr").forEach((r) => r.classList.remove("table-active"));
           row.classList.add("table-active");

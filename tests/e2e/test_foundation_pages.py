@@ -121,15 +121,25 @@ def test_analyst_reviews_hot_spots_on_the_map(page, live_server, users, areas):
         "The top 1% of cells hold 100.0% of harm")
     shot(page, "hotspot-map")
 
+    # Selecting a row never reviews it: the buttons live in the detail panel.
     top = Hotspot.objects.order_by("-stats__harm", "id").first()
+    assert Hotspot.objects.get(pk=top.pk).status == "candidate"
     first_row = page.locator(f"#hotspot-list tr[data-id='{top.pk}']")
-    first_row.locator("text=Approve").click()
+    page.click("#detail-actions button[data-action=approve]")
     first_row.locator(".status", has_text="approved").wait_for(timeout=10_000)
     assert Hotspot.objects.get(pk=top.pk).status == "approved"
     assert page.locator("#detail-title").inner_text().endswith("· approved")
+    assert page.locator("#detail-actions button[data-action=approve]").is_disabled()
+
     second = Hotspot.objects.exclude(pk=top.pk).order_by("-stats__harm", "id").first()
     row = page.locator(f"#hotspot-list tr[data-id='{second.pk}']")
-    row.locator("text=Retire").click()
+    row.click()  # anywhere on the row
+    page.once("dialog", lambda dialog: dialog.dismiss())  # "Retire?" - no
+    page.click("#detail-actions button[data-action=retire]")
+    page.wait_for_timeout(300)
+    assert Hotspot.objects.get(pk=second.pk).status == "candidate"
+    page.once("dialog", lambda dialog: dialog.accept())  # "Retire?" - yes
+    page.click("#detail-actions button[data-action=retire]")
     row.locator(".status", has_text="retired").wait_for(timeout=10_000)
     assert Hotspot.objects.get(pk=second.pk).status == "retired"
     page.click("label[for=layer-z]")
