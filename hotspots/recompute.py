@@ -5,6 +5,7 @@ Services (writes) for runs and hot spots live here; the maths is in `analysis/`.
 
 import io
 import logging
+import math
 import time
 from dataclasses import asdict
 from datetime import datetime, timedelta
@@ -54,19 +55,43 @@ class RunInputError(ValueError):
     """The run cannot be made as asked; the message says why."""
 
 
+def _number(params: dict[str, Any], key: str, whole: bool = False) -> Any:
+    """A parameter that must be a finite number (a whole one for counts), or None if unset."""
+    value = params[key]
+    if value is None:
+        return None
+    kind = "a whole number" if whole else "a number"
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise RunInputError(f"{key} must be {kind}, not {value!r}")
+    try:
+        number = float(value)
+    except ValueError:
+        raise RunInputError(f"{key} must be {kind}, not {value!r}") from None
+    if not math.isfinite(number) or (whole and not number.is_integer()):
+        raise RunInputError(f"{key} must be {kind}, not {value!r}")
+    return int(number) if whole else number
+
+
 def _parameters(given: dict[str, Any] | None) -> dict[str, Any]:
+    if given is not None and not isinstance(given, dict):
+        raise RunInputError("parameters must be an object of names and values")
     params = {**DEFAULTS, **(given or {})}
     unknown = set(params) - set(DEFAULTS)
     if unknown:
         raise RunInputError(f"unknown parameter(s): {', '.join(sorted(unknown))}")
-    try:
-        params["cell"] = float(params["cell"])
-        params["bandwidth"] = float(params["bandwidth"])
-        params["lookback_days"] = int(params["lookback_days"])
-        rule = SelectionRule(q_max=float(params["q_max"]), min_count=int(params["min_count"]),
-                             top_n=params["top_n"], top_share=params["top_share"])
-    except (TypeError, ValueError) as exc:
-        raise RunInputError(str(exc)) from None
+    for key in ("cell", "bandwidth", "q_max", "top_share"):
+        params[key] = _number(params, key)
+    for key in ("lookback_days", "min_count", "top_n"):
+        params[key] = _number(params, key, whole=True)
+    for key in ("cell", "bandwidth", "q_max", "lookback_days", "min_count"):
+        if params[key] is None:
+            raise RunInputError(f"{key} cannot be empty")
+    if not isinstance(params["include_asb"], bool):
+        raise RunInputError("include_asb must be true or false")
+    types = params["offence_types"]
+    if types is not None and (not isinstance(types, list)
+                              or not all(isinstance(t, str) for t in types)):
+        raise RunInputError("offence_types must be a list of offence type codes")
     if params["shape"] not in SHAPES:
         raise RunInputError(f"shape must be {' or '.join(SHAPES)}")
     if not params["cell"] > 0:
@@ -75,6 +100,11 @@ def _parameters(given: dict[str, Any] | None) -> dict[str, Any]:
         raise RunInputError("bandwidth must be a positive number of metres")
     if not 1 <= params["lookback_days"] <= 3660:
         raise RunInputError("the lookback must be between 1 day and 10 years")
+    try:
+        rule = SelectionRule(q_max=params["q_max"], min_count=params["min_count"],
+                             top_n=params["top_n"], top_share=params["top_share"])
+    except AnalysisInputError as exc:
+        raise RunInputError(str(exc)) from None
     params.update(asdict(rule))
     return params
 

@@ -148,6 +148,15 @@ def test_a_cell_larger_than_the_area_fails_the_run_with_a_message(areas):
     ({"bandwidth": -1}, "bandwidth must be a positive number of metres"),
     ({"colour": "red"}, "unknown parameter(s): colour"),
     ({"top_n": 0}, "top N must be at least 1"),
+    ({"cell": "abc"}, "cell must be a number, not 'abc'"),
+    ({"cell": float("nan")}, "cell must be a number, not nan"),
+    ({"top_n": "x"}, "top_n must be a whole number, not 'x'"),
+    ({"min_count": 2.5}, "min_count must be a whole number, not 2.5"),
+    ({"lookback_days": True}, "lookback_days must be a whole number, not True"),
+    ({"cell": None}, "cell cannot be empty"),
+    ({"include_asb": "yes"}, "include_asb must be true or false"),
+    ({"offence_types": "burglary"}, "offence_types must be a list of offence type codes"),
+    ({"q_max": 0}, "q threshold must be in (0, 1]"),
 ])
 def test_bad_parameters_are_refused_before_a_run_exists(areas, params, message):
     with pytest.raises(RunInputError) as err:
