@@ -138,7 +138,21 @@ def generic_layout(*, mapping: dict[str, Any], types_table: list[dict[str, Any]]
             f"mapping: unknown option(s) {', '.join(sorted(unknown))}; "
             f"known: {', '.join(MAPPING_OPTIONS)}"
         )
-    columns: dict[str, str] = dict(mapping.get("columns") or {})
+    raw_columns = mapping.get("columns") or {}
+    if not isinstance(raw_columns, dict) or not all(
+            isinstance(v, str) and v.strip() for v in raw_columns.values()):
+        raise ImportInputError('mapping: "columns" must map fields to column names, '
+                               'e.g. {"date": "Date", "lon": "Longitude"}')
+    for key in ("types",):
+        value = mapping.get(key)
+        if value is not None and not (isinstance(value, dict) and all(
+                isinstance(v, str) for v in value.values())):
+            raise ImportInputError('mapping: "types" must map values of the type column to '
+                                   'offence type codes, e.g. {"BURG": "burglary"}')
+    for key in ("default_type", "date_format", "date_precision", "timezone", "delimiter"):
+        if mapping.get(key) is not None and not isinstance(mapping[key], str):
+            raise ImportInputError(f"mapping: {key} must be text")
+    columns: dict[str, str] = dict(raw_columns)
     bad = set(columns) - set(MAPPING_FIELDS)
     if bad:
         raise ImportInputError(

@@ -110,6 +110,16 @@ def test_default_type_when_the_file_has_no_type_column_and_month_precision(tmp_p
     ({"columns": {"date": "d", "lon": "lon", "lat": "lat", "type": "t"},
       "types": {"B": "no-such-type"}},
      "type mapping: 'B' maps to unknown offence type 'no-such-type'"),
+    ({"columns": "x"}, 'mapping: "columns" must map fields to column names, e.g. '
+                       '{"date": "Date", "lon": "Longitude"}'),
+    ({"columns": {"date": 5, "lon": "lon", "lat": "lat", "type": "t"}},
+     'mapping: "columns" must map fields to column names, e.g. '
+     '{"date": "Date", "lon": "Longitude"}'),
+    ({"columns": {"date": "d", "lon": "lon", "lat": "lat", "type": "t"}, "types": ["a"]},
+     'mapping: "types" must map values of the type column to offence type codes, e.g. '
+     '{"BURG": "burglary"}'),
+    ({"columns": {"date": "d", "lon": "lon", "lat": "lat"}, "default_type": 3},
+     "mapping: default_type must be text"),
     ({"columns": {"date": "d", "lon": "lon", "lat": "lat", "type": "t", "colour": "c"}},
      "mapping: unknown field(s) colour; fields: reference, date, from, to, lon, lat, x, y, "
      "type, location, lsoa, outcome"),
@@ -131,3 +141,15 @@ def test_a_mapped_column_missing_from_the_file_is_named(tmp_path):
     assert job.status == ImportJob.Status.FAILED
     assert job.error == "x.csv: no column 'date'; the header has: when, lon, lat, t"
     assert Crime.objects.count() == 0
+
+
+@pytest.mark.parametrize("mapping", ['{"columns": "x"}',
+                                     '{"columns": {"date": "d"}, "types": [1]}'])
+def test_command_explains_a_malformed_mapping(tmp_path, mapping):
+    from django.core.management import CommandError, call_command
+
+    path = tmp_path / "m.csv"
+    path.write_text("d,lon,lat\n2024-01-01,-0.1,51.5\n")
+    with pytest.raises(CommandError, match=r"^mapping: \"(columns|types)\" must map"):
+        call_command("import_crimes", str(path), "--mapping", mapping)
+    assert ImportJob.objects.count() == 0

@@ -49,7 +49,10 @@ class Command(BaseCommand):
                 raise CommandError(f"--mapping: {exc}") from exc
             if not isinstance(mapping, dict):
                 raise CommandError("--mapping must be a JSON object")
-        columns = dict(mapping.get("columns") or {})
+        # A malformed mapping is left as it is: the layout explains what is wrong with it.
+        columns = mapping.get("columns") or {}
+        if opts["map"] and not isinstance(columns, dict):
+            raise CommandError('--mapping: "columns" must be an object when --map is given')
         for item in opts["map"]:
             field, sep, column = item.partition("=")
             if not sep:
@@ -57,7 +60,9 @@ class Command(BaseCommand):
             columns[field.strip()] = column.strip()
         if columns:
             mapping["columns"] = columns
-        types = dict(mapping.get("types") or {})
+        types = mapping.get("types") or {}
+        if opts["type_map"] and not isinstance(types, dict):
+            raise CommandError('--mapping: "types" must be an object when --type-map is given')
         for item in opts["type_map"]:
             value, sep, code = item.partition("=")
             if not sep:
