@@ -32,14 +32,19 @@ class OffenceType(models.Model):
         return self.name
 
 
+class JobStatus(models.TextChoices):
+    """The life of any background job: imports and hot spot runs alike."""
+
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
 class ImportJob(models.Model):
     """One import of crime files: what was asked, how far it got, and what it found."""
 
-    class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
+    Status = JobStatus
 
     class Format(models.TextChoices):
         POLICE_UK = "police_uk", "police.uk street CSV or archive"
@@ -50,7 +55,7 @@ class ImportJob(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
         related_name="import_jobs",
     )
-    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    status = models.CharField(max_length=8, choices=JobStatus.choices, default=JobStatus.QUEUED)
     format = models.CharField(max_length=16, choices=Format.choices)
     source = models.CharField(max_length=64,
                               help_text="Where the records come from, e.g. police.uk")
@@ -155,11 +160,7 @@ class ExclusionArea(models.Model):
 class HotspotRun(models.Model):
     """One computation of hot spots for an area: what was asked, what it found, how long."""
 
-    class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
+    Status = JobStatus
 
     class Trigger(models.TextChoices):
         NIGHTLY = "nightly", "Nightly"
@@ -167,7 +168,7 @@ class HotspotRun(models.Model):
         COMMAND = "command", "Command line"
 
     area = models.ForeignKey("accounts.Area", on_delete=models.CASCADE, related_name="runs")
-    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    status = models.CharField(max_length=8, choices=JobStatus.choices, default=JobStatus.QUEUED)
     trigger = models.CharField(max_length=8, choices=Trigger.choices)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+")
