@@ -33,7 +33,8 @@ typecheck:
 pytest:
 	$(PY) -m pytest
 
-bench: setup
+bench:
+	bash scripts/setup.sh --bench
 	$(PY) benchmarks/run.py
 
 clean:

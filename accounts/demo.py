@@ -5,13 +5,14 @@ import io
 import random
 import tempfile
 import zipfile
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.utils import timezone
 
 from accounts import roles
 from accounts.models import Area, Team, User
@@ -136,4 +137,39 @@ def seed_demo() -> list[str]:
     run.refresh_from_db()
     lines.append(f"demo hot spots: {run.metrics.get('selected', 0)} selected of "
                  f"{run.metrics.get('significant', 0)} significant cells ({run.status})")
+    lines.extend(_tasking())
     return lines
+
+
+# Early, late and night shifts, and each team's patrol minutes in them (a demo's guess).
+DEMO_SHIFTS = [("Early", time(7), 480, 120), ("Late", time(15), 480, 180),
+               ("Night", time(23), 480, 60)]
+
+
+def _tasking() -> list[str]:
+    """Shift patterns for both boroughs, the demo's hot spots approved (an analyst would
+    review them one by one), and this week's plan for Camden generated and published."""
+    from hotspots.models import Hotspot
+    from tasking.models import ShiftPattern, TaskingPlan
+    from tasking.services import plan_generate, plan_publish, shift_pattern_create
+
+    for code in ("E09000007", "E09000019"):
+        area = Area.objects.get(code=code)
+        teams = list(Team.objects.filter(area=area))
+        for name, start, minutes, per_team in DEMO_SHIFTS:
+            if not ShiftPattern.objects.filter(area=area, name=name).exists():
+                shift_pattern_create(area=area, name=name, start_time=start,
+                                     duration_minutes=minutes,
+                                     capacities={t: per_team for t in teams})
+    approved = Hotspot.objects.filter(status=Hotspot.Status.CANDIDATE).update(
+        status=Hotspot.Status.APPROVED)
+    camden = Area.objects.get(code="E09000007")
+    today = timezone.localdate()
+    monday = today - timedelta(days=today.weekday())
+    plan = TaskingPlan.objects.filter(area=camden, week_start=monday).first()
+    if plan is None:
+        plan = plan_generate(area=camden, week_start=monday, actor=None, seed=2026)
+    if plan.status == TaskingPlan.Status.DRAFT:
+        plan = plan_publish(plan=plan, version=plan.version, actor=None)
+    return [f"demo tasking: {approved} hot spots approved; Camden's plan for the week of "
+            f"{monday:%d %b %Y} has {plan.tasks.count()} visits ({plan.status})"]

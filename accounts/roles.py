@@ -19,15 +19,23 @@ _SEE_CRIME = {"hotspots.view_crime", "hotspots.view_offencetype", "hotspots.view
 _ANALYSE = {"accounts.view_all_areas", "hotspots.change_offencetype",
             "hotspots.view_importjob", "hotspots.add_importjob", "hotspots.add_hotspotrun",
             "hotspots.review_hotspot", "hotspots.add_exclusionarea"}
+_SEE_OWN_TASKS = {"tasking.view_patroltask"}
+_SEE_PLANS = {"tasking.view_shiftpattern", "tasking.view_shift", "tasking.view_taskingplan",
+              "tasking.view_patroltask", "tasking.view_problemsolving"}
+_PROBLEM_SOLVE = {"tasking.change_problemsolving"}
+_TASK = {"tasking.add_shiftpattern", "tasking.change_shiftpattern",
+         "tasking.change_shiftcapacity", "tasking.add_taskingplan",
+         "tasking.publish_taskingplan", "tasking.add_patroltask", "tasking.change_patroltask",
+         "tasking.delete_patroltask"}
 _ADMINISTER = {"accounts.add_area", "accounts.change_area", "accounts.add_team",
                "accounts.change_team", "accounts.view_user", "accounts.add_user",
                "accounts.change_user"}
 
 ROLE_PERMISSIONS: dict[str, set[str]] = {
-    OFFICER: _SEE_AREAS,
-    SUPERVISOR: _SEE_AREAS | _SEE_CRIME,
-    ANALYST: _SEE_AREAS | _SEE_CRIME | _ANALYSE,
-    ADMIN: _SEE_AREAS | _SEE_CRIME | _ANALYSE | _ADMINISTER,
+    OFFICER: _SEE_AREAS | _SEE_OWN_TASKS,
+    SUPERVISOR: _SEE_AREAS | _SEE_CRIME | _SEE_PLANS | _PROBLEM_SOLVE | _TASK,
+    ANALYST: _SEE_AREAS | _SEE_CRIME | _ANALYSE | _SEE_PLANS | _PROBLEM_SOLVE,
+    ADMIN: _SEE_AREAS | _SEE_CRIME | _ANALYSE | _ADMINISTER | _SEE_PLANS | _PROBLEM_SOLVE | _TASK,
     AUDITOR: {"accounts.view_all_areas"},
 }
 

@@ -16,6 +16,7 @@ from rest_framework_gis.pagination import GeoJsonPagination
 
 from hotspots.exports import ExportError
 from hotspots.importers.errors import ImportInputError
+from tasking.errors import PlanConflict
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
@@ -27,6 +28,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, ExportError):
         return Response({"detail": f"the export is not available: {exc}"},
                         status=status.HTTP_503_SERVICE_UNAVAILABLE)
+    if isinstance(exc, PlanConflict):
+        return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, ProtectedError):
         return Response({"detail": "this record is still in use and cannot be deleted"},
                         status=status.HTTP_409_CONFLICT)

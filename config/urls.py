@@ -9,6 +9,8 @@ from accounts import views as accounts_views
 from hotspots import api as hotspots_api
 from hotspots import api_runs
 from hotspots import views as hotspots_views
+from tasking import api as tasking_api
+from tasking import views as tasking_views
 
 api_v1 = [
     path("auth/token/", obtain_auth_token, name="api-token"),
@@ -33,6 +35,20 @@ api_v1 = [
          name="api-run-cells-gpkg"),
     path("hotspot-runs/<int:pk>/cells.geojson", api_runs.RunCellsGeoJsonView.as_view(),
          name="api-run-cells-geojson"),
+    path("shift-patterns/", tasking_api.PatternListView.as_view(), name="api-shift-patterns"),
+    path("shifts/", tasking_api.ShiftListView.as_view(), name="api-shifts"),
+    path("shifts/<int:pk>/capacity/", tasking_api.ShiftCapacityView.as_view(),
+         name="api-shift-capacity"),
+    path("plans/", tasking_api.PlanListView.as_view(), name="api-plans"),
+    path("plans/<int:pk>/", tasking_api.PlanDetailView.as_view(), name="api-plan"),
+    path("plans/<int:pk>/publish/", tasking_api.PlanPublishView.as_view(),
+         name="api-plan-publish"),
+    path("plans/<int:pk>/map/", tasking_api.PlanMapView.as_view(), name="api-plan-map"),
+    path("plans/<int:pk>/tasks/", tasking_api.PlanTaskListView.as_view(), name="api-plan-tasks"),
+    path("tasks/<int:pk>/", tasking_api.TaskDetailView.as_view(), name="api-task"),
+    path("my-tasks/", tasking_api.MyTaskListView.as_view(), name="api-my-tasks"),
+    path("hotspots/<int:pk>/problem-solving/", tasking_api.ProblemSolvingView.as_view(),
+         name="api-problem-solving"),
 ]
 
 urlpatterns = [
@@ -44,6 +60,15 @@ urlpatterns = [
     path("offence-types/", hotspots_views.offence_types, name="offence-types"),
     path("hotspots/", hotspots_views.hotspot_map, name="hotspot-map"),
     path("hotspots/run/", hotspots_views.hotspot_run_now, name="hotspot-run-now"),
+    path("tasking/", tasking_views.plan_list, name="plan-list"),
+    path("tasking/plans/<int:pk>/", tasking_views.plan_detail, name="plan-detail"),
+    path("tasking/plans/<int:pk>/shifts/<int:shift_id>/briefing/", tasking_views.briefing,
+         name="briefing"),
+    path("tasking/plans/<int:pk>/shifts/<int:shift_id>/briefing.pdf",
+         tasking_views.briefing_pdf, name="briefing-pdf"),
+    path("hotspots/<int:pk>/problem-solving/", tasking_views.problem_solving,
+         name="problem-solving"),
+    path("my-visits/", tasking_views.my_visits, name="my-visits"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

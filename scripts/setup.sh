@@ -2,11 +2,14 @@
 # Everything a fresh Debian machine needs to run the app or its tests; safe to run again.
 #   scripts/setup.sh          packages, services, Python environment, database
 #   scripts/setup.sh --test   the same, plus Chromium for the browser tests
+#   scripts/setup.sh --bench  the same as plain, plus wrk to load the running server
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 want_browser=0
+want_bench=0
 [ "${1:-}" = "--test" ] && want_browser=1
+[ "${1:-}" = "--bench" ] && want_bench=1
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
@@ -27,6 +30,11 @@ if [ "$redis_local" = 1 ] && ! command -v redis-server >/dev/null 2>&1; then
 fi
 # GeoDjango needs the GDAL, GEOS and PROJ libraries; gdal-bin brings all three and ogr2ogr.
 have gdal-bin || missing+=(gdal-bin)
+# WeasyPrint draws the PDF briefings with Pango; DejaVu gives it a font on a bare machine.
+for pkg in libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core; do
+  have "$pkg" || missing+=("$pkg")
+done
+[ "$want_bench" = 1 ] && { have wrk || missing+=(wrk); }
 # The browser tests drive Debian's Chromium; docker-compose checks docker-compose.yml.
 [ "$want_browser" = 1 ] && { have chromium || missing+=(chromium); }
 [ "$want_browser" = 1 ] && { have docker-compose || missing+=(docker-compose); }

@@ -89,8 +89,10 @@ def _spread_times(rng: np.random.Generator, k: int, shift_minutes: float, visit:
     return np.sort(rng.uniform(0.0, slack, k)) + np.arange(k) * step
 
 
-def generate(*, profiles: np.ndarray, shifts: list[Shift], rules: Rules) -> Rota:
-    """A week's visits for hot spots with hour-of-week harm `profiles` (hot spots x 168)."""
+def generate(*, profiles: np.ndarray, shifts: list[Shift], rules: Rules,
+             labels: list[str] | None = None) -> Rota:
+    """A week's visits for hot spots with hour-of-week harm `profiles` (hot spots x 168);
+    `labels` name the hot spots in warnings (their index otherwise)."""
     rules.check()
     harm = np.asarray(profiles, dtype=float)
     if harm.ndim != 2 or harm.shape[1] != WEEK_HOURS:
@@ -137,8 +139,9 @@ def generate(*, profiles: np.ndarray, shifts: list[Shift], rules: Rules) -> Rota
                 times = _spread_times(rng, k, s.hours * 60, rules.visit_minutes,
                                       rules.min_gap_minutes)
             if k < given[h, j]:
+                name = labels[h] if labels else h
                 rota.warnings.append(
-                    f"shift {s.key}: hot spot {h} gets {k} visit(s), not {given[h, j]}, to keep "
+                    f"shift {s.key}: hot spot {name} gets {k} visit(s), not {given[h, j]}, to keep "
                     f"{rules.min_gap_minutes} minutes between them")
             if times is None:
                 continue

@@ -1,0 +1,249 @@
+"""Reads for tasking: plans a user may see, the supervisor map's data, an officer's visits,
+shift loads and briefings."""
+
+import json
+from datetime import timedelta
+from typing import Any
+
+import numpy as np
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.utils import timezone
+
+from accounts.models import Team, User
+from accounts.selectors import area_scope_q, area_subtree_ids
+from hotspots.models import Hotspot
+
+from .generator import WEEK_HOURS, shift_coverage
+from .generator import Shift as GenShift
+from .models import PatrolTask, ProblemSolving, Shift, ShiftCapacity, TaskingPlan
+
+
+def plans_visible(*, user: Any) -> QuerySet[TaskingPlan]:
+    return TaskingPlan.objects.filter(area_scope_q(user=user)).select_related("area")
+
+
+def plan_shifts(*, plan: TaskingPlan) -> list[dict[str, Any]]:
+    """The week's shifts with capacity and planned minutes, for the shift picker."""
+    shifts = list(Shift.objects.filter(area=plan.area, date__gte=plan.week_start,
+                                       date__lt=plan.week_start + timedelta(days=7))
+                  .select_related("pattern").order_by("starts_at"))
+    caps = dict(ShiftCapacity.objects.filter(shift__in=shifts).values("shift")
+                .annotate(m=Sum("minutes")).values_list("shift", "m"))
+    load = {row["shift"]: row for row in plan.tasks.filter(status=PatrolTask.Status.PLANNED)
+            .values("shift").annotate(m=Sum("minutes"), n=Count("id"))}
+    tz = timezone.get_current_timezone()
+    out = []
+    for s in shifts:
+        planned = load.get(s.pk, {"m": 0, "n": 0})
+        out.append({
+            "id": s.pk, "label": f"{s.pattern.name} {s.date:%a %d %b}",
+            "starts_at": s.starts_at.astimezone(tz), "ends_at": s.ends_at.astimezone(tz),
+            "hours": round((s.ends_at - s.starts_at).total_seconds() / 3600, 2),
+            "capacity_minutes": caps.get(s.pk, 0) or 0, "planned_minutes": planned["m"] or 0,
+            "visits": planned["n"],
+        })
+    return out
+
+
+def _shift_harm(profiles: np.ndarray, shift: Shift) -> np.ndarray:
+    """Each hot spot's harm in the shift's local hours of the week."""
+    if profiles.size == 0:
+        return np.zeros(0)
+    start = shift.date.weekday() * 24 + shift.pattern.start_time.hour \
+        + shift.pattern.start_time.minute / 60
+    cover = shift_coverage([GenShift("s", start, shift.pattern.duration_minutes / 60, 0)])
+    return (profiles @ cover)[:, 0]
+
+
+def _hotspot_rows(plan: TaskingPlan) -> list[tuple[Any, ...]]:
+    # The polygons are turned into GeoJSON text by PostGIS: no geometry objects in Python.
+    ids = area_subtree_ids(area=plan.area)
+    with connection.cursor() as cur:
+        cur.execute(
+            """
+            SELECT h.id, h.key, h.status, h.profile::text,
+                   ST_AsGeoJSON(ST_Transform(h.geom, 4326), 6), h.stats->>'crimes',
+                   h.stats->>'harm'
+            FROM hotspots_hotspot h
+            WHERE h.area_id = ANY(%s)
+              AND (h.status = 'approved'
+                   OR h.id IN (SELECT hotspot_id FROM tasking_patroltask WHERE plan_id = %s))
+            ORDER BY h.id
+            """, [ids, plan.pk])
+        return cur.fetchall()
+
+
+def plan_map_data(*, plan: TaskingPlan, shift: Shift) -> str:
+    """The supervisor map's data for one shift as JSON text: hot spots (GeoJSON, coloured by
+    their harm in the shift's hours) with their visits. Cached per plan version, so the
+    cost of building it is paid once per change, not once per supervisor."""
+    hot_stamp = (Hotspot.objects.filter(area_id__in=area_subtree_ids(area=plan.area))
+                 .aggregate(t=Max("updated_at"))["t"])
+    key = (f"planmap:{plan.pk}:{plan.version}:{plan.updated_at.timestamp()}:{shift.pk}:"
+           f"{hot_stamp.timestamp() if hot_stamp else 0}")
+    cached = cache.get(key)
+    if cached is not None:
+        return str(cached)
+    text = _plan_map_build(plan=plan, shift=shift)
+    cache.set(key, text)
+    return text
+
+
+def _plan_map_build(*, plan: TaskingPlan, shift: Shift) -> str:
+    rows = _hotspot_rows(plan)
+    profiles = np.array([_profile(r[3]) for r in rows], dtype=float).reshape(len(rows),
+                                                                              WEEK_HOURS)
+    harm = _shift_harm(profiles, shift)
+    order = np.argsort(-harm, kind="stable")
+    rank = np.empty(len(rows), dtype=int)
+    rank[order] = np.arange(1, len(rows) + 1)
+    tasks: dict[int, list[dict[str, Any]]] = {}
+    tz = timezone.get_current_timezone()
+    for t in (PatrolTask.objects.filter(plan=plan, shift=shift)
+              .select_related("assignee_user", "assignee_team").order_by("starts_at", "id")):
+        tasks.setdefault(t.hotspot_id, []).append(_task_dict(t, tz))
+    features = []
+    for i, (hid, key, status, _p, geom, crimes, harm_total) in enumerate(rows):
+        features.append({
+            "type": "Feature", "id": hid, "geometry": json.loads(geom),
+            "properties": {"id": hid, "key": key, "status": status,
+                           "harm_in_shift": round(float(harm[i]), 2), "priority": int(rank[i]),
+                           "crimes": int(float(crimes or 0)),
+                           "harm": round(float(harm_total or 0), 1),
+                           "tasks": tasks.get(hid, [])}})
+    features.sort(key=lambda f: f["properties"]["priority"])
+    return json.dumps({
+        "plan": {"id": plan.pk, "version": plan.version, "status": plan.status},
+        "shift": {"id": shift.pk, "starts_at": shift.starts_at.astimezone(tz).isoformat(),
+                  "ends_at": shift.ends_at.astimezone(tz).isoformat()},
+        "hotspots": {"type": "FeatureCollection", "features": features},
+    }, separators=(",", ":"))
+
+
+def _profile(text: str | None) -> list[float]:
+    values = json.loads(text) if text else []
+    return values if len(values) == WEEK_HOURS else [0.0] * WEEK_HOURS
+
+
+def _person(user: User | None) -> str:
+    if user is None:
+        return ""
+    name = user.get_full_name() or user.username
+    return f"{name} ({user.collar_number})" if user.collar_number else name
+
+
+def _task_dict(t: PatrolTask, tz: Any) -> dict[str, Any]:
+    return {
+        "id": t.pk, "hotspot": t.hotspot_id, "starts_at": t.starts_at.astimezone(tz).isoformat(),
+        "minutes": t.minutes, "user": t.assignee_user_id, "user_name": _person(t.assignee_user),
+        "team": t.assignee_team_id,
+        "team_name": t.assignee_team.name if t.assignee_team else "",
+        "callsign": t.callsign, "why": t.why, "status": t.status, "source": t.source,
+        "changed_after_publish": t.changed_after_publish,
+    }
+
+
+def plan_assignees(*, plan: TaskingPlan) -> dict[str, list[dict[str, Any]]]:
+    """Who a visit in this plan can go to: the area's teams and active officers."""
+    ids = area_subtree_ids(area=plan.area)
+    teams = [{"id": t.pk, "name": t.name, "callsign": t.callsign}
+             for t in Team.objects.filter(area_id__in=ids).order_by("name")]
+    users = [{"id": u.pk, "name": _person(u), "rank": u.get_rank_display(),
+              "team": u.team_id}
+             for u in User.objects.filter(area_id__in=ids, is_active=True,
+                                          groups__name="officer").order_by("last_name",
+                                                                           "username")]
+    return {"teams": teams, "users": users}
+
+
+def tasks_for_officer(*, user: Any, include_past: bool = False) -> QuerySet[PatrolTask]:
+    """Visits in published plans given to the officer, or to their team with no one named."""
+    mine = Q(assignee_user=user)
+    if getattr(user, "team_id", None):
+        mine |= Q(assignee_user__isnull=True, assignee_team_id=user.team_id)
+    qs = (PatrolTask.objects.filter(mine, plan__status=TaskingPlan.Status.PUBLISHED)
+          .select_related("hotspot", "shift__pattern", "assignee_team", "assignee_user")
+          .order_by("starts_at", "id"))
+    if not include_past:
+        qs = qs.filter(shift__ends_at__gte=timezone.now())
+    return qs
+
+
+def briefing(*, plan: TaskingPlan, shift: Shift) -> dict[str, Any]:
+    """What a shift's briefing shows: each tasked hot spot, why it is hot, its peak hours,
+    its problem-solving notes and its visits."""
+    tasks = list(PatrolTask.objects.filter(plan=plan, shift=shift)
+                 .select_related("hotspot", "assignee_user", "assignee_team")
+                 .order_by("starts_at"))
+    by_spot: dict[int, dict[str, Any]] = {}
+    for t in tasks:
+        entry = by_spot.setdefault(t.hotspot_id, {"hotspot": t.hotspot, "visits": []})
+        entry["visits"].append(t)
+    notes = {p.hotspot_id: p for p in ProblemSolving.objects.filter(
+        hotspot_id__in=by_spot).select_related("owner")}
+    ordered = sorted(by_spot.values(), key=lambda e: -float(e["hotspot"].stats.get("harm", 0)))
+    for entry in ordered:
+        spot = entry["hotspot"]
+        entry["notes"] = notes.get(spot.pk)
+        entry["peaks"] = _peak_text(spot.profile)
+        entry["why"] = entry["visits"][0].why if entry["visits"] else ""
+    for n, entry in enumerate(ordered, 1):
+        entry["number"] = n
+    return {"entries": ordered, "tasks": tasks,
+            "svg": briefing_svg(hotspot_ids=[e["hotspot"].pk for e in ordered],
+                                area_id=plan.area_id)}
+
+
+def _peak_text(profile: list[float]) -> str:
+    """The three hours of the week with the most harm, in words."""
+    if len(profile) != WEEK_HOURS or not any(profile):
+        return "no peak: times are not known precisely enough"
+    days = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+    top = np.argsort(-np.asarray(profile, dtype=float), kind="stable")[:3]
+    return ", ".join(f"{days[h // 24]} {h % 24:02d}:00-{(h % 24) + 1:02d}:00"
+                     for h in sorted(int(x) for x in top))
+
+
+def briefing_svg(*, hotspot_ids: list[int], area_id: int, width: int = 640) -> str:
+    """A small map as SVG (area outline, hot spots numbered in the order given) drawn by
+    PostGIS: it prints
+    and goes into the PDF with no tile server."""
+    with connection.cursor() as cur:
+        cur.execute(
+            """
+            WITH a AS (SELECT geom FROM accounts_area WHERE id = %s),
+                 h AS (SELECT id, geom FROM hotspots_hotspot WHERE id = ANY(%s)),
+                 ext AS (SELECT ST_Extent(g) AS box FROM (
+                     SELECT geom AS g FROM a UNION ALL SELECT geom FROM h) u)
+            SELECT ST_XMin(box), ST_YMin(box), ST_XMax(box), ST_YMax(box),
+                   (SELECT ST_AsSVG(ST_SimplifyPreserveTopology(geom, 20), 0, 0) FROM a),
+                   (SELECT array_agg(id ORDER BY id) FROM h),
+                   (SELECT array_agg(ST_AsSVG(geom, 0, 0) ORDER BY id) FROM h),
+                   (SELECT array_agg(ST_X(ST_Centroid(geom)) ORDER BY id) FROM h),
+                   (SELECT array_agg(ST_Y(ST_Centroid(geom)) ORDER BY id) FROM h)
+            FROM ext
+            """, [area_id, hotspot_ids])
+        x0, y0, x1, y1, area_path, ids, paths, cx, cy = cur.fetchone()
+    if x0 is None:
+        return ""
+    pad = max(x1 - x0, y1 - y0) * 0.03
+    x0, y0, x1, y1 = x0 - pad, y0 - pad, x1 + pad, y1 + pad
+    height = int(width * (y1 - y0) / (x1 - x0)) if x1 > x0 else width
+    # ST_AsSVG writes y as -y, so the view box starts at -y1.
+    stroke = (x1 - x0) / width
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{x0:.0f} {-y1:.0f} '
+             f'{x1 - x0:.0f} {y1 - y0:.0f}" width="{width}" height="{height}" '
+             'role="img" aria-label="Map of the hot spots in this briefing">',
+             f'<path d="{area_path}" fill="#f8f9fa" stroke="#0d6efd" '
+             f'stroke-width="{2 * stroke:.1f}"/>' if area_path else ""]
+    number = {hid: n for n, hid in enumerate(hotspot_ids, 1)}
+    for hid, path, x, y in zip(ids or [], paths or [], cx or [], cy or [], strict=True):
+        n = number[hid]
+        parts.append(f'<path d="{path}" fill="#dc3545" fill-opacity="0.75" stroke="#842029" '
+                     f'stroke-width="{stroke:.1f}"/>')
+        parts.append(f'<text x="{x + 6 * stroke:.0f}" y="{-y:.0f}" font-size="{12 * stroke:.0f}" '
+                     f'font-family="sans-serif" font-weight="bold">{n}</text>')
+    parts.append("</svg>")
+    return "".join(parts)

@@ -1,0 +1,153 @@
+"""Pages for tasking: plans, the supervisor map, briefings, problem solving, officers' visits."""
+
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from accounts.selectors import area_scope_q, areas_visible
+from audit.services import audit_record
+from hotspots.models import Hotspot
+
+from . import selectors, services
+from .errors import PlanConflict, TaskingInputError
+from .models import ProblemSolving, Shift, ShiftPattern
+
+
+def _next_monday() -> date:
+    today = timezone.localdate()
+    return today + timedelta(days=7 - today.weekday())
+
+
+@login_required
+@permission_required("tasking.view_taskingplan", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def plan_list(request: HttpRequest) -> HttpResponse:
+    areas = areas_visible(user=request.user).filter(
+        pk__in=ShiftPattern.objects.filter(active=True).values("area"))
+    status = 200
+    if request.method == "POST":
+        if not request.user.has_perm("tasking.add_taskingplan"):
+            return HttpResponse("Your role cannot generate plans.", status=403)
+        area = get_object_or_404(areas, pk=request.POST.get("area"))
+        try:
+            week = services.week_monday(date.fromisoformat(request.POST.get("week", "")))
+            version = request.POST.get("version", "")
+            plan = services.plan_generate(area=area, week_start=week, actor=request.user,
+                                          version=int(version) if version.isdigit() else None)
+        except ValueError as exc:  # a bad date as well as TaskingInputError
+            messages.error(request, str(exc) if isinstance(exc, TaskingInputError)
+                           else "The week must be a date.")
+            status = 400
+        except PlanConflict as exc:
+            messages.error(request, str(exc))
+            status = 409
+        else:
+            visits = plan.tasks.count()
+            messages.success(request, f"Generated {visits} visits for {area.name}, week of "
+                                      f"{plan.week_start:%d %B %Y} (seed {plan.seed}).")
+            return redirect("plan-detail", pk=plan.pk)
+    plans = selectors.plans_visible(user=request.user)[:30]
+    return render(request, "tasking/plan_list.html", {
+        "plans": plans, "areas": areas, "next_monday": _next_monday(),
+        "can_generate": request.user.has_perm("tasking.add_taskingplan"),
+    }, status=status)
+
+
+@login_required
+@permission_required("tasking.view_taskingplan", raise_exception=True)
+def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = get_object_or_404(selectors.plans_visible(user=request.user), pk=pk)
+    shifts = selectors.plan_shifts(plan=plan)
+    chosen = request.GET.get("shift", "")
+    shift = next((s for s in shifts if str(s["id"]) == chosen), None)
+    if shift is None and shifts:
+        now = timezone.now()
+        # The shift on now, else the first of the week.
+        shift = next((s for s in shifts if s["ends_at"] > now), shifts[0])
+    stale = services.plan_stale_tasks(plan=plan)
+    return render(request, "tasking/plan_detail.html", {
+        "plan": plan, "shifts": shifts, "shift": shift, "stale": stale,
+        "assignees": selectors.plan_assignees(plan=plan),
+        "can_edit": request.user.has_perm("tasking.change_patroltask"),
+        "can_publish": request.user.has_perm("tasking.publish_taskingplan"),
+        "can_generate": request.user.has_perm("tasking.add_taskingplan"),
+    })
+
+
+def _briefing_context(request: HttpRequest, pk: int, shift_id: int) -> dict[str, object]:
+    plan = get_object_or_404(selectors.plans_visible(user=request.user), pk=pk)
+    shift = get_object_or_404(Shift.objects.select_related("pattern"), pk=shift_id,
+                              area_id=plan.area_id)
+    data = selectors.briefing(plan=plan, shift=shift)
+    audit_record(actor=request.user, action="briefing.view", target=plan,
+                 detail={"shift": shift.pk})
+    return {"plan": plan, "shift": shift, **data, "printed_at": timezone.now(),
+            "tz": settings.TIME_ZONE}
+
+
+@login_required
+@permission_required("tasking.view_taskingplan", raise_exception=True)
+def briefing(request: HttpRequest, pk: int, shift_id: int) -> HttpResponse:
+    return render(request, "tasking/briefing.html", _briefing_context(request, pk, shift_id))
+
+
+@login_required
+@permission_required("tasking.view_taskingplan", raise_exception=True)
+def briefing_pdf(request: HttpRequest, pk: int, shift_id: int) -> HttpResponse:
+    from weasyprint import HTML
+
+    context = _briefing_context(request, pk, shift_id)
+    html = render_to_string("tasking/briefing.html", {**context, "pdf": True}, request=request)
+    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+    shift = context["shift"]
+    assert isinstance(shift, Shift)
+    name = f"briefing-{shift.date:%Y-%m-%d}-{shift.pattern.name.lower()}.pdf"
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{name}"'
+    return response
+
+
+@login_required
+@permission_required("tasking.view_problemsolving", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def problem_solving(request: HttpRequest, pk: int) -> HttpResponse:
+    hotspot = get_object_or_404(Hotspot.objects.filter(area_scope_q(user=request.user)), pk=pk)
+    record = ProblemSolving.objects.filter(hotspot=hotspot).first()
+    status = 200
+    if request.method == "POST":
+        if not request.user.has_perm("tasking.change_problemsolving"):
+            return HttpResponse("Your role cannot change problem-solving notes.", status=403)
+        fields = {k: request.POST.get(k, "")[:10_000]
+                  for k in ("scanning", "analysis", "response", "assessment")}
+        fields["status"] = request.POST.get("status", "scanning")
+        version = request.POST.get("version", "")
+        try:
+            services.problem_solving_update(
+                hotspot=hotspot, actor=request.user,
+                version=int(version) if version.isdigit() and version != "0" else None,
+                **fields)
+        except (TaskingInputError, PlanConflict) as exc:
+            messages.error(request, str(exc))
+            status = 409 if isinstance(exc, PlanConflict) else 400
+        else:
+            messages.success(request, "Problem-solving notes saved.")
+            return redirect("problem-solving", pk=hotspot.pk)
+    return render(request, "tasking/problem_solving.html", {
+        "hotspot": hotspot, "record": record, "statuses": ProblemSolving.Status.choices,
+        "history": record.history.select_related("actor")[:50] if record else [],
+        "can_edit": request.user.has_perm("tasking.change_problemsolving"),
+    }, status=status)
+
+
+@login_required
+@permission_required("tasking.view_patroltask", raise_exception=True)
+def my_visits(request: HttpRequest) -> HttpResponse:
+    tasks = list(selectors.tasks_for_officer(user=request.user)[:100])
+    return render(request, "tasking/my_visits.html", {"tasks": tasks})
