@@ -56,7 +56,10 @@ class PatternInput(serializers.Serializer):
 
 
 def _team_in_scope(user: Any, team_id: int) -> Team:
-    return get_object_or_404(Team.objects.filter(area_scope_q(user=user)), pk=team_id)
+    found = Team.objects.filter(area_scope_q(user=user), pk=team_id).first()
+    if found is None:
+        raise TaskingInputError(f"no team {team_id} in your areas")
+    return found
 
 
 class PatternListView(generics.ListAPIView):
