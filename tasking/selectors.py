@@ -64,7 +64,7 @@ def _hotspot_rows(plan: TaskingPlan) -> list[tuple[Any, ...]]:
         cur.execute(
             """
             SELECT h.id, h.key, h.status, h.profile::text,
-                   ST_AsGeoJSON(ST_Transform(h.geom, 4326), 6), h.stats->>'crimes',
+                   ST_AsGeoJSON(ST_Transform(h.geom, 4326), 6), h.stats->>'count',
                    h.stats->>'harm'
             FROM hotspots_hotspot h
             WHERE h.area_id = ANY(%s)
@@ -183,7 +183,11 @@ def briefing(*, plan: TaskingPlan, shift: Shift) -> dict[str, Any]:
         entry["visits"].append(t)
     notes = {p.hotspot_id: p for p in ProblemSolving.objects.filter(
         hotspot_id__in=by_spot).select_related("owner")}
-    ordered = sorted(by_spot.values(), key=lambda e: -float(e["hotspot"].stats.get("harm", 0)))
+    # In order of the harm that falls in this shift's hours, as on the supervisor's map.
+    entries = list(by_spot.values())
+    harm = _shift_harm(np.array([_profile(json.dumps(e["hotspot"].profile)) for e in entries],
+                                dtype=float).reshape(len(entries), WEEK_HOURS), shift)
+    ordered = [entries[i] for i in np.argsort(-harm, kind="stable")]
     for entry in ordered:
         spot = entry["hotspot"]
         entry["notes"] = notes.get(spot.pk)
@@ -197,13 +201,20 @@ def briefing(*, plan: TaskingPlan, shift: Shift) -> dict[str, Any]:
 
 
 def _peak_text(profile: list[float]) -> str:
-    """The three hours of the week with the most harm, in words."""
-    if len(profile) != WEEK_HOURS or not any(profile):
-        return "no peak: times are not known precisely enough"
+    """The four hours of the week with the most harm, in words, next hours joined."""
+    values = np.asarray(profile, dtype=float)
+    if len(values) != WEEK_HOURS or not values.any() or np.ptp(values) == 0:
+        return "no clear peak: harm is spread over the week or times are not precise"
     days = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-    top = np.argsort(-np.asarray(profile, dtype=float), kind="stable")[:3]
-    return ", ".join(f"{days[h // 24]} {h % 24:02d}:00-{(h % 24) + 1:02d}:00"
-                     for h in sorted(int(x) for x in top))
+    top = sorted(int(x) for x in np.argsort(-values, kind="stable")[:4])
+    runs: list[list[int]] = []
+    for h in top:
+        if runs and h == runs[-1][-1] + 1:
+            runs[-1].append(h)
+        else:
+            runs.append([h])
+    return ", ".join(f"{days[r[0] // 24]} {r[0] % 24:02d}:00-{(r[-1] + 1) % 24:02d}:00"
+                     for r in runs)
 
 
 def briefing_svg(*, hotspot_ids: list[int], area_id: int, width: int = 640) -> str:
@@ -215,8 +226,10 @@ def briefing_svg(*, hotspot_ids: list[int], area_id: int, width: int = 640) -> s
             """
             WITH a AS (SELECT geom FROM accounts_area WHERE id = %s),
                  h AS (SELECT id, geom FROM hotspots_hotspot WHERE id = ANY(%s)),
-                 ext AS (SELECT ST_Extent(g) AS box FROM (
-                     SELECT geom AS g FROM a UNION ALL SELECT geom FROM h) u)
+                 -- Framed on the hot spots with 400 m around them (the whole area when
+                 -- there are none): the streets matter more than the borough's shape.
+                 ext AS (SELECT COALESCE(ST_Expand(ST_Extent(h.geom)::geometry, 400),
+                                         (SELECT ST_Envelope(geom) FROM a)) AS box FROM h)
             SELECT ST_XMin(box), ST_YMin(box), ST_XMax(box), ST_YMax(box),
                    (SELECT ST_AsSVG(ST_SimplifyPreserveTopology(geom, 20), 0, 0) FROM a),
                    (SELECT array_agg(id ORDER BY id) FROM h),

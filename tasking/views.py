@@ -149,5 +149,11 @@ def problem_solving(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @permission_required("tasking.view_patroltask", raise_exception=True)
 def my_visits(request: HttpRequest) -> HttpResponse:
-    tasks = list(selectors.tasks_for_officer(user=request.user)[:100])
-    return render(request, "tasking/my_visits.html", {"tasks": tasks})
+    tasks = list(selectors.tasks_for_officer(user=request.user)[:500])
+    show_all = request.GET.get("all") == "1"
+    shifts = list(dict.fromkeys(t.shift_id for t in tasks))
+    if not show_all:
+        # The next three shifts with visits; the rest of the week is one tap away.
+        tasks = [t for t in tasks if t.shift_id in shifts[:3]]
+    return render(request, "tasking/my_visits.html", {
+        "tasks": tasks, "more": not show_all and len(shifts) > 3})

@@ -41,7 +41,7 @@ def make_hotspot(areas):
             run_area=areas["CN"], area=areas[borough], key=f"sq150:{borough}:{count['n']}",
             geom=Polygon.from_bbox((x, y, x + 150, y + 150)), status=status,
             first_run=run, last_selected_run=run, profile=profile,
-            stats={"crimes": crimes, "harm": harm, "z": 4.2})
+            stats={"count": crimes, "harm": harm, "z": 4.2, "pattern": "persistent"})
 
     return make
 

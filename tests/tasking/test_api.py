@@ -41,6 +41,7 @@ def test_supervisor_generates_reads_the_map_reassigns_and_publishes(api, users, 
     assert [f["properties"]["priority"] for f in features] == [1, 2, 3]
     top = features[0]["properties"]
     assert top["id"] == spots[0].pk and top["harm_in_shift"] == 40.0
+    assert (top["crimes"], top["harm"], top["status"]) == (10, 100.0, "approved")
     assert [f["properties"]["harm_in_shift"] for f in features] == [40.0, 8.0, 0.0]
     assert len(top["tasks"]) == 2 and features[0]["geometry"]["type"] == "Polygon"
     lon, lat = features[0]["geometry"]["coordinates"][0][0]
