@@ -70,7 +70,7 @@ def test_supervisor_generates_reassigns_publishes_and_the_officer_sees_it(
     # stands.
     colleague = User.objects.create_user(username="sup2", first_name="Ann", last_name="Lee",
                                          area=areas["CN"])
-    third = early.exclude(pk__in=[first.pk, second.pk]).order_by("starts_at", "id").first()
+    third = early.exclude(pk__in=[first.pk, second.pk]).order_by("starts_at", "id")[0]
     task_update(task=third, version=3, actor=colleague, team=teams["ct"])
     page.select_option(f"#task-list tr[data-task='{second.pk}'] select", "")
     alert = page.locator("#alerts .alert-danger")
