@@ -58,6 +58,12 @@ def generated(rows: int) -> Path:
 def main() -> None:
     started = time.time()
     prepare()
+    if sys.argv[1:] == ["tasking"]:  # only the tasking figures: python benchmarks/run.py tasking
+        gen = json.loads(sh(PY, "benchmarks/bench_generator.py").strip().splitlines()[-1])
+        print(f"Rota generator, {gen['hotspots']} x {gen['shifts']}: {gen['seconds']:.3f} s "
+              f"(naive peer {gen['naive_seconds']:.3f} s)")
+        supervisor_map()
+        return
     rows_out = []
 
     def add(label: str, result: dict, baseline: dict | None = None) -> None:
@@ -134,7 +140,26 @@ def main() -> None:
           f"{gen['visits']:,} |")
     print(f"| naive peer (argmax over the matrix per visit) | {gen['naive_seconds']:.3f} | "
           f"{gen['naive_visits']:,} |")
+    supervisor_map()
     print(f"\n({time.time() - started:.0f} s in all)")
+
+
+def supervisor_map() -> None:
+    sm = json.loads(sh(PY, "benchmarks/bench_supervisor_map.py").strip().splitlines()[-1])
+    if "skipped" in sm:
+        print(f"\nSupervisor map: skipped ({sm['skipped']})")
+        return
+    print(f"\nSupervisor map data: {sm['hotspots']} hot spots, {sm['visits_in_shift']} visits "
+          f"in the shift ({sm['payload_kb']:.0f} KB), 20 concurrent clients (wrk, 20 s) against "
+          f"gunicorn with {sm['workers']} workers (target: p95 150 ms)\n")
+    print("| endpoint | requests/s | p50 ms | p95 ms | p99 ms | errors |")
+    print("|---|---|---|---|---|---|")
+    for label, r in (("plan map data (cached per plan version)", sm["map"]),
+                     ("peer: DRF GeoJSON list of the same hot spots, no visits", sm["peer"])):
+        print(f"| {label} | {r['rps']:.0f} | {r['p50_ms']:.0f} | {r['p95_ms']:.0f} | "
+              f"{r['p99_ms']:.0f} | {r['errors'] + r['non_2xx']} |")
+    print(f"\nBuilding the payload after an edit (cold cache): {sm['build_ms']:.0f} ms; "
+          f"generating the week ({sm['week_visits']:,} visits, saved): {sm['generate_s']:.2f} s")
 
 
 if __name__ == "__main__":

@@ -195,3 +195,25 @@ def test_tasking_operations_are_in_the_openapi_schema(api, users):
                  "/api/v1/tasks/{id}/", "/api/v1/shift-patterns/", "/api/v1/my-tasks/",
                  "/api/v1/hotspots/{id}/problem-solving/", "/api/v1/shifts/{id}/capacity/"):
         assert path in paths, path
+
+
+def test_map_data_follows_a_hot_spot_retired_after_tasking(api, users, areas, patterns, spots):
+    from hotspots.recompute import hotspot_review
+
+    client = api(users["supervisor"])
+    plan = generate(client, areas, seed=5).json()
+    night = PatrolTask.objects.filter(plan_id=plan["id"], shift__pattern__name="Night")[0]
+    url = reverse("api-plan-map", args=[plan["id"]])
+    before = client.get(url, {"shift": night.shift_id}).json()["hotspots"]["features"]
+    assert before[0]["properties"]["status"] == "approved"
+    hotspot_review(hotspot=spots[0], actor=users["analyst"], action="retire")
+    after = client.get(url, {"shift": night.shift_id}).json()
+    retired = next(f for f in after["hotspots"]["features"] if f["id"] == spots[0].pk)
+    assert retired["properties"]["status"] == "retired"
+    assert len(retired["properties"]["tasks"]) == 2
+    detail = client.get(reverse("api-plan", args=[plan["id"]])).json()
+    assert len(detail["stale_visits"]) == 14
+    refused = client.post(reverse("api-plan-publish", args=[plan["id"]]), data={"version": 1},
+                          content_type="application/json")
+    assert refused.status_code == 400 and "no longer approved" in refused.json()["detail"]
+    assert TaskingPlan.objects.get().status == "draft"
