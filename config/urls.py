@@ -62,6 +62,7 @@ urlpatterns = [
     path("hotspots/run/", hotspots_views.hotspot_run_now, name="hotspot-run-now"),
     path("tasking/", tasking_views.plan_list, name="plan-list"),
     path("tasking/plans/<int:pk>/", tasking_views.plan_detail, name="plan-detail"),
+    path("tasking/shifts/", tasking_views.shifts, name="shifts"),
     path("tasking/plans/<int:pk>/shifts/<int:shift_id>/briefing/", tasking_views.briefing,
          name="briefing"),
     path("tasking/plans/<int:pk>/shifts/<int:shift_id>/briefing.pdf",

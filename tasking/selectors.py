@@ -2,7 +2,7 @@
 shift loads and briefings."""
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -105,6 +105,17 @@ def _plan_map_build(*, plan: TaskingPlan, shift: Shift) -> str:
     for t in (PatrolTask.objects.filter(plan=plan, shift=shift)
               .select_related("assignee_user", "assignee_team").order_by("starts_at", "id")):
         tasks.setdefault(t.hotspot_id, []).append(_task_dict(t, tz))
+    # Visits added by hand may break the plan's gap: flagged, not refused (the supervisor
+    # may mean it, e.g. after an incident).
+    gap = timedelta(minutes=int(plan.rules.get("min_gap_minutes", 60)))
+    for visits in tasks.values():
+        last = None
+        for v in visits:
+            if v["status"] != PatrolTask.Status.PLANNED:
+                continue
+            start = datetime.fromisoformat(v["starts_at"])
+            v["too_close"] = last is not None and start - last < gap
+            last = start
     features = []
     for i, (hid, key, status, _p, geom, crimes, harm_total) in enumerate(rows):
         features.append({

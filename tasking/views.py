@@ -1,23 +1,25 @@
 """Pages for tasking: plans, the supervisor map, briefings, problem solving, officers' visits."""
 
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from accounts.selectors import area_scope_q, areas_visible
+from accounts.models import Area, Team
+from accounts.selectors import area_scope_q, area_subtree_ids, areas_visible
 from audit.services import audit_record
 from hotspots.models import Hotspot
 
 from . import selectors, services
 from .errors import PlanConflict, TaskingInputError
-from .models import ProblemSolving, Shift, ShiftPattern
+from .models import DAYS, ProblemSolving, Shift, ShiftCapacity, ShiftPattern
 
 
 def _next_monday() -> date:
@@ -79,6 +81,95 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_publish": request.user.has_perm("tasking.publish_taskingplan"),
         "can_generate": request.user.has_perm("tasking.add_taskingplan"),
     })
+
+
+@login_required
+@permission_required("tasking.view_shiftpattern", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def shifts(request: HttpRequest) -> HttpResponse:
+    """Shift patterns of an area and each team's patrol minutes in a week's shifts."""
+    areas = areas_visible(user=request.user).filter(level__gte=2).order_by("level", "name")
+    source = request.POST if request.method == "POST" else request.GET
+    chosen = source.get("area") or ""
+    area = (areas.filter(pk=int(chosen)).first() if chosen.isdigit()
+            else areas.filter(shift_patterns__isnull=False).first() or areas.first())
+    try:
+        week = services.week_monday(date.fromisoformat(source.get("week", "")))
+    except ValueError:
+        week = _next_monday()
+    status = 200
+    if request.method == "POST" and area is not None:
+        try:
+            if request.POST.get("action") == "pattern":
+                if not request.user.has_perm("tasking.add_shiftpattern"):
+                    return HttpResponse("Your role cannot add shifts.", status=403)
+                services.shift_pattern_create(
+                    area=area, name=request.POST.get("name", "").strip()[:40],
+                    start_time=time.fromisoformat(request.POST.get("start", "")),
+                    duration_minutes=round(float(request.POST.get("hours", "0")) * 60),
+                    days=services.days_mask(request.POST.getlist("days")), actor=request.user)
+                messages.success(request, "Shift added.")
+            elif request.POST.get("action") == "capacity":
+                if not request.user.has_perm("tasking.change_shiftcapacity"):
+                    return HttpResponse("Your role cannot change capacity.", status=403)
+                changed = _capacity_save(request, area, week)
+                messages.success(request, f"{changed} capacit{'y' if changed == 1 else 'ies'} "
+                                          "saved.")
+            return redirect(f"{request.path}?area={area.pk}&week={week.isoformat()}")
+        except TaskingInputError as exc:
+            messages.error(request, str(exc))
+            status = 400
+        except ValueError:
+            messages.error(request, "Start must be a time (HH:MM) and hours a number.")
+            status = 400
+    patterns = list(ShiftPattern.objects.filter(area=area).prefetch_related("capacities__team")
+                    ) if area else []
+    grid: list[dict[str, object]] = []
+    teams = list(Team.objects.filter(area_id__in=area_subtree_ids(area=area)).order_by("name")
+                 ) if area else []
+    if area is not None and patterns:
+        # Showing a week makes its dated shifts (idempotent): their capacity starts as the
+        # patterns' and is what the supervisor then adjusts.
+        week_shifts = services.shifts_ensure(area=area, week_start=week)
+        caps = {(c.shift_id, c.team_id): c.minutes for c in ShiftCapacity.objects.filter(
+            shift__in=week_shifts)}
+        grid = [{"shift": s, "cells": [(t, caps.get((s.pk, t.pk), 0)) for t in teams],
+                 "total": sum(caps.get((s.pk, t.pk), 0) for t in teams)} for s in week_shifts]
+    return render(request, "tasking/shifts.html", {
+        "areas": areas, "area": area, "week": week, "patterns": patterns, "teams": teams,
+        "grid": grid, "days": DAYS, "prev_week": week - timedelta(days=7),
+        "next_week": week + timedelta(days=7),
+        "can_add": request.user.has_perm("tasking.add_shiftpattern"),
+        "can_capacity": request.user.has_perm("tasking.change_shiftcapacity"),
+    }, status=status)
+
+
+def _capacity_save(request: HttpRequest, area: Area, week: date) -> int:
+    """Save the grid's changed cells (named cap-<shift>-<team>), all or none."""
+    shifts_by_id = {s.pk: s for s in services.shifts_ensure(area=area, week_start=week)}
+    teams_by_id = {t.pk: t for t in Team.objects.filter(
+        area_id__in=area_subtree_ids(area=area))}
+    current = {(c.shift_id, c.team_id): c.minutes for c in ShiftCapacity.objects.filter(
+        shift_id__in=shifts_by_id)}
+    wanted = []
+    for name, value in request.POST.items():
+        if not name.startswith("cap-"):
+            continue
+        try:
+            _, shift_id, team_id = name.split("-")
+            minutes = int(str(value))
+            key = (int(shift_id), int(team_id))
+        except ValueError:
+            raise TaskingInputError(f"capacity must be whole minutes; {value!r} is not") from None
+        if key[0] not in shifts_by_id or key[1] not in teams_by_id:
+            raise TaskingInputError("that shift or team is not in this area's week")
+        if current.get(key, 0) != minutes:
+            wanted.append((shifts_by_id[key[0]], teams_by_id[key[1]], minutes))
+    with transaction.atomic():
+        for shift, team, minutes in wanted:
+            services.shift_capacity_set(shift=shift, team=team, minutes=minutes,
+                                        actor=request.user)
+    return len(wanted)
 
 
 def _briefing_context(request: HttpRequest, pk: int, shift_id: int) -> dict[str, object]:

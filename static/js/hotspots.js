@@ -83,6 +83,9 @@
         actions.appendChild(button);
       }
     }
+    const notes = el("a", "Problem-solving notes", "btn btn-outline-primary");
+    notes.href = `/hotspots/${feature.id}/problem-solving/`;
+    actions.appendChild(notes);
   }
   let reviewer = null;
 

@@ -101,7 +101,12 @@ window.planMapInit = function (map) {
     row.dataset.hotspot = String(spot.id);
     if (task.status === "cancelled") row.className = "text-decoration-line-through text-secondary";
     const time = el("td", `${hhmm(task.starts_at)} · ${task.minutes} min`);
-    if (task.changed_after_publish) time.appendChild(el("span", " changed", "badge text-bg-warning ms-1"));
+    if (task.changed_after_publish) time.appendChild(el("span", "changed", "badge text-bg-warning ms-1"));
+    if (task.too_close) {
+      const gapBadge = el("span", "too soon after the last visit here", "badge text-bg-danger ms-1");
+      gapBadge.title = "Less than the plan's minimum gap after the previous visit to this place";
+      time.appendChild(gapBadge);
+    }
     const where = el("td");
     const link = el("a", spot.key); link.href = "#";
     link.addEventListener("click", (e) => { e.preventDefault(); choose(spot.id, true); });

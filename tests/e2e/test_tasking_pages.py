@@ -127,3 +127,22 @@ def test_problem_solving_page_saves_notes_with_history(page, live_server, users,
     record = spot.problem_solving
     assert (record.status, record.version) == ("response", 2)
     shot(page, "problem-solving")
+
+
+def test_supervisor_sets_a_teams_minutes_for_one_shift(page, live_server, users, areas,
+                                                       patterns, teams):  # noqa: F811
+    from tasking.models import ShiftCapacity
+
+    login(page, live_server.url, "supervisor")
+    page.click("a.nav-link[href='/tasking/shifts/']")
+    assert page.locator("[data-testid=patterns] tbody tr").count() == 3
+    page.click("a:has-text('Next week')")
+    monday = _next_monday() + timedelta(days=7)
+    cap = ShiftCapacity.objects.get(shift__pattern__name="Late", shift__date=monday,
+                                    team=teams["kt"])
+    page.fill(f"input[name='cap-{cap.shift_id}-{teams['kt'].pk}']", "75")
+    page.click("button:has-text('Save capacity')")
+    page.wait_for_selector(".alert-success:has-text('1 capacity saved.')")
+    cap.refresh_from_db()
+    assert cap.minutes == 75
+    shot(page, "tasking-shifts")

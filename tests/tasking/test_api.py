@@ -1,6 +1,8 @@
 """The tasking API: generate, read the map, reassign under a version check, publish, and
 what each role may do. Refused requests also check that nothing changed."""
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
 
@@ -217,3 +219,23 @@ def test_map_data_follows_a_hot_spot_retired_after_tasking(api, users, areas, pa
                           content_type="application/json")
     assert refused.status_code == 400 and "no longer approved" in refused.json()["detail"]
     assert TaskingPlan.objects.get().status == "draft"
+
+
+def test_a_visit_added_too_soon_after_another_is_flagged_on_the_map(api, users, areas, patterns,
+                                                                   spots):
+    client = api(users["supervisor"])
+    plan = generate(client, areas, seed=5).json()
+    first = PatrolTask.objects.filter(plan_id=plan["id"], hotspot=spots[0]).order_by(
+        "starts_at")[0]
+    added = client.post(reverse("api-plan-tasks", args=[plan["id"]]), data={
+        "version": 1, "shift": first.shift_id, "hotspot": spots[0].pk,
+        "starts_at": (first.starts_at + timedelta(minutes=20)).isoformat(), "minutes": 15},
+        content_type="application/json")
+    assert added.status_code == 201, added.content
+    data = client.get(reverse("api-plan-map", args=[plan["id"]]),
+                      {"shift": first.shift_id}).json()
+    visits = next(f for f in data["hotspots"]["features"]
+                  if f["id"] == spots[0].pk)["properties"]["tasks"]
+    flags = {v["id"]: v["too_close"] for v in visits}
+    assert flags[added.json()["id"]] is True and flags[first.pk] is False
+    assert sum(flags.values()) == 1

@@ -335,3 +335,20 @@ def test_problem_solving_keeps_a_history_and_refuses_a_stale_save(spots, users):
     assert ProblemSolving.objects.get().version == 3
     assert User.objects.filter(username="supervisor").exists()
     assert Hotspot.objects.count() == 5
+
+
+@pytest.mark.parametrize(("monday", "night", "hours"), [
+    (date(2025, 10, 20), date(2025, 10, 25), 9.0),  # clocks back: a 9-hour night
+    (date(2025, 3, 24), date(2025, 3, 29), 7.0),    # clocks forward: a 7-hour night
+])
+def test_visits_in_a_clock_change_week_fit_their_real_shifts(areas, users, patterns, spots,
+                                                            monday, night, hours):
+    plan = services.plan_generate(area=areas[CAMDEN], week_start=monday, actor=None, seed=9)
+    tasks = list(plan.tasks.select_related("shift__pattern"))
+    assert len(tasks) == 7 * 2 + sum(1 for t in tasks if t.shift.pattern.name != "Night")
+    for t in tasks:
+        assert t.shift.starts_at <= t.starts_at
+        assert t.starts_at + timedelta(minutes=t.minutes) <= t.shift.ends_at
+    short = [t for t in tasks if t.shift.date == night and t.shift.pattern.name == "Night"]
+    assert len(short) == 2
+    assert (short[0].shift.ends_at - short[0].shift.starts_at) == timedelta(hours=hours)

@@ -1,0 +1,116 @@
+"""Server-rendered tasking pages: shifts and capacity, plan generation from the page,
+problem solving and the officer's list; refusals change nothing."""
+
+import pytest
+from django.urls import reverse
+
+from tasking.models import ProblemSolving, ShiftCapacity, ShiftPattern, TaskingPlan
+from tests.conftest import CAMDEN
+
+from .conftest import WEEK
+
+
+def test_supervisor_adds_a_shift_on_the_page(api, users, areas, teams):
+    client = api(users["supervisor"])
+    response = client.post(reverse("shifts"), {
+        "action": "pattern", "area": areas[CAMDEN].pk, "week": WEEK.isoformat(),
+        "name": "Night", "start": "23:00", "hours": "8", "days": ["Fri", "Sat"]})
+    assert response.status_code == 302
+    pattern = ShiftPattern.objects.get()
+    assert (pattern.name, pattern.duration_minutes, pattern.day_names()) == (
+        "Night", 480, ["Fri", "Sat"])
+    page = client.get(response["Location"])
+    html = page.content.decode()
+    assert page.status_code == 200 and "Shift added." in html
+    # The week's two nights appear in the capacity grid, one input per team.
+    assert html.count('name="cap-') == 2 * 2
+
+
+@pytest.mark.parametrize(("form", "message"), [
+    ({"name": "Long", "start": "06:00", "hours": "25"}, "at most 24 hours"),
+    ({"name": "Clash", "start": "10:00", "hours": "2"}, "overlaps the Early shift"),
+    ({"name": "Odd", "start": "late", "hours": "2"}, "Start must be a time"),
+    ({"name": "None", "start": "05:00", "hours": "1", "days": []}, "at least one day"),
+])
+def test_bad_shifts_on_the_page_are_refused_and_nothing_is_added(api, users, areas, patterns,
+                                                                form, message):
+    body = {"action": "pattern", "area": areas[CAMDEN].pk, "days": ["Mon"], **form}
+    response = api(users["supervisor"]).post(reverse("shifts"), body)
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert ShiftPattern.objects.count() == 3
+
+
+def test_capacity_grid_saves_changes_all_or_nothing(api, users, areas, patterns, teams):
+    client = api(users["supervisor"])
+    page = client.get(reverse("shifts"), {"area": areas[CAMDEN].pk, "week": WEEK.isoformat()})
+    assert page.status_code == 200
+    early = ShiftCapacity.objects.filter(shift__pattern__name="Early", shift__date=WEEK,
+                                         team=teams["ct"]).get()
+    night = ShiftCapacity.objects.filter(shift__pattern__name="Night", shift__date=WEEK,
+                                         team=teams["kt"]).get()
+    base = {"action": "capacity", "area": areas[CAMDEN].pk, "week": WEEK.isoformat()}
+    refused = client.post(reverse("shifts"), {
+        **base, f"cap-{early.shift_id}-{teams['ct'].pk}": "45",
+        f"cap-{night.shift_id}-{teams['kt'].pk}": "-5"})
+    assert refused.status_code == 400
+    assert "capacity is a number of minutes, 0 or more" in refused.content.decode()
+    early.refresh_from_db()
+    assert early.minutes == 60
+    saved = client.post(reverse("shifts"), {
+        **base, f"cap-{early.shift_id}-{teams['ct'].pk}": "45",
+        f"cap-{night.shift_id}-{teams['kt'].pk}": "20"})
+    assert saved.status_code == 302
+    early.refresh_from_db()
+    night.refresh_from_db()
+    assert (early.minutes, night.minutes) == (45, 20)
+    # An officer may not change capacity.
+    assert api(users["officer"]).post(reverse("shifts"), {
+        **base, f"cap-{early.shift_id}-{teams['ct'].pk}": "0"}).status_code == 403
+    early.refresh_from_db()
+    assert early.minutes == 45
+
+
+def test_generate_from_the_page_and_the_second_time_asks_for_the_version(api, users, areas,
+                                                                        patterns, make_hotspot):
+    make_hotspot([1.0] * 168)
+    client = api(users["supervisor"])
+    made = client.post(reverse("plan-list"), {"area": areas[CAMDEN].pk,
+                                              "week": WEEK.isoformat()})
+    plan = TaskingPlan.objects.get()
+    assert made.status_code == 302 and made["Location"] == reverse("plan-detail",
+                                                                   args=[plan.pk])
+    again = client.post(reverse("plan-list"), {"area": areas[CAMDEN].pk,
+                                               "week": WEEK.isoformat()})
+    assert again.status_code == 409
+    assert "already has a plan for this week" in again.content.decode()
+    regenerated = client.post(reverse("plan-list"), {"area": areas[CAMDEN].pk,
+                                                     "week": WEEK.isoformat(), "version": "1"})
+    assert regenerated.status_code == 302
+    plan.refresh_from_db()
+    assert plan.version == 2 and TaskingPlan.objects.count() == 1
+    detail = client.get(reverse("plan-detail", args=[plan.pk]))
+    assert detail.status_code == 200 and "Regenerate" in detail.content.decode()
+
+
+def test_officers_cannot_open_plans_or_shifts(api, users, areas, patterns):
+    officer = api(users["officer"])
+    assert officer.get(reverse("plan-list")).status_code == 403
+    assert officer.get(reverse("shifts")).status_code == 403
+    assert officer.post(reverse("plan-list"), {"area": areas[CAMDEN].pk,
+                                               "week": WEEK.isoformat()}).status_code == 403
+    assert TaskingPlan.objects.count() == 0
+    assert officer.get(reverse("my-visits")).status_code == 200
+
+
+def test_problem_solving_page_escapes_and_refuses_a_stale_save(api, users, make_hotspot):
+    spot = make_hotspot([1.0] * 168)
+    client = api(users["supervisor"])
+    url = reverse("problem-solving", args=[spot.pk])
+    client.post(url, {"version": "0", "scanning": "<b>bold</b>", "status": "scanning"})
+    page = client.get(url).content.decode()
+    assert "&lt;b&gt;bold&lt;/b&gt;" in page and "<b>bold</b>" not in page
+    stale = client.post(url, {"version": "1", "scanning": "lost?", "status": "analysis"})
+    assert stale.status_code == 409
+    record = ProblemSolving.objects.get()
+    assert (record.scanning, record.status, record.version) == ("<b>bold</b>", "scanning", 2)
