@@ -294,6 +294,7 @@ def _team_or_none(request: Request, value: int | None) -> Team | None:
 
 class PlanTaskListView(generics.ListAPIView):
     serializer_class = TaskOutput
+    queryset = PatrolTask.objects.none()  # for the schema; get_queryset scopes the real one
     permission_classes = [RolePermission]
     required_perms = {"GET": ("tasking.view_taskingplan",), "POST": ("tasking.add_patroltask",)}
 
@@ -369,6 +370,7 @@ class MyTaskListView(generics.ListAPIView):
     """The signed-in officer's visits in published plans (theirs, or their team's)."""
 
     serializer_class = TaskOutput
+    queryset = PatrolTask.objects.none()  # for the schema; get_queryset scopes the real one
     permission_classes = [RolePermission]
     required_perms = {"GET": ("tasking.view_patroltask",)}
 

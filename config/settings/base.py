@@ -153,6 +153,13 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # Several models have a "status": each choice set gets its own name in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "PlanStatusEnum": "tasking.models.TaskingPlan.Status",
+        "TaskStatusEnum": "tasking.models.PatrolTask.Status",
+        "ProblemSolvingStatusEnum": "tasking.models.ProblemSolving.Status",
+        "JobStatusEnum": "hotspots.models.JobStatus",
+    },
 }
 
 # --- Maps ---------------------------------------------------------------------------------
