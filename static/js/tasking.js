@@ -62,6 +62,7 @@ window.planMapInit = function (map) {
 
   function assigneeSelect(task) {
     const select = el("select", undefined, "form-select form-select-sm");
+    select.style.minWidth = "11rem";
     select.setAttribute("aria-label", "Who makes this visit");
     const add = (value, label, group) => {
       const option = el("option", label);
@@ -100,7 +101,8 @@ window.planMapInit = function (map) {
     row.dataset.task = String(task.id);
     row.dataset.hotspot = String(spot.id);
     if (task.status === "cancelled") row.className = "text-decoration-line-through text-secondary";
-    const time = el("td", `${hhmm(task.starts_at)} · ${task.minutes} min`);
+    const time = el("td");
+    time.append(el("strong", hhmm(task.starts_at)), el("div", `${task.minutes} min`, "small text-secondary"));
     if (task.changed_after_publish) time.appendChild(el("span", "changed", "badge text-bg-warning ms-1"));
     if (task.too_close) {
       const gapBadge = el("span", "too soon after the last visit here", "badge text-bg-danger ms-1");

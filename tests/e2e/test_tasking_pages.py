@@ -60,7 +60,7 @@ def test_supervisor_generates_reassigns_publishes_and_the_officer_sees_it(
 
     # Drag another visit onto the Kentish Town team.
     second = early.exclude(pk=first.pk).order_by("starts_at", "id").first()
-    page.drag_and_drop(f"#task-list tr[data-task='{second.pk}']",
+    page.drag_and_drop(f"#task-list tr[data-task='{second.pk}'] td:first-child",
                        f".assignee-chip[data-team='{teams['kt'].pk}']")
     page.wait_for_selector("[data-testid=plan-version]:text-is('3')", timeout=10_000)
     second.refresh_from_db()
