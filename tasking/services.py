@@ -472,6 +472,19 @@ def plan_publish(*, plan: TaskingPlan, version: int, actor: Any) -> TaskingPlan:
     return plan
 
 
+def area_ancestor_ids(area: Area) -> list[int]:
+    """The area and the areas above it, from its materialised path."""
+    return [int(part) for part in area.path.strip("/").split("/") if part]
+
+
+def owner_can_see(*, owner: User, hotspot: Hotspot) -> bool:
+    """A user sees a hot spot when their area is its area or above it, or force-wide."""
+    if owner.has_perm("accounts.view_all_areas"):
+        return True
+    area = hotspot.area or hotspot.run_area
+    return owner.is_active and owner.area_id in area_ancestor_ids(area)
+
+
 PS_FIELDS = ("scanning", "analysis", "response", "assessment", "status", "owner")
 
 
@@ -488,10 +501,9 @@ def problem_solving_update(*, hotspot: Hotspot, actor: Any, version: int | None,
         raise PlanConflict(f"these notes were changed (now version {record.version}, you "
                            f"edited version {version}); reload them and make your change again")
     owner = fields.get("owner")
-    if owner is not None and owner.area_id not in area_subtree_ids(
-            area=hotspot.area if hotspot.area else hotspot.run_area) and not owner.has_perm(
-            "accounts.view_all_areas"):
-        raise TaskingInputError(f"{owner.username} cannot see this hot spot's area")
+    if owner is not None and not owner_can_see(owner=owner, hotspot=hotspot):
+        raise TaskingInputError(f"{owner.get_full_name() or owner.username} cannot see this "
+                                "hot spot's area, so cannot own its problem solving")
     if fields.get("status") not in (None, *ProblemSolving.Status.values):
         raise TaskingInputError(f"status is one of {', '.join(ProblemSolving.Status.values)}")
     changes = {}

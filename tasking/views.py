@@ -12,7 +12,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from accounts.models import Area, Team
+from accounts.models import Area, Team, User
 from accounts.selectors import area_scope_q, area_subtree_ids, areas_visible
 from audit.services import audit_record
 from hotspots.models import Hotspot
@@ -215,9 +215,12 @@ def problem_solving(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         if not request.user.has_perm("tasking.change_problemsolving"):
             return HttpResponse("Your role cannot change problem-solving notes.", status=403)
-        fields = {k: request.POST.get(k, "")[:10_000]
-                  for k in ("scanning", "analysis", "response", "assessment")}
+        fields: dict[str, object] = {k: request.POST.get(k, "")[:10_000]
+                                     for k in ("scanning", "analysis", "response", "assessment")}
         fields["status"] = request.POST.get("status", "scanning")
+        owner_id = request.POST.get("owner", "")
+        fields["owner"] = (User.objects.filter(pk=int(owner_id)).first()
+                           if owner_id.isdigit() else None)
         version = request.POST.get("version", "")
         try:
             services.problem_solving_update(
@@ -232,6 +235,10 @@ def problem_solving(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("problem-solving", pk=hotspot.pk)
     return render(request, "tasking/problem_solving.html", {
         "hotspot": hotspot, "record": record, "statuses": ProblemSolving.Status.choices,
+        "owners": User.objects.filter(
+            is_active=True, area_id__in=services.area_ancestor_ids(hotspot.area or
+                                                                   hotspot.run_area)
+        ).order_by("last_name", "username"),
         "history": record.history.select_related("actor")[:50] if record else [],
         "can_edit": request.user.has_perm("tasking.change_problemsolving"),
     }, status=status)

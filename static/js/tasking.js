@@ -114,6 +114,7 @@ window.planMapInit = function (map) {
     link.addEventListener("click", (e) => { e.preventDefault(); choose(spot.id, true); });
     where.append(link, el("div", `priority ${spot.priority}`, "small text-secondary"));
     const who = el("td"); who.appendChild(assigneeSelect(task));
+    if (task.callsign) who.appendChild(el("div", `call sign ${task.callsign}`, "small text-secondary"));
     const act = el("td");
     if (canEdit && task.status !== "cancelled") {
       row.draggable = true;

@@ -114,3 +114,23 @@ def test_problem_solving_page_escapes_and_refuses_a_stale_save(api, users, make_
     assert stale.status_code == 409
     record = ProblemSolving.objects.get()
     assert (record.scanning, record.status, record.version) == ("<b>bold</b>", "scanning", 2)
+
+
+def test_problem_solving_owner_must_see_the_hot_spot(api, users, areas, make_hotspot):
+    from tests.conftest import ISLINGTON, make_user
+
+    spot = make_hotspot([1.0] * 168)
+    sergeant = make_user("bcu-sergeant", "supervisor", areas["CN"])  # above Camden: sees it
+    outsider = make_user("isl-pc", "officer", areas[ISLINGTON])
+    client = api(users["supervisor"])
+    url = reverse("problem-solving", args=[spot.pk])
+    page = client.get(url).content.decode()
+    assert f'<option value="{sergeant.pk}">' in page and f'value="{outsider.pk}"' not in page
+    saved = client.post(url, {"version": "0", "owner": str(sergeant.pk), "status": "scanning"})
+    assert saved.status_code == 302
+    refused = client.post(url, {"version": "2", "owner": str(outsider.pk),
+                                "status": "scanning"})
+    assert refused.status_code == 400
+    assert "cannot see this hot spot's area" in refused.content.decode()
+    record = ProblemSolving.objects.get()
+    assert (record.owner, record.version) == (sergeant, 2)
