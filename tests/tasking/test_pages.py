@@ -131,6 +131,6 @@ def test_problem_solving_owner_must_see_the_hot_spot(api, users, areas, make_hot
     refused = client.post(url, {"version": "2", "owner": str(outsider.pk),
                                 "status": "scanning"})
     assert refused.status_code == 400
-    assert "cannot see this hot spot's area" in refused.content.decode()
+    assert "cannot see this hot spot&#x27;s area" in refused.content.decode()
     record = ProblemSolving.objects.get()
     assert (record.owner, record.version) == (sergeant, 2)
