@@ -27,15 +27,21 @@ _TASK = {"tasking.add_shiftpattern", "tasking.change_shiftpattern",
          "tasking.change_shiftcapacity", "tasking.add_taskingplan",
          "tasking.publish_taskingplan", "tasking.add_patroltask", "tasking.change_patroltask",
          "tasking.delete_patroltask"}
+_LOG_VISITS = {"patrols.add_visit", "patrols.view_visit"}
+_SEE_DOSAGE = {"patrols.view_presence", "patrols.view_visit", "patrols.view_all_visits",
+               "patrols.view_device"}
+_TRACK = {"patrols.view_track", "patrols.add_device", "patrols.change_device"}
 _ADMINISTER = {"accounts.add_area", "accounts.change_area", "accounts.add_team",
                "accounts.change_team", "accounts.view_user", "accounts.add_user",
                "accounts.change_user"}
 
 ROLE_PERMISSIONS: dict[str, set[str]] = {
-    OFFICER: _SEE_AREAS | _SEE_OWN_TASKS,
-    SUPERVISOR: _SEE_AREAS | _SEE_CRIME | _SEE_PLANS | _PROBLEM_SOLVE | _TASK,
-    ANALYST: _SEE_AREAS | _SEE_CRIME | _ANALYSE | _SEE_PLANS | _PROBLEM_SOLVE,
-    ADMIN: _SEE_AREAS | _SEE_CRIME | _ANALYSE | _ADMINISTER | _SEE_PLANS | _PROBLEM_SOLVE | _TASK,
+    OFFICER: _SEE_AREAS | _SEE_OWN_TASKS | _LOG_VISITS,
+    SUPERVISOR: (_SEE_AREAS | _SEE_CRIME | _SEE_PLANS | _PROBLEM_SOLVE | _TASK | _SEE_DOSAGE
+                 | _TRACK),
+    ANALYST: _SEE_AREAS | _SEE_CRIME | _ANALYSE | _SEE_PLANS | _PROBLEM_SOLVE | _SEE_DOSAGE,
+    ADMIN: (_SEE_AREAS | _SEE_CRIME | _ANALYSE | _ADMINISTER | _SEE_PLANS | _PROBLEM_SOLVE
+            | _TASK | _SEE_DOSAGE | _TRACK),
     AUDITOR: {"accounts.view_all_areas"},
 }
 

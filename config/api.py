@@ -16,6 +16,7 @@ from rest_framework_gis.pagination import GeoJsonPagination
 
 from hotspots.exports import ExportError
 from hotspots.importers.errors import ImportInputError
+from patrols.services import VisitConflict
 from tasking.errors import PlanConflict
 
 
@@ -28,7 +29,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, ExportError):
         return Response({"detail": f"the export is not available: {exc}"},
                         status=status.HTTP_503_SERVICE_UNAVAILABLE)
-    if isinstance(exc, PlanConflict):
+    if isinstance(exc, PlanConflict | VisitConflict):
         return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, ProtectedError):
         return Response({"detail": "this record is still in use and cannot be deleted"},

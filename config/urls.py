@@ -9,6 +9,7 @@ from accounts import views as accounts_views
 from hotspots import api as hotspots_api
 from hotspots import api_runs
 from hotspots import views as hotspots_views
+from patrols import api as patrols_api
 from tasking import api as tasking_api
 from tasking import views as tasking_views
 
@@ -49,6 +50,14 @@ api_v1 = [
     path("my-tasks/", tasking_api.MyTaskListView.as_view(), name="api-my-tasks"),
     path("hotspots/<int:pk>/problem-solving/", tasking_api.ProblemSolvingView.as_view(),
          name="api-problem-solving"),
+    path("gps/pings/", patrols_api.PingBatchView.as_view(), name="api-pings"),
+    path("devices/", patrols_api.DeviceListView.as_view(), name="api-devices"),
+    path("devices/<int:pk>/", patrols_api.DeviceDetailView.as_view(), name="api-device"),
+    path("devices/<int:pk>/track/", patrols_api.TrackView.as_view(), name="api-device-track"),
+    path("visits/", patrols_api.VisitListView.as_view(), name="api-visits"),
+    path("dosage/", patrols_api.DosageView.as_view(), name="api-dosage"),
+    path("compliance/", patrols_api.ComplianceView.as_view(), name="api-compliance"),
+    path("live/", patrols_api.LiveView.as_view(), name="api-live"),
 ]
 
 urlpatterns = [

@@ -127,6 +127,23 @@ HOTSPOTS_RUN_LEVEL = env.int("HOTSPOTS_RUN_LEVEL", default=2)
 # demo force or a replay of historical data.
 HOTSPOTS_WINDOW_END = env("HOTSPOTS_WINDOW_END", default="")
 
+# --- Tracking (patrols) -------------------------------------------------------------------
+# GPS pings are personal data: kept this many days, then their partitions are dropped.
+PING_RETENTION_DAYS = env.int("PING_RETENTION_DAYS", default=90)
+PING_MAX_BATCH = env.int("PING_MAX_BATCH", default=10_000)
+PING_MAX_ACCURACY_M = env.float("PING_MAX_ACCURACY_M", default=100.0)
+# A device clock a little ahead is normal; beyond this a ping is "in the future".
+PING_MAX_FUTURE_SECONDS = env.int("PING_MAX_FUTURE_SECONDS", default=120)
+PING_MAX_SPEED_MS = env.float("PING_MAX_SPEED_MS", default=70.0)  # about 160 mph
+# Presence: a ping within this distance of a hot spot counts as in it; gaps up to this long
+# do not break a stay; a stay shorter than the dwell is a drive-through, not a patrol.
+PRESENCE_TOLERANCE_M = env.float("PRESENCE_TOLERANCE_M", default=25.0)
+PRESENCE_GAP_SECONDS = env.int("PRESENCE_GAP_SECONDS", default=180)
+PRESENCE_MIN_DWELL_SECONDS = env.int("PRESENCE_MIN_DWELL_SECONDS", default=120)
+# A check-in further than this from the hot spot is flagged as outside it.
+VISIT_TOLERANCE_M = env.float("VISIT_TOLERANCE_M", default=50.0)
+VISIT_DEFAULT_DWELL_MINUTES = env.int("VISIT_DEFAULT_DWELL_MINUTES", default=15)
+
 # --- REST framework -----------------------------------------------------------------------
 REST_FRAMEWORK = {
     # Token first, so an unauthenticated call gets 401 with a WWW-Authenticate header.
@@ -211,6 +228,16 @@ CELERY_BEAT_SCHEDULE = {
     "purge-import-uploads": {
         "task": "hotspots.tasks.import_uploads_purge",
         "schedule": crontab(hour=3, minute=15),
+    },
+    # Pings become presence a minute or so after they arrive; a re-run recomputes the same.
+    "presence-update": {
+        "task": "patrols.tasks.presence_update",
+        "schedule": 60.0,
+    },
+    # Tomorrow's ping partitions exist before midnight; expired ones are dropped.
+    "ping-partitions": {
+        "task": "patrols.tasks.ping_partitions_maintain",
+        "schedule": crontab(hour=23, minute=10),
     },
 }
 

@@ -1,0 +1,339 @@
+"""API for tracking: GPS ping batches from devices (their own tokens), devices, officers'
+visits (exactly once by the phone's id), dosage, the live view and individual tracks."""
+
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import RequestDataTooBig
+from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.authentication import BaseAuthentication, get_authorization_header
+from rest_framework.exceptions import AuthenticationFailed, PermissionDenied
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import Team, User
+from accounts.permissions import RolePermission
+from accounts.selectors import area_scope_q, areas_visible
+from hotspots.models import Hotspot
+from tasking.models import PatrolTask, TaskingPlan
+
+from . import selectors, services
+from .models import Device, Visit
+
+
+class DeviceAuthentication(BaseAuthentication):
+    """`Authorization: Device <token>`: the request is the device's, not a person's."""
+
+    keyword = b"device"
+
+    def authenticate(self, request: Any) -> tuple[Any, Device] | None:
+        parts = get_authorization_header(request).split()
+        if not parts or parts[0].lower() != self.keyword:
+            return None
+        if len(parts) != 2:
+            raise AuthenticationFailed("send `Authorization: Device <token>`")
+        device = services.device_by_token(parts[1].decode(errors="replace"))
+        if device is None:
+            raise AuthenticationFailed("unknown device token")
+        if not device.active:
+            raise PermissionDenied("this device is disabled; its pings are not accepted")
+        return AnonymousUser(), device
+
+    def authenticate_header(self, request: Any) -> str:
+        return "Device"
+
+
+class DeviceAuthScheme(OpenApiAuthenticationExtension):
+    target_class = "patrols.api.DeviceAuthentication"
+    name = "deviceToken"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {"type": "apiKey", "in": "header", "name": "Authorization",
+                "description": "`Device <token>`, the token given when the device was added"}
+
+
+class IsDevice(BasePermission):
+    def has_permission(self, request: Any, view: Any) -> bool:
+        return isinstance(request.auth, Device)
+
+
+class PingBatchOutput(serializers.Serializer):
+    received = serializers.IntegerField()
+    accepted = serializers.IntegerField()
+    duplicates = serializers.IntegerField()
+    rejected = serializers.IntegerField()
+    rejections = serializers.ListField(child=serializers.DictField())
+
+
+class PingBatchView(APIView):
+    """A batch of pings from one device, as JSON (`{"pings": [{"t", "lat", "lon",
+    "accuracy"}]}`) or CSV (`t,lat,lon,accuracy`). Idempotent on (device, time)."""
+
+    authentication_classes = [DeviceAuthentication]
+    permission_classes = [IsDevice]
+
+    @extend_schema(request={"application/json": OpenApiTypes.OBJECT,
+                            "text/csv": OpenApiTypes.STR},
+                   responses={200: PingBatchOutput}, summary="Send a batch of GPS pings")
+    def post(self, request: Request) -> Response:
+        try:
+            body = request.body
+        except RequestDataTooBig:
+            return Response({"detail": "the batch is too large; send at most "
+                             "10,000 pings per request"},
+                            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+        kind = (request.content_type or "").split(";")[0].strip().lower()
+        if kind == "text/csv":
+            pings = services.pings_parse_csv(body)
+        elif kind in ("application/json", ""):
+            pings = services.pings_parse_json(body)
+        else:
+            return Response({"detail": "send application/json or text/csv"},
+                            status=status.HTTP_415_UNSUPPORTED_MEDIA_TYPE)
+        from django.conf import settings
+
+        if len(pings) > settings.PING_MAX_BATCH:
+            return Response({"detail": f"at most {settings.PING_MAX_BATCH:,} pings per "
+                             f"request; this one has {len(pings):,}: send them in batches"},
+                            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+        device = request.auth
+        assert isinstance(device, Device)  # IsDevice let the request through
+        result = services.pings_ingest(device=device, pings=pings)
+        return Response(result.as_dict())
+
+
+class DeviceOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Device
+        fields = ("id", "name", "kind", "area", "team", "holder", "active", "created_at")
+
+
+class DeviceInput(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    kind = serializers.ChoiceField(choices=Device.Kind.choices)
+    area = serializers.IntegerField()
+    team = serializers.IntegerField(required=False, allow_null=True)
+    holder = serializers.IntegerField(required=False, allow_null=True)
+
+
+class DeviceCreatedOutput(serializers.ModelSerializer):
+    token = serializers.CharField(help_text="Shown once; only its hash is kept")
+
+    class Meta:
+        model = Device
+        fields = ("id", "name", "kind", "area", "team", "holder", "active", "created_at",
+                  "token")
+
+
+class DeviceListView(generics.ListAPIView):
+    serializer_class = DeviceOutput
+    queryset = Device.objects.none()
+    permission_classes = [RolePermission]
+    required_perms = {"GET": ("patrols.view_device",), "POST": ("patrols.add_device",)}
+
+    def get_queryset(self) -> QuerySet[Device]:
+        return Device.objects.filter(area_scope_q(user=self.request.user)).order_by("name")
+
+    @extend_schema(request=DeviceInput, responses={201: DeviceCreatedOutput},
+                   summary="Add a device; its token is in this answer only")
+    def post(self, request: Request) -> Response:
+        data = DeviceInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        area = get_object_or_404(areas_visible(user=request.user), pk=v["area"])
+        team = (get_object_or_404(Team.objects.filter(area_scope_q(user=request.user)),
+                                  pk=v["team"]) if v.get("team") else None)
+        holder = (get_object_or_404(User.objects.filter(area_scope_q(user=request.user)),
+                                    pk=v["holder"]) if v.get("holder") else None)
+        device, token = services.device_create(name=v["name"], kind=v["kind"], area=area,
+                                               team=team, holder=holder, actor=request.user)
+        return Response({**DeviceOutput(device).data, "token": token},
+                        status=status.HTTP_201_CREATED)
+
+
+class DeviceActiveInput(serializers.Serializer):
+    active = serializers.BooleanField()
+
+
+class DeviceDetailView(APIView):
+    permission_classes = [RolePermission]
+    required_perms = {"PATCH": ("patrols.change_device",)}
+
+    @extend_schema(request=DeviceActiveInput, responses=DeviceOutput,
+                   summary="Disable or enable a device")
+    def patch(self, request: Request, pk: int) -> Response:
+        device = get_object_or_404(Device.objects.filter(area_scope_q(user=request.user)),
+                                   pk=pk)
+        data = DeviceActiveInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.device_set_active(device=device, active=data.validated_data["active"],
+                                   actor=request.user)
+        return Response(DeviceOutput(device).data)
+
+
+class FixInput(serializers.Serializer):
+    lat = serializers.FloatField(min_value=-90, max_value=90)
+    lon = serializers.FloatField(min_value=-180, max_value=180)
+    accuracy = serializers.FloatField(min_value=0, required=False, allow_null=True)
+
+
+class VisitInput(serializers.Serializer):
+    id = serializers.UUIDField(help_text="Made by the phone: the same visit sent twice is "
+                                         "stored once")
+    hotspot = serializers.IntegerField()
+    task = serializers.IntegerField(required=False, allow_null=True)
+    started_at = serializers.DateTimeField()
+    ended_at = serializers.DateTimeField(required=False, allow_null=True)
+    start = FixInput(required=False, allow_null=True)
+    end = FixInput(required=False, allow_null=True)
+    activities = serializers.ListField(child=serializers.ChoiceField(
+        choices=Visit.Activity.choices), required=False)
+    notes = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    retrospective = serializers.BooleanField(default=False)
+
+
+class VisitOutput(serializers.ModelSerializer):
+    hotspot_key = serializers.CharField(source="hotspot.key")
+
+    class Meta:
+        model = Visit
+        fields = ("id", "officer", "hotspot", "hotspot_key", "task", "started_at", "ended_at",
+                  "start_inside", "end_inside", "activities", "notes", "retrospective",
+                  "received_at")
+
+
+class VisitListView(generics.ListAPIView):
+    """Officers see their own visits; supervisors and analysts every visit in their areas."""
+
+    serializer_class = VisitOutput
+    queryset = Visit.objects.none()
+    permission_classes = [RolePermission]
+    required_perms = {"GET": ("patrols.view_visit",), "POST": ("patrols.add_visit",)}
+
+    def get_queryset(self) -> QuerySet[Visit]:
+        return selectors.visits_visible(user=self.request.user).order_by("-started_at")
+
+    @extend_schema(request=VisitInput, responses={201: VisitOutput, 200: VisitOutput},
+                   summary="Log a visit (201; 200 if this id was already stored; 409 if "
+                           "it was stored with a different body)")
+    def post(self, request: Request) -> Response:
+        data = VisitInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        hotspot = Hotspot.objects.filter(area_scope_q(user=request.user), pk=v["hotspot"]).first()
+        if hotspot is None:
+            raise services.TrackingInputError(f"no hot spot {v['hotspot']} in your areas")
+        officer = request.user
+        assert isinstance(officer, User)  # RolePermission refuses anonymous callers
+        task = None
+        if v.get("task"):
+            mine = Q(assignee_user=officer)
+            if officer.team_id:
+                mine |= Q(assignee_user__isnull=True, assignee_team_id=officer.team_id)
+            task = PatrolTask.objects.filter(
+                mine, pk=v["task"], plan__status=TaskingPlan.Status.PUBLISHED).first()
+            if task is None or task.hotspot_id != hotspot.pk:
+                raise services.TrackingInputError("that visit was not given to you at this "
+                                                  "hot spot")
+        body = {**request.data} if isinstance(request.data, dict) else {}
+        visit, created = services.visit_record(
+            officer=officer, visit_id=uuid.UUID(str(v["id"])), body=body, hotspot=hotspot,
+            task=task, started_at=v["started_at"], ended_at=v.get("ended_at"))
+        return Response(VisitOutput(visit).data,
+                        status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+def _window(request: Request) -> tuple[datetime, datetime]:
+    """`?from=&to=` (ISO 8601), by default the last 7 days."""
+    now = timezone.now()
+    try:
+        start = datetime.fromisoformat(request.query_params["from"]) \
+            if request.query_params.get("from") else now - timedelta(days=7)
+        end = datetime.fromisoformat(request.query_params["to"]) \
+            if request.query_params.get("to") else now
+    except ValueError:
+        raise services.TrackingInputError("from and to are ISO 8601 times") from None
+    if start.tzinfo is None or end.tzinfo is None:
+        raise services.TrackingInputError("from and to need their UTC offset (or Z)")
+    if end <= start or end - start > timedelta(days=400):
+        raise services.TrackingInputError("to must be after from, and at most 400 days on")
+    return start, end
+
+
+WINDOW_PARAMS = [OpenApiParameter("from", OpenApiTypes.DATETIME),
+                 OpenApiParameter("to", OpenApiTypes.DATETIME)]
+
+
+class DosageView(APIView):
+    """Person-minutes at hot spots from GPS presence and check-in visits, aggregated."""
+
+    permission_classes = [RolePermission]
+    required_perms = {"GET": ("patrols.view_presence",)}
+
+    @extend_schema(parameters=[*WINDOW_PARAMS, OpenApiParameter(
+        "by", str, enum=["hotspot", "team", "role"])], responses={200: OpenApiTypes.OBJECT},
+        summary="Dosage by hot spot, team or role")
+    def get(self, request: Request) -> Response:
+        start, end = _window(request)
+        rows = selectors.dosage(user=request.user, start=start, end=end,
+                                by=request.query_params.get("by", "hotspot"))
+        return Response({"from": start, "to": end, "results": rows})
+
+
+class ComplianceView(APIView):
+    """Per hot spot: minutes planned in published plans against minutes delivered."""
+
+    permission_classes = [RolePermission]
+    required_perms = {"GET": ("patrols.view_presence",)}
+
+    @extend_schema(parameters=[*WINDOW_PARAMS, OpenApiParameter("under", float)],
+                   responses={200: OpenApiTypes.OBJECT},
+                   summary="Planned against delivered; `under=0.5` lists the under-dosed")
+    def get(self, request: Request) -> Response:
+        start, end = _window(request)
+        under = request.query_params.get("under")
+        if under is not None:
+            try:
+                below = float(under)
+            except ValueError:
+                raise services.TrackingInputError("under is a share, e.g. 0.5") from None
+            rows = selectors.under_dosed(user=request.user, start=start, end=end, below=below)
+        else:
+            rows = selectors.planned_against_delivered(user=request.user, start=start, end=end)
+        return Response({"from": start, "to": end, "results": rows})
+
+
+class LiveView(APIView):
+    """Where each device in your areas was last seen (last 10 minutes). Audited."""
+
+    permission_classes = [RolePermission]
+    required_perms = {"GET": ("patrols.view_track",)}
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT}, summary="Live positions (audited)")
+    def get(self, request: Request) -> Response:
+        return Response({"results": selectors.live_view(user=request.user)})
+
+
+class TrackView(APIView):
+    permission_classes = [RolePermission]
+    required_perms = {"GET": ("patrols.view_track",)}
+
+    @extend_schema(parameters=WINDOW_PARAMS, responses={200: OpenApiTypes.OBJECT},
+                   summary="One device's track (personal data; audited)")
+    def get(self, request: Request, pk: int) -> Response:
+        device = get_object_or_404(Device.objects.filter(area_scope_q(user=request.user)),
+                                   pk=pk)
+        start, end = _window(request)
+        return Response({"device": device.pk, "results": selectors.device_track(
+            user=request.user, device=device, start=start, end=end)})
+

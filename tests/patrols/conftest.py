@@ -1,0 +1,54 @@
+"""Devices, hot spots and helpers for the tracking tests."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.contrib.gis.geos import Point
+
+from patrols.services import device_create
+from tests.conftest import CAMDEN
+from tests.tasking.conftest import INSIDE, make_hotspot, teams  # noqa: F401  (fixtures)
+
+T0 = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+
+
+def lonlat(x: float, y: float) -> tuple[float, float]:
+    """British National Grid metres to WGS84 (lon, lat)."""
+    p = Point(x, y, srid=27700)
+    p.transform(4326)
+    return p.x, p.y
+
+
+def ping(t: datetime, x: float, y: float, accuracy: float = 8.0) -> dict:
+    lon, lat = lonlat(x, y)
+    return {"t": t.isoformat(), "lat": lat, "lon": lon, "accuracy": accuracy}
+
+
+def track(start: datetime, seconds: int, every: int, x: float, y: float) -> list[dict]:
+    """Pings every `every` seconds at one place, from `start` for `seconds` (inclusive)."""
+    return [ping(start + timedelta(seconds=s), x, y) for s in range(0, seconds + 1, every)]
+
+
+@pytest.fixture
+def device(areas, users, teams):  # noqa: F811
+    """A radio carried by the Camden officer (a PC), with its token."""
+    users["officer"].rank = "pc"
+    users["officer"].save(update_fields=["rank"])
+    made, token = device_create(name="Radio 7", kind="radio", area=areas[CAMDEN],
+                                team=teams["ct"], holder=users["officer"], actor=None)
+    made.token = token  # type: ignore[attr-defined]  # the tests send it
+    return made
+
+
+@pytest.fixture
+def spot(make_hotspot):  # noqa: F811
+    """An approved hot spot: the 150 m square from INSIDE[CAMDEN] + 200 m east."""
+    return make_hotspot([1.0] * 168)
+
+
+def centre(hotspot) -> tuple[float, float]:
+    c = hotspot.geom.centroid
+    return c.x, c.y
+
+
+__all__ = ["INSIDE"]
