@@ -10,6 +10,7 @@ from hotspots import api as hotspots_api
 from hotspots import api_runs
 from hotspots import views as hotspots_views
 from patrols import api as patrols_api
+from patrols import views as patrols_views
 from tasking import api as tasking_api
 from tasking import views as tasking_views
 
@@ -79,6 +80,10 @@ urlpatterns = [
     path("hotspots/<int:pk>/problem-solving/", tasking_views.problem_solving,
          name="problem-solving"),
     path("my-visits/", tasking_views.my_visits, name="my-visits"),
+    path("patrol/", patrols_views.patrol, name="patrol"),
+    path("patrol/sw.js", patrols_views.service_worker, name="patrol-sw"),
+    path("patrol/manifest.webmanifest", patrols_views.manifest, name="patrol-manifest"),
+    path("dosage/", patrols_views.dosage_page, name="dosage"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -366,16 +366,41 @@ class TaskDetailView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class MyTaskListView(generics.ListAPIView):
-    """The signed-in officer's visits in published plans (theirs, or their team's)."""
+class MyTaskOutput(TaskOutput):
+    hotspot_lat = serializers.SerializerMethodField()
+    hotspot_lon = serializers.SerializerMethodField()
+    shift_name = serializers.CharField(source="shift.pattern.name")
+    shift_starts_at = serializers.DateTimeField(source="shift.starts_at")
+    shift_ends_at = serializers.DateTimeField(source="shift.ends_at")
 
-    serializer_class = TaskOutput
+    class Meta:
+        model = PatrolTask
+        fields = ("id", "plan", "shift", "hotspot", "hotspot_key", "starts_at", "minutes",
+                  "assignee_user", "assignee_team", "callsign", "why", "source", "status",
+                  "changed_after_publish", "hotspot_lat", "hotspot_lon", "shift_name",
+                  "shift_starts_at", "shift_ends_at")
+
+    def get_hotspot_lat(self, obj: Any) -> float:
+        return round(obj.centre.y, 6)
+
+    def get_hotspot_lon(self, obj: Any) -> float:
+        return round(obj.centre.x, 6)
+
+
+class MyTaskListView(generics.ListAPIView):
+    """The signed-in officer's visits in published plans (theirs, or their team's), with
+    where each hot spot is, for the phone's map."""
+
+    serializer_class = MyTaskOutput
     queryset = PatrolTask.objects.none()  # for the schema; get_queryset scopes the real one
     permission_classes = [RolePermission]
     required_perms = {"GET": ("tasking.view_patroltask",)}
 
     def get_queryset(self) -> QuerySet[PatrolTask]:
-        return selectors.tasks_for_officer(user=self.request.user)
+        from django.contrib.gis.db.models.functions import Centroid, Transform
+
+        return selectors.tasks_for_officer(user=self.request.user).annotate(
+            centre=Transform(Centroid("hotspot__geom"), 4326))
 
 
 class ProblemSolvingOutput(serializers.ModelSerializer):

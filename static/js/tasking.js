@@ -152,7 +152,7 @@ window.planMapInit = function (map) {
     }).addTo(map);
     layer.eachLayer((l) => l.getElement()?.setAttribute("data-hotspot", String(l.feature.properties.id)));
     if (!wrap.dataset.fitted && layer.getLayers().length) {
-      map.fitBounds(layer.getBounds(), { padding: [10, 10] });
+      map.fitBounds(layer.getBounds(), { padding: [10, 10], animate: false });
       wrap.dataset.fitted = "1";
     }
     const rows = [];

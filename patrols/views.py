@@ -1,0 +1,58 @@
+"""The officer's patrol page (an installable, offline-first web app) and the supervisor's
+dosage page."""
+
+from datetime import timedelta
+
+from django.contrib.auth.decorators import login_required, permission_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from hotspots.models import Hotspot
+
+from . import selectors
+from .models import Visit
+
+
+@login_required
+@permission_required("patrols.add_visit", raise_exception=True)
+def patrol(request: HttpRequest) -> HttpResponse:
+    return render(request, "patrols/patrol.html", {
+        "activities": Visit.Activity.choices,
+    })
+
+
+def service_worker(request: HttpRequest) -> HttpResponse:
+    """The service worker, served from /patrol/ so that it controls the patrol page. No
+    login: it holds no data, only the list of the page's files to keep offline."""
+    response = render(request, "patrols/sw.js", content_type="application/javascript")
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+def manifest(request: HttpRequest) -> HttpResponse:
+    return render(request, "patrols/manifest.webmanifest",
+                  content_type="application/manifest+json")
+
+
+@login_required
+@permission_required("patrols.view_presence", raise_exception=True)
+def dosage_page(request: HttpRequest) -> HttpResponse:
+    """Planned against delivered for the last 7 days, the under-dosed first; and, for those
+    allowed, where devices are now (each look audited)."""
+    end = timezone.now()
+    start = end - timedelta(days=7)
+    rows = selectors.planned_against_delivered(user=request.user, start=start, end=end)
+    rows.sort(key=lambda r: (r["share"] if r["share"] is not None else 9, r["key"]))
+    keys = dict(Hotspot.objects.filter(pk__in=[r["hotspot"] for r in rows])
+                .values_list("pk", "key"))
+    for r in rows:
+        r["key"] = r["key"] or keys.get(r["hotspot"], "")
+        r["percent"] = round(100 * r["share"]) if r["share"] is not None else None
+    by_team = selectors.dosage(user=request.user, start=start, end=end, by="team")
+    by_role = selectors.dosage(user=request.user, start=start, end=end, by="role")
+    return render(request, "patrols/dosage.html", {
+        "rows": rows, "by_team": by_team, "by_role": by_role, "start": start, "end": end,
+        "under": [r for r in rows if r["share"] is not None and r["share"] < 0.5],
+        "can_track": request.user.has_perm("patrols.view_track"),
+    })

@@ -1,0 +1,272 @@
+// The officer's patrol page. Works with no signal: the shift's visits are kept by the
+// service worker, and every logged visit goes first into an IndexedDB outbox (it survives
+// a closed tab and a restarted phone), then to the server under an id made here, so a
+// visit sent twice is stored once. What is still waiting is always on screen.
+(function () {
+  const root = document.getElementById("patrol");
+  if (!root) return;
+  const DWELL = Number(root.dataset.dwell || 15) * 60;
+  const ACTIVE_KEY = "patrol.active";
+  let tasks = [];
+  let map = null;
+  let markers = null;
+
+  const el = (tag, text, cls) => {
+    const node = document.createElement(tag);
+    if (text !== undefined) node.textContent = text;
+    if (cls) node.className = cls;
+    return node;
+  };
+  const hhmm = (iso) => new Date(iso).toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit", timeZone: "Europe/London" });
+  const uuid = () => (crypto.randomUUID ? crypto.randomUUID()
+    : "10000000-1000-4000-8000-100000000000".replace(/[018]/g, (c) =>
+      (c ^ (crypto.getRandomValues(new Uint8Array(1))[0] & (15 >> (c / 4)))).toString(16)));
+  const csrf = () => (document.cookie.split("; ").find((c) => c.startsWith("csrftoken=")) || "").split("=")[1] || "";
+
+  // --- IndexedDB outbox ------------------------------------------------------------------
+  function db() {
+    return new Promise((resolve, reject) => {
+      const open = indexedDB.open("patrol", 1);
+      open.onupgradeneeded = () => open.result.createObjectStore("outbox", { keyPath: "id" });
+      open.onsuccess = () => resolve(open.result);
+      open.onerror = () => reject(open.error);
+    });
+  }
+  async function store(mode, fn) {
+    const handle = await db();
+    return new Promise((resolve, reject) => {
+      const tx = handle.transaction("outbox", mode);
+      const result = fn(tx.objectStore("outbox"));
+      tx.oncomplete = () => resolve(result && "result" in result ? result.result : undefined);
+      tx.onerror = () => reject(tx.error);
+    });
+  }
+  const outboxAll = () => store("readonly", (s) => s.getAll());
+  const outboxPut = (item) => store("readwrite", (s) => s.put(item));
+  const outboxDelete = (id) => store("readwrite", (s) => s.delete(id));
+
+  async function showOutbox() {
+    const items = await outboxAll();
+    const list = document.getElementById("outbox");
+    list.replaceChildren();
+    for (const item of items) {
+      const li = el("li", `${item.label} · ${hhmm(item.body.started_at)} · kept on this phone since ${hhmm(item.queued_at)}`, "py-1");
+      li.dataset.visit = item.id;
+      if (item.error) li.appendChild(el("div", `Not accepted: ${item.error}`, "text-danger"));
+      list.appendChild(li);
+    }
+    if (!items.length) list.appendChild(el("li", "Nothing: every visit has reached the server.", "text-secondary"));
+    const badge = document.getElementById("pending-badge");
+    const waiting = items.filter((i) => !i.error).length;
+    badge.textContent = `${waiting} waiting`;
+    badge.className = `badge fs-6 ${waiting ? "text-bg-warning" : "text-bg-success"}`;
+    root.dataset.pending = String(waiting);
+  }
+
+  let flushing = false;
+  async function flush() {
+    if (flushing) return;
+    flushing = true;
+    try {
+      for (const item of await outboxAll()) {
+        if (item.error) continue;
+        let response;
+        try {
+          response = await fetch(root.dataset.visitsUrl, {
+            method: "POST", credentials: "same-origin",
+            headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() },
+            body: JSON.stringify(item.body),
+          });
+        } catch (e) {
+          break; // no signal: try again later, in order
+        }
+        if (response.status === 201 || response.status === 200) {
+          await outboxDelete(item.id);
+        } else if (response.status === 400 || response.status === 409) {
+          // Kept and shown, never dropped: a supervisor can re-enter it.
+          let detail = `refused (${response.status})`;
+          try { detail = JSON.stringify((await response.json()).detail || ""); } catch (e) { /* keep */ }
+          await outboxPut({ ...item, error: detail });
+        } else {
+          break; // signed out or the server is down: keep everything for later
+        }
+      }
+    } finally {
+      flushing = false;
+      await showOutbox();
+    }
+  }
+
+  async function queue(body, label) {
+    await outboxPut({ id: body.id, body, label, queued_at: new Date().toISOString() });
+    await showOutbox();
+    if (navigator.onLine) flush();
+  }
+
+  // --- Signal ----------------------------------------------------------------------------
+  function showNet() {
+    const box = document.getElementById("net");
+    const online = navigator.onLine;
+    box.className = `alert py-2 d-flex justify-content-between align-items-center ${online ? "alert-success" : "alert-warning"}`;
+    document.getElementById("net-text").textContent = online ? "Online" : "No signal: visits are kept on this phone";
+  }
+  window.addEventListener("online", () => { showNet(); flush(); });
+  window.addEventListener("offline", showNet);
+
+  // --- Location --------------------------------------------------------------------------
+  function fix() {
+    return new Promise((resolve) => {
+      if (!navigator.geolocation) return resolve(null);
+      navigator.geolocation.getCurrentPosition(
+        (p) => resolve({ lat: p.coords.latitude, lon: p.coords.longitude, accuracy: p.coords.accuracy }),
+        () => resolve(null), { enableHighAccuracy: true, timeout: 10000, maximumAge: 30000 });
+    });
+  }
+
+  // --- Check in and out ------------------------------------------------------------------
+  const active = () => JSON.parse(localStorage.getItem(ACTIVE_KEY) || "null");
+  async function checkIn(task) {
+    const start = await fix();
+    localStorage.setItem(ACTIVE_KEY, JSON.stringify({
+      id: uuid(), task: task.id, hotspot: task.hotspot, key: task.hotspot_key,
+      started_at: new Date().toISOString(), start,
+    }));
+    showActive();
+  }
+  async function checkOut() {
+    const a = active();
+    if (!a) return;
+    const end = await fix();
+    const activities = [...document.querySelectorAll("input[name=activity]:checked")].map((i) => i.value);
+    const body = {
+      id: a.id, hotspot: a.hotspot, task: a.task, started_at: a.started_at,
+      ended_at: new Date().toISOString(), start: a.start, end, activities,
+      notes: document.getElementById("active-notes").value, retrospective: false,
+    };
+    localStorage.removeItem(ACTIVE_KEY);
+    document.getElementById("active-notes").value = "";
+    showActive();
+    await queue(body, `Hot spot ${a.key}`);
+  }
+  let tick = null;
+  function showActive() {
+    const a = active();
+    const box = document.getElementById("active");
+    box.hidden = !a;
+    clearInterval(tick);
+    if (!a) return;
+    document.getElementById("active-title").textContent = `At hot spot ${a.key}`;
+    document.getElementById("active-where").textContent = a.start ? `±${Math.round(a.start.accuracy)} m` : "no location";
+    const draw = () => {
+      const left = DWELL - (Date.now() - Date.parse(a.started_at)) / 1000;
+      const s = Math.abs(Math.round(left));
+      document.getElementById("timer").textContent =
+        `${left < 0 ? "+" : ""}${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
+      document.getElementById("timer").classList.toggle("text-success", left <= 0);
+    };
+    draw();
+    tick = setInterval(draw, 1000);
+  }
+  document.getElementById("check-out").addEventListener("click", checkOut);
+
+  // --- The shift's visits ----------------------------------------------------------------
+  function countdown(iso) {
+    const minutes = Math.round((Date.parse(iso) - Date.now()) / 60000);
+    if (minutes > 36 * 60) {
+      return new Date(iso).toLocaleDateString("en-GB", { weekday: "short", day: "numeric", month: "short", timeZone: "Europe/London" });
+    }
+    if (minutes > 90) return `in ${Math.round(minutes / 60)} h`;
+    if (minutes > 0) return `in ${minutes} min`;
+    if (minutes > -15) return "now";
+    return `${-minutes} min ago`;
+  }
+  function showTasks() {
+    const list = document.getElementById("visits");
+    list.replaceChildren();
+    document.getElementById("no-visits").hidden = tasks.length > 0;
+    for (const t of tasks) {
+      const li = el("li", undefined, `card visit-card mb-2${t.status === "cancelled" ? " text-secondary" : ""}`);
+      li.dataset.task = String(t.id);
+      const body = el("div", undefined, "card-body py-2");
+      const top = el("div", undefined, "d-flex justify-content-between align-items-center");
+      top.append(el("span", hhmm(t.starts_at), "time"), el("span", t.status === "cancelled" ? "cancelled" : countdown(t.starts_at), "badge text-bg-light fs-6"));
+      body.append(top, el("div", `Hot spot ${t.hotspot_key} · ${t.minutes} min${t.changed_after_publish ? " · changed" : ""}`));
+      if (t.status !== "cancelled") {
+        const go = el("button", "Check in", "btn btn-primary w-100 mt-2");
+        go.type = "button";
+        go.addEventListener("click", () => checkIn(t));
+        body.appendChild(go);
+      }
+      li.appendChild(body);
+      list.appendChild(li);
+    }
+    const select = document.getElementById("after-spot");
+    const seen = new Set();
+    select.replaceChildren();
+    for (const t of tasks) {
+      if (seen.has(t.hotspot)) continue;
+      seen.add(t.hotspot);
+      const option = el("option", `Hot spot ${t.hotspot_key}`);
+      option.value = String(t.hotspot);
+      option.dataset.key = t.hotspot_key;
+      select.appendChild(option);
+    }
+    if (map && window.L) {
+      if (markers) markers.remove();
+      markers = L.layerGroup(tasks.filter((t) => t.hotspot_lat).map((t) =>
+        L.circleMarker([t.hotspot_lat, t.hotspot_lon], { radius: 9, color: "#b02a37", fillOpacity: 0.8 })
+          .bindTooltip(`${hhmm(t.starts_at)} ${t.hotspot_key}`))).addTo(map);
+      const points = tasks.filter((t) => t.hotspot_lat).map((t) => [t.hotspot_lat, t.hotspot_lon]);
+      if (points.length) map.fitBounds(points, { padding: [30, 30], maxZoom: 16, animate: false });
+    }
+    root.dataset.loaded = String(tasks.length);
+  }
+  async function loadTasks() {
+    try {
+      const response = await fetch(root.dataset.tasksUrl + "?limit=200", { credentials: "same-origin" });
+      if (!response.ok) throw new Error(String(response.status));
+      const page = await response.json();
+      tasks = page.results || [];
+    } catch (e) {
+      tasks = [];
+    }
+    // This shift and the next: the first two shifts still to end.
+    const shifts = [...new Set(tasks.map((t) => t.shift))].slice(0, 2);
+    tasks = tasks.filter((t) => shifts.includes(t.shift));
+    showTasks();
+  }
+  window.patrolMapInit = function (leafletMap) { map = leafletMap; if (tasks.length) showTasks(); };
+
+  document.getElementById("after-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const select = document.getElementById("after-spot");
+    const start = new Date(document.getElementById("after-start").value);
+    const minutes = Number(document.getElementById("after-minutes").value);
+    const activities = [...document.querySelectorAll("input[name=after-activity]:checked")].map((i) => i.value);
+    const body = {
+      id: uuid(), hotspot: Number(select.value), started_at: start.toISOString(),
+      ended_at: new Date(start.getTime() + minutes * 60000).toISOString(), activities,
+      notes: document.getElementById("after-notes").value, retrospective: true,
+    };
+    document.getElementById("after-notes").value = "";
+    await queue(body, `Hot spot ${select.selectedOptions[0]?.dataset.key || select.value} (after the fact)`);
+  });
+
+  // Signing out forgets the cached pages (they hold this officer's plan), not the outbox.
+  document.querySelector("form[action$='/logout/']")?.addEventListener("submit", () => {
+    if (window.caches) caches.keys().then((keys) => keys.forEach((k) => caches.delete(k)));
+  });
+
+  const now = new Date();
+  now.setMinutes(now.getMinutes() - now.getTimezoneOffset() - 20);
+  document.getElementById("after-start").value = now.toISOString().slice(0, 16);
+  showNet();
+  showActive();
+  showOutbox().then(() => { if (navigator.onLine) flush(); });
+  loadTasks();
+  setInterval(() => { if (navigator.onLine) flush(); }, 30000);
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.register(root.dataset.swUrl, { scope: "/patrol/" })
+      .then(() => navigator.serviceWorker.ready).then(() => { root.dataset.sw = "ready"; });
+  }
+})();
