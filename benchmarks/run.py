@@ -58,6 +58,9 @@ def generated(rows: int) -> Path:
 def main() -> None:
     started = time.time()
     prepare()
+    if sys.argv[1:] == ["tracking"]:  # python benchmarks/run.py tracking
+        tracking()
+        return
     if sys.argv[1:] == ["tasking"]:  # only the tasking figures: python benchmarks/run.py tasking
         gen = json.loads(sh(PY, "benchmarks/bench_generator.py").strip().splitlines()[-1])
         print(f"Rota generator, {gen['hotspots']} x {gen['shifts']}: {gen['seconds']:.3f} s "
@@ -141,7 +144,36 @@ def main() -> None:
     print(f"| naive peer (argmax over the matrix per visit) | {gen['naive_seconds']:.3f} | "
           f"{gen['naive_visits']:,} |")
     supervisor_map()
+    tracking()
     print(f"\n({time.time() - started:.0f} s in all)")
+
+
+def tracking() -> None:
+    tr = json.loads(sh(PY, "benchmarks/bench_tracking.py").strip().splitlines()[-1])
+    ing, pr, ck = tr["ingest"], tr["presence"], tr["checkin"]
+    print("\nGPS ingest through POST /api/v1/gps/pings/ (gunicorn, 3 workers; 4 clients "
+          "posting 5,000-ping JSON batches; target 10,000 pings/s)\n")
+    print("| path | pings | seconds | pings/s | errors |")
+    print("|---|---|---|---|---|")
+    print(f"| batch API (check, COPY, one INSERT) | {ing['pings']:,} | {ing['seconds']:.2f} | "
+          f"{ing['per_s']:,.0f} | {ing['errors']} |")
+    print(f"| peer: one INSERT per ping, in-process | {ing['peer_pings']:,} | "
+          f"{ing['peer_seconds']:.2f} | {ing['peer_per_s']:,.0f} | |")
+    print(f"\nPresence for one day of {pr['devices']} devices every 5 s ({pr['pings']:,} pings) "
+          "against 300 hot spots (target 60 s)\n")
+    print("| implementation | seconds | stays |")
+    print("|---|---|---|")
+    print(f"| presence_update (PostGIS, set-based) | {pr['seconds']:.1f} | {pr['stays']:,} |")
+    print(f"| peer: per-ping Python loop, {pr['naive_sample_devices']} devices "
+          f"({pr['naive_sample_seconds']:.1f} s) scaled to {pr['devices']} | "
+          f"{pr['naive_scaled_seconds']:.0f} | |")
+    print("\nVisit check-in, POST /api/v1/visits/, 50 officers at once (target p95 50 ms)\n")
+    print("| load | requests/s | p50 ms | p95 ms | p99 ms | errors |")
+    print("|---|---|---|---|---|---|")
+    for label, r in (("each officer once a second", ck["paced"]),
+                     ("flat out (closed loop, no pause)", ck["closed_loop"])):
+        print(f"| {label} | {r['rps']:.0f} | {r['p50_ms']:.0f} | {r['p95_ms']:.0f} | "
+              f"{r['p99_ms']:.0f} | {r['errors']} |")
 
 
 def supervisor_map() -> None:

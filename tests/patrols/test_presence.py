@@ -37,7 +37,8 @@ def test_running_again_and_late_pings_recompute_without_doubling(device, spot):
     now = T0 + timedelta(hours=2)
     pings_ingest(device=device, pings=track(T0, 300, 10, x, y), now=now)
     presence_update()
-    presence_update()
+    again = presence_update()
+    assert (again.removed, again.inserted) == (1, 1)  # the same stay, rebuilt
     assert Presence.objects.count() == 1
     first = Presence.objects.get()
     assert (first.started_at, first.seconds) == (T0, 300.0)
