@@ -138,6 +138,7 @@ def seed_demo() -> list[str]:
     lines.append(f"demo hot spots: {run.metrics.get('selected', 0)} selected of "
                  f"{run.metrics.get('significant', 0)} significant cells ({run.status})")
     lines.extend(_tasking())
+    lines.extend(_tracking())
     return lines
 
 
@@ -163,13 +164,72 @@ def _tasking() -> list[str]:
                                      capacities={t: per_team for t in teams})
     approved = Hotspot.objects.filter(status=Hotspot.Status.CANDIDATE).update(
         status=Hotspot.Status.APPROVED)
-    camden = Area.objects.get(code="E09000007")
     today = timezone.localdate()
     monday = today - timedelta(days=today.weekday())
-    plan = TaskingPlan.objects.filter(area=camden, week_start=monday).first()
-    if plan is None:
-        plan = plan_generate(area=camden, week_start=monday, actor=None, seed=2026)
-    if plan.status == TaskingPlan.Status.DRAFT:
-        plan = plan_publish(plan=plan, version=plan.version, actor=None)
-    return [f"demo tasking: {approved} hot spots approved; Camden's plan for the week of "
-            f"{monday:%d %b %Y} has {plan.tasks.count()} visits ({plan.status})"]
+    lines = []
+    for code in ("E09000007", "E09000019"):
+        area = Area.objects.get(code=code)
+        plan = TaskingPlan.objects.filter(area=area, week_start=monday).first()
+        if plan is None:
+            plan = plan_generate(area=area, week_start=monday, actor=None, seed=2026)
+        if plan.status == TaskingPlan.Status.DRAFT and plan.tasks.exists():
+            plan = plan_publish(plan=plan, version=plan.version, actor=None)
+        lines.append(f"demo tasking: {area.name}'s plan for the week of {monday:%d %b %Y} "
+                     f"has {plan.tasks.count()} visits ({plan.status})")
+    return [f"demo tasking: {approved} hot spots approved", *lines]
+
+
+def _tracking() -> list[str]:
+    """Radios for the two officers, and the last twelve hours of their patrols: the published
+    visits they were given, made (GPS every 10 s while there, a check-in for most) or
+    missed, so that the Live and Dosage pages have something true to the plan to show.
+    The positions are made up, like the times of day."""
+    import uuid as uuidlib
+
+    from django.contrib.gis.geos import Point
+
+    from patrols.models import Device, Visit
+    from patrols.services import device_create, pings_ingest, presence_update
+    from tasking.models import PatrolTask
+
+    rng = random.Random(7)
+    now = timezone.now()
+    made = 0
+    for username, code in (("officer", "E09000007"), ("pcso", "E09000019")):
+        user = User.objects.get(username=username)
+        device = Device.objects.filter(holder=user).first()
+        if device is None:
+            device, _ = device_create(name=f"Radio {user.collar_number or user.username}",
+                                      kind=Device.Kind.RADIO, area=Area.objects.get(code=code),
+                                      team=user.team, holder=user, actor=None)
+        tasks = (PatrolTask.objects.filter(assignee_team=user.team, status="planned",
+                                           plan__status="published",
+                                           starts_at__gte=now - timedelta(hours=12),
+                                           starts_at__lt=now - timedelta(minutes=20))
+                 .select_related("hotspot").order_by("starts_at"))
+        for i, task in enumerate(tasks):
+            if i % 4 == 3:
+                continue  # missed: shows as under-dosed
+            centre = task.hotspot.geom.centroid
+            pings = []
+            for k in range(0, 14 * 60, 10):
+                p = Point(centre.x + rng.uniform(-40, 40), centre.y + rng.uniform(-40, 40),
+                          srid=centre.srid)
+                p.transform(4326)
+                pings.append({"t": (task.starts_at + timedelta(seconds=k)).isoformat(),
+                              "lat": p.y, "lon": p.x, "accuracy": 8})
+            made += pings_ingest(device=device, pings=pings).accepted
+            if i % 4 != 2 and not Visit.objects.filter(task=task).exists():
+                p = Point(centre.x, centre.y, srid=centre.srid)
+                p.transform(4326)
+                fix = {"lat": p.y, "lon": p.x, "accuracy": 6}
+                from patrols.services import visit_record
+
+                body = {"hotspot": task.hotspot_id, "task": task.pk, "start": fix, "end": fix,
+                        "activities": ["foot", "engagement"], "notes": ""}
+                visit_record(officer=user, visit_id=uuidlib.uuid4(), body=body,
+                             hotspot=task.hotspot, task=task, started_at=task.starts_at,
+                             ended_at=task.starts_at + timedelta(minutes=14))
+    run = presence_update()
+    return [f"demo tracking: {made} GPS pings, {Visit.objects.count()} visits, "
+            f"{run.inserted} presence stays"]

@@ -138,6 +138,7 @@ def ingest(area: Area, team: Team) -> dict:
     accepted = [0]
     lock = threading.Lock()
     errors = [0]
+    first_error: list[str] = []
 
     def worker(k: int) -> None:
         c = http.client.HTTPConnection("127.0.0.1", PORT, timeout=60)
@@ -153,6 +154,7 @@ def ingest(area: Area, team: Team) -> dict:
                     accepted[0] += json.loads(data)["accepted"]
                 else:
                     errors[0] += 1
+                    first_error.append(f"{r.status} {data[:300]!r}")
 
     try:
         started = time.perf_counter()
@@ -179,7 +181,7 @@ def ingest(area: Area, team: Team) -> dict:
             "ON CONFLICT DO NOTHING", rows)
     peer_s = time.perf_counter() - started
     return {"pings": accepted[0], "seconds": api_s, "per_s": accepted[0] / api_s,
-            "errors": errors[0], "peer_pings": 30000, "peer_seconds": peer_s,
+            "errors": errors[0], "first_error": first_error[:1], "peer_pings": 30000, "peer_seconds": peer_s,
             "peer_per_s": 30000 / peer_s}
 
 

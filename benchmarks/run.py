@@ -159,6 +159,8 @@ def tracking() -> None:
           f"{ing['per_s']:,.0f} | {ing['errors']} |")
     print(f"| peer: one INSERT per ping, in-process | {ing['peer_pings']:,} | "
           f"{ing['peer_seconds']:.2f} | {ing['peer_per_s']:,.0f} | |")
+    if ing.get("first_error"):
+        print(f"\nFirst error: {ing['first_error'][0]}")
     print(f"\nPresence for one day of {pr['devices']} devices every 5 s ({pr['pings']:,} pings) "
           "against 300 hot spots (target 60 s)\n")
     print("| implementation | seconds | stays |")

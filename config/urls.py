@@ -84,6 +84,7 @@ urlpatterns = [
     path("patrol/sw.js", patrols_views.service_worker, name="patrol-sw"),
     path("patrol/manifest.webmanifest", patrols_views.manifest, name="patrol-manifest"),
     path("dosage/", patrols_views.dosage_page, name="dosage"),
+    path("live/", patrols_views.live_page, name="live"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

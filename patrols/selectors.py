@@ -155,3 +155,53 @@ def visits_visible(*, user: Any) -> Any:
         scope = area_scope_ids(user=user)
         return qs if scope is None else qs.filter(hotspot__area_id__in=scope)
     return qs.filter(officer=user)
+
+
+def live_shift(*, user: Any, now: datetime | None = None) -> dict[str, Any]:
+    """The shifts on now in the user's areas: each tasked hot spot with its planned and
+    delivered minutes so far, undone ones first."""
+    from django.contrib.gis.db.models.functions import AsGeoJSON, Transform
+
+    from hotspots.models import Hotspot
+    from tasking.models import PatrolTask, Shift, TaskingPlan
+
+    now = now or timezone.now()
+    scope = area_scope_ids(user=user)
+    on_now = Shift.objects.filter(starts_at__lte=now, ends_at__gt=now)
+    if scope is not None:
+        on_now = on_now.filter(area_id__in=scope)
+    shifts = list(on_now.select_related("pattern", "area"))
+    if not shifts:
+        return {"shifts": [], "rows": [], "geojson": {"type": "FeatureCollection",
+                                                      "features": []}}
+    start = min(s.starts_at for s in shifts)
+    tasks = PatrolTask.objects.filter(shift__in=shifts, status=PatrolTask.Status.PLANNED,
+                                      plan__status=TaskingPlan.Status.PUBLISHED)
+    planned: dict[int, dict[str, Any]] = {}
+    for hotspot_id, starts_at, minutes in tasks.values_list("hotspot_id", "starts_at",
+                                                            "minutes"):
+        row = planned.setdefault(hotspot_id, {"visits": 0, "minutes": 0, "next": None})
+        row["visits"] += 1
+        row["minutes"] += minutes
+        if starts_at >= now and (row["next"] is None or starts_at < row["next"]):
+            row["next"] = starts_at
+    delivered = {r["hotspot"]: r["minutes"] for r in dosage(user=user, start=start, end=now)}
+    spots = {h.pk: h for h in Hotspot.objects.filter(pk__in=planned).annotate(
+        gj=AsGeoJSON(Transform("geom", 4326), precision=6))}
+    rows = []
+    for hotspot_id, p in planned.items():
+        got = delivered.get(hotspot_id, 0.0)
+        rows.append({"hotspot": hotspot_id, "key": spots[hotspot_id].key,
+                     "planned_visits": p["visits"], "planned_minutes": p["minutes"],
+                     "delivered_minutes": got, "next": p["next"], "done": got > 0})
+    rows.sort(key=lambda r: (r["done"], r["delivered_minutes"] / max(r["planned_minutes"], 1),
+                             r["key"]))
+    import json
+
+    features = [{"type": "Feature", "id": r["hotspot"],
+                 "geometry": json.loads(spots[r["hotspot"]].gj),
+                 "properties": {"key": r["key"], "done": r["done"],
+                                "delivered": round(r["delivered_minutes"]),
+                                "planned": r["planned_minutes"]}} for r in rows]
+    return {"shifts": shifts, "rows": rows,
+            "geojson": {"type": "FeatureCollection", "features": features}}

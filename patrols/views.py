@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from accounts.models import Team
 from hotspots.models import Hotspot
 
 from . import selectors
@@ -50,9 +51,25 @@ def dosage_page(request: HttpRequest) -> HttpResponse:
         r["key"] = r["key"] or keys.get(r["hotspot"], "")
         r["percent"] = round(100 * r["share"]) if r["share"] is not None else None
     by_team = selectors.dosage(user=request.user, start=start, end=end, by="team")
+    names = dict(Team.objects.filter(pk__in=[r["team"] for r in by_team])
+                 .values_list("pk", "name"))
+    for r in by_team:
+        r["name"] = names.get(r["team"], "No team")
     by_role = selectors.dosage(user=request.user, start=start, end=end, by="role")
     return render(request, "patrols/dosage.html", {
         "rows": rows, "by_team": by_team, "by_role": by_role, "start": start, "end": end,
         "under": [r for r in rows if r["share"] is not None and r["share"] < 0.5],
         "can_track": request.user.has_perm("patrols.view_track"),
+    })
+
+
+@login_required
+@permission_required("patrols.view_presence", raise_exception=True)
+def live_page(request: HttpRequest) -> HttpResponse:
+    """The supervisor's view of the shift on now: hot spots done and still undone, and (for
+    those allowed) where devices are, fetched from the audited live API."""
+    data = selectors.live_shift(user=request.user)
+    return render(request, "patrols/live.html", {
+        **data, "can_track": request.user.has_perm("patrols.view_track"),
+        "undone": sum(1 for r in data["rows"] if not r["done"]),
     })

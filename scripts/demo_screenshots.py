@@ -54,6 +54,11 @@ def main(base: str) -> None:
         desk.screenshot(path=str(OUT / "briefing.png"), full_page=True)
         desk.goto(f"{base}/tasking/shifts/")
         desk.screenshot(path=str(OUT / "shifts.png"), full_page=True)
+        desk.goto(f"{base}/live/")
+        desk.wait_for_timeout(1500)
+        desk.screenshot(path=str(OUT / "live.png"), full_page=True)
+        desk.goto(f"{base}/dosage/")
+        desk.screenshot(path=str(OUT / "dosage.png"), full_page=True)
         desk.context.close()
 
         phone = browser.new_context(**p.devices["Pixel 7"], locale="en-GB",
@@ -61,6 +66,10 @@ def main(base: str) -> None:
         login(phone, base, "officer")
         phone.goto(f"{base}/my-visits/")
         phone.screenshot(path=str(OUT / "my-visits.png"))
+        phone.goto(f"{base}/patrol/")
+        phone.wait_for_selector("#patrol[data-loaded]", timeout=30_000)
+        phone.wait_for_timeout(800)
+        phone.screenshot(path=str(OUT / "patrol.png"))
         browser.close()
     print(f"screenshots in {OUT}")
 

@@ -158,3 +158,41 @@ def test_tracks_need_the_permission_and_every_look_is_audited(api, users, device
     events = list(AuditEvent.objects.filter(action__startswith="tracks.").order_by("id")
                   .values_list("action", "actor__username"))
     assert events == [("tracks.view", "supervisor"), ("tracks.live_view", "supervisor")]
+
+
+def test_live_page_lists_the_shift_on_now_undone_first(api, users, areas, spot, make_hotspot):
+    from datetime import time
+
+    from tasking.models import PatrolTask
+    from tasking.services import plan_generate, plan_publish, shift_pattern_create
+
+    now = timezone.localtime()
+    # One 24-hour shift starting at today's local midnight: it is on now, whatever the hour.
+    shift_pattern_create(area=areas["E09000007"], name="Day", start_time=time(0),
+                         duration_minutes=1440, capacities={users["officer"].team: 120})
+    quiet = make_hotspot([1.0] * 168)
+    monday = now.date() - timedelta(days=now.weekday())
+    plan = plan_generate(area=areas["E09000007"], week_start=monday, actor=None, seed=2)
+    plan_publish(plan=plan, version=plan.version, actor=None)
+    today = PatrolTask.objects.filter(plan=plan, shift__date=now.date())
+    visited = today.filter(hotspot=spot).first()
+    assert visited is not None and today.filter(hotspot=quiet).exists()
+    api(users["officer"]).post(reverse("api-visits"), data=visit_body(
+        spot, visited.shift.starts_at + timedelta(minutes=1)), content_type="application/json")
+    page = api(users["supervisor"]).get(reverse("live"))
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert '<strong data-testid="undone">1 of 2</strong>' in html
+    assert html.index(quiet.key) < html.index(spot.key)  # the undone one first
+    assert api(users["officer"]).get(reverse("live")).status_code == 403
+
+
+def test_dosage_page_names_teams_and_lists_the_under_dosed(api, users, device, spot, teams):
+    x, y = centre(spot)
+    pings_ingest(device=device, pings=track(timezone.now() - timedelta(hours=2), 600, 10, x, y))
+    presence_update()
+    page = api(users["supervisor"]).get(reverse("dosage"))
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "<td>Camden Town SNT</td><td class=\"num\">10</td>" in html
+    assert api(users["officer"]).get(reverse("dosage")).status_code == 403
