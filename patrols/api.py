@@ -281,8 +281,8 @@ class DosageView(APIView):
     required_perms = {"GET": ("patrols.view_presence",)}
 
     @extend_schema(parameters=[*WINDOW_PARAMS, OpenApiParameter(
-        "by", str, enum=["hotspot", "team", "role"])], responses={200: OpenApiTypes.OBJECT},
-        summary="Dosage by hot spot, team or role")
+        "by", str, enum=["hotspot", "team", "role", "shift"])],
+        responses={200: OpenApiTypes.OBJECT}, summary="Dosage by hot spot, team, role or shift")
     def get(self, request: Request) -> Response:
         start, end = _window(request)
         rows = selectors.dosage(user=request.user, start=start, end=end,

@@ -37,13 +37,15 @@ WITH scope AS (
     WHERE v.hotspot_id IN (SELECT id FROM scope)
       AND COALESCE(v.ended_at, v.started_at + %(dwell)s::interval) > %(lo)s
       AND v.started_at < %(hi)s
+), keyed AS (
+    {keyed}
 ), per_person AS (
-    SELECT hotspot_id, who, min(team_id) AS team_id, min(rank) AS rank,
+    SELECT hotspot_id, shift_id, who, min(team_id) AS team_id, min(rank) AS rank,
            range_agg(r) AS rs, bool_or(source = 'visit') AS checked_in,
            bool_or(source = 'gps') AS tracked
-    FROM spans WHERE NOT isempty(r) GROUP BY hotspot_id, who
+    FROM keyed WHERE NOT isempty(r) GROUP BY hotspot_id, shift_id, who
 ), minutes AS (
-    SELECT hotspot_id, who, team_id, rank, checked_in, tracked,
+    SELECT hotspot_id, shift_id, who, team_id, rank, checked_in, tracked,
            (SELECT sum(EXTRACT(EPOCH FROM upper(x) - lower(x))) FROM unnest(rs) x) / 60.0 AS m
     FROM per_person
 )
@@ -51,13 +53,21 @@ SELECT {group_cols}, sum(m) AS minutes, count(DISTINCT who) AS people
 FROM minutes GROUP BY {group_cols} ORDER BY {group_cols}
 """
 
-GROUPS = {"hotspot": "hotspot_id", "team": "team_id", "role": "rank"}
+GROUPS = {"hotspot": "hotspot_id", "team": "team_id", "role": "rank", "shift": "shift_id"}
+# By shift, each interval is cut at the edges of the shifts of the hot spot's area.
+KEYED_BY_SHIFT = """
+    SELECT sp.hotspot_id, sp.who, sp.team_id, sp.rank, sp.source, sh.id AS shift_id,
+           sp.r * tstzrange(sh.starts_at, sh.ends_at) AS r
+    FROM spans sp JOIN hotspots_hotspot h ON h.id = sp.hotspot_id
+    JOIN tasking_shift sh ON sh.area_id = h.area_id
+     AND tstzrange(sh.starts_at, sh.ends_at) && sp.r"""
+KEYED_PLAIN = "SELECT sp.*, NULL::bigint AS shift_id FROM spans sp"
 
 
 def dosage(*, user: Any, start: datetime, end: datetime, by: str = "hotspot",
            area_ids: list[int] | None = None) -> list[dict[str, Any]]:
-    """Person-minutes at hot spots between `start` and `end`, grouped by hot spot, team or
-    role, within the user's areas. Aggregated: no person is named."""
+    """Person-minutes at hot spots between `start` and `end`, grouped by hot spot, team,
+    role or shift, within the user's areas. Aggregated: no person is named."""
     if by not in GROUPS:
         raise ValueError(f"dosage is grouped by {', '.join(GROUPS)}")
     scope = area_scope_ids(user=user)
@@ -65,7 +75,8 @@ def dosage(*, user: Any, start: datetime, end: datetime, by: str = "hotspot",
         scope = [a for a in area_ids if scope is None or a in scope]
     col = GROUPS[by]
     with connection.cursor() as cur:
-        cur.execute(DOSAGE_SQL.format(group_cols=col),
+        keyed = KEYED_BY_SHIFT if by == "shift" else KEYED_PLAIN
+        cur.execute(DOSAGE_SQL.format(group_cols=col, keyed=keyed),
                     {"areas": scope, "lo": start, "hi": end,
                      "dwell": f"{settings.VISIT_DEFAULT_DWELL_MINUTES} minutes"})
         return [{by: key, "minutes": round(float(m), 1), "people": int(n)}

@@ -107,6 +107,16 @@ def test_dosage_merges_a_persons_gps_stay_and_visit_without_doubling(api, users,
     assert dosage(user=users["supervisor"], by="team", start=lo, end=hi) == [
         {"team": 0, "minutes": 15.0, "people": 1},
         {"team": teams["ct"].pk, "minutes": 20.0, "people": 1}]
+    # By shift: the early shift (07:00-15:00 that Friday) holds all of it.
+    from datetime import time
+
+    from tasking.services import shift_pattern_create, shifts_ensure
+
+    shift_pattern_create(area=spot.area, name="Early", start_time=time(7), duration_minutes=480,
+                         days=1 << T0.weekday())
+    early = shifts_ensure(area=spot.area, week_start=T0.date() - timedelta(days=T0.weekday()))
+    assert dosage(user=users["supervisor"], by="shift", start=lo, end=hi) == [
+        {"shift": early[0].pk, "minutes": 35.0, "people": 2}]
     response = api(users["analyst"]).get(reverse("api-dosage"), {
         "from": lo.isoformat(), "to": hi.isoformat()})
     assert response.status_code == 200 and response.json()["results"][0]["minutes"] == 35.0
