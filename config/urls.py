@@ -6,6 +6,7 @@ from rest_framework.authtoken.views import obtain_auth_token
 
 from accounts import api as accounts_api
 from accounts import views as accounts_views
+from evaluation import api as evaluation_api
 from hotspots import api as hotspots_api
 from hotspots import api_runs
 from hotspots import views as hotspots_views
@@ -59,6 +60,12 @@ api_v1 = [
     path("dosage/", patrols_api.DosageView.as_view(), name="api-dosage"),
     path("compliance/", patrols_api.ComplianceView.as_view(), name="api-compliance"),
     path("live/", patrols_api.LiveView.as_view(), name="api-live"),
+    path("trials/", evaluation_api.TrialListView.as_view(), name="api-trials"),
+    path("trials/<int:pk>/", evaluation_api.TrialDetailView.as_view(), name="api-trial"),
+    path("trials/<int:pk>/start/", evaluation_api.TrialStartView.as_view(),
+         name="api-trial-start"),
+    path("trials/<int:pk>/outcome/", evaluation_api.TrialOutcomeView.as_view(),
+         name="api-trial-outcome"),
 ]
 
 urlpatterns = [

@@ -273,7 +273,13 @@ def plan_generate(*, area: Area, week_start: date, actor: Any,
     else:
         plan = TaskingPlan(area=area, week_start=week_start, created_by=actor)
 
+    from evaluation.selectors import patrol_constraints
+
     hotspots = plan_hotspots(area=area)
+    # Running trials decide which places are patrolled, on which days, for how long.
+    trials = patrol_constraints(hotspot_ids=[h.pk for h in hotspots], week_start=week_start)
+    left_out = [h for h in hotspots if h.pk in trials.excluded]
+    hotspots = [h for h in hotspots if h.pk not in trials.excluded]
     shifts = list(Shift.objects.filter(pk__in=[s.pk for s in shifts])
                   .select_related("pattern").prefetch_related("capacities")
                   .order_by("starts_at"))
@@ -290,9 +296,16 @@ def plan_generate(*, area: Area, week_start: date, actor: Any,
     profiles = np.array([h.profile if len(h.profile) == generator.WEEK_HOURS
                          else [0.0] * generator.WEEK_HOURS for h in hotspots],
                         dtype=float).reshape(len(hotspots), generator.WEEK_HOURS)
+    for i, h in enumerate(hotspots):
+        for day in trials.off_days.get(h.pk, ()):  # a crossover day off: no harm to chase
+            d = (day - week_start).days
+            profiles[i, d * 24:(d + 1) * 24] = 0.0
     rota = generator.generate(profiles=profiles, shifts=gen_shifts, rules=gen_rules,
                               labels=[h.key for h in hotspots])
     warnings = list(rota.warnings)
+    if left_out:
+        warnings.append(f"{len(left_out)} hot spot(s) left unpatrolled as trial controls: "
+                        + ", ".join(sorted({trials.excluded[h.pk] for h in left_out})))
     if not hotspots:
         warnings.insert(0, f"{area.name} has no approved hot spots: approve some on the hot "
                            "spots page, then generate again")
@@ -309,14 +322,19 @@ def plan_generate(*, area: Area, week_start: date, actor: Any,
     tasks = []
     for visit in rota.visits:
         shift, _ = by_key[visit.shift]
+        spot = hotspots[visit.hotspot]
+        if shift.date in trials.off_days.get(spot.pk, ()):
+            continue  # a night shift starting on a day off can find harm in the next day
         teams = left[shift.pk]
         team = max(teams, key=lambda t: (teams[t], -t)) if teams else None
         if team is not None:
             teams[team] -= 1
+        note = trials.notes.get(spot.pk)
         tasks.append(PatrolTask(
-            plan=plan, shift=shift, hotspot=hotspots[visit.hotspot],
+            plan=plan, shift=shift, hotspot=spot,
             starts_at=shift.starts_at + timedelta(minutes=visit.start_minute),
-            minutes=gen_rules.visit_minutes, assignee_team_id=team, why=visit.why))
+            minutes=trials.minutes.get(spot.pk, gen_rules.visit_minutes),
+            assignee_team_id=team, why=f"{visit.why} ({note})" if note else visit.why))
     PatrolTask.objects.bulk_create(tasks)
     audit_record(actor=actor, action="plan.generate", target=plan,
                  detail={"week": week_start.isoformat(), "seed": seed, "visits": len(tasks),

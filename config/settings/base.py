@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "hotspots",
     "tasking",
     "patrols",
+    "evaluation",
     "audit",
 ]
 

@@ -1,0 +1,109 @@
+"""API for trials: design and randomise, start (locks), read assignments, outcome."""
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.permissions import RolePermission
+from accounts.selectors import area_scope_q, areas_visible
+from hotspots.models import Hotspot
+
+from . import selectors, services
+from .models import Trial
+
+
+class TrialOutput(serializers.ModelSerializer):
+    places = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Trial
+        fields = ("id", "area", "name", "design", "arms", "seed", "start_date", "end_date",
+                  "status", "hourly_cost", "created_at", "started_at", "places")
+
+    def get_places(self, obj: Trial) -> list[dict[str, Any]]:
+        return [{"hotspot": p.hotspot_id, "key": p.hotspot.key, "harm": p.harm,
+                 "block": p.block, "arm": p.arm}
+                for p in obj.places.select_related("hotspot").order_by("block", "hotspot_id")]
+
+
+class TrialInput(serializers.Serializer):
+    area = serializers.IntegerField()
+    name = serializers.CharField(max_length=200)
+    design = serializers.ChoiceField(choices=Trial.Design.choices)
+    arms = serializers.ListField(child=serializers.DictField(), help_text=(
+        'e.g. [{"name": "15 min PC", "visit_minutes": 15, "role": "pc"}, '
+        '{"name": "control", "control": true}]'))
+    start_date = serializers.DateField()
+    end_date = serializers.DateField()
+    hotspots = serializers.ListField(child=serializers.IntegerField(), required=False,
+                                     help_text="Eligible hot spots; all approved by default")
+    seed = serializers.IntegerField(required=False, min_value=0)
+    hourly_cost = serializers.DictField(required=False, help_text='e.g. {"pc": 42.5}')
+
+
+class TrialListView(generics.ListAPIView):
+    serializer_class = TrialOutput
+    queryset = Trial.objects.none()
+    permission_classes = [RolePermission]
+    required_perms = {"GET": ("evaluation.view_trial",), "POST": ("evaluation.add_trial",)}
+
+    def get_queryset(self) -> QuerySet[Trial]:
+        return selectors.trials_visible(user=self.request.user)
+
+    @extend_schema(request=TrialInput, responses={201: TrialOutput},
+                   summary="Design a trial and randomise it (seeded)")
+    def post(self, request: Request) -> Response:
+        data = TrialInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        area = get_object_or_404(areas_visible(user=request.user), pk=v["area"])
+        hotspots = None
+        if "hotspots" in v:
+            wanted = set(v["hotspots"])
+            hotspots = list(Hotspot.objects.filter(area_scope_q(user=request.user),
+                                                   pk__in=wanted).order_by("id"))
+            if len(hotspots) != len(wanted):
+                raise services.TrialInputError("some of those hot spots are not in your areas")
+        trial = services.trial_create(
+            area=area, name=v["name"], design=v["design"], arms=v["arms"],
+            start_date=v["start_date"], end_date=v["end_date"], actor=request.user,
+            hotspots=hotspots, seed=v.get("seed"), hourly_cost=v.get("hourly_cost"))
+        return Response(TrialOutput(trial).data, status=status.HTTP_201_CREATED)
+
+
+class TrialDetailView(generics.RetrieveAPIView):
+    serializer_class = TrialOutput
+    permission_classes = [RolePermission]
+    required_perms = {"GET": ("evaluation.view_trial",)}
+
+    def get_queryset(self) -> QuerySet[Trial]:
+        return selectors.trials_visible(user=self.request.user)
+
+
+class TrialStartView(APIView):
+    permission_classes = [RolePermission]
+    required_perms = {"POST": ("evaluation.start_trial",)}
+
+    @extend_schema(request=None, responses=TrialOutput,
+                   summary="Start a trial: tasking follows it, its randomisation is locked")
+    def post(self, request: Request, pk: int) -> Response:
+        trial = get_object_or_404(selectors.trials_visible(user=request.user), pk=pk)
+        return Response(TrialOutput(services.trial_start(trial=trial, actor=request.user)).data)
+
+
+class TrialOutcomeView(APIView):
+    permission_classes = [RolePermission]
+    required_perms = {"GET": ("evaluation.view_trial", "patrols.view_presence")}
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT},
+                   summary="Effect (rate ratio), displacement (WDD, WDQ), dosage and cost")
+    def get(self, request: Request, pk: int) -> Response:
+        trial = get_object_or_404(selectors.trials_visible(user=request.user), pk=pk)
+        return Response(services.trial_outcome(trial=trial, user=request.user))
