@@ -33,6 +33,7 @@ _SEE_DOSAGE = {"patrols.view_presence", "patrols.view_visit", "patrols.view_all_
 _TRACK = {"patrols.view_track", "patrols.add_device", "patrols.change_device"}
 _SEE_TRIALS = {"evaluation.view_trial"}
 _RUN_TRIALS = {"evaluation.add_trial", "evaluation.change_trial", "evaluation.start_trial"}
+_EXPORT = {"reports.add_exportjob", "reports.view_exportjob"}
 _ADMINISTER = {"accounts.add_area", "accounts.change_area", "accounts.add_team",
                "accounts.change_team", "accounts.view_user", "accounts.add_user",
                "accounts.change_user"}
@@ -40,11 +41,11 @@ _ADMINISTER = {"accounts.add_area", "accounts.change_area", "accounts.add_team",
 ROLE_PERMISSIONS: dict[str, set[str]] = {
     OFFICER: _SEE_AREAS | _SEE_OWN_TASKS | _LOG_VISITS,
     SUPERVISOR: (_SEE_AREAS | _SEE_CRIME | _SEE_PLANS | _PROBLEM_SOLVE | _TASK | _SEE_DOSAGE
-                 | _TRACK | _SEE_TRIALS),
+                 | _TRACK | _SEE_TRIALS | _EXPORT),
     ANALYST: (_SEE_AREAS | _SEE_CRIME | _ANALYSE | _SEE_PLANS | _PROBLEM_SOLVE | _SEE_DOSAGE
-              | _SEE_TRIALS | _RUN_TRIALS),
+              | _SEE_TRIALS | _RUN_TRIALS | _EXPORT),
     ADMIN: (_SEE_AREAS | _SEE_CRIME | _ANALYSE | _ADMINISTER | _SEE_PLANS | _PROBLEM_SOLVE
-            | _TASK | _SEE_DOSAGE | _TRACK | _SEE_TRIALS | _RUN_TRIALS),
+            | _TASK | _SEE_DOSAGE | _TRACK | _SEE_TRIALS | _RUN_TRIALS | _EXPORT),
     AUDITOR: {"accounts.view_all_areas"},
 }
 

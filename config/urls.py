@@ -12,6 +12,8 @@ from hotspots import api_runs
 from hotspots import views as hotspots_views
 from patrols import api as patrols_api
 from patrols import views as patrols_views
+from reports import api as reports_api
+from reports import views as reports_views
 from tasking import api as tasking_api
 from tasking import views as tasking_views
 
@@ -66,6 +68,10 @@ api_v1 = [
          name="api-trial-start"),
     path("trials/<int:pk>/outcome/", evaluation_api.TrialOutcomeView.as_view(),
          name="api-trial-outcome"),
+    path("exports/", reports_api.ExportListView.as_view(), name="api-exports"),
+    path("exports/<int:pk>/", reports_api.ExportDetailView.as_view(), name="api-export"),
+    path("exports/<int:pk>/download/", reports_api.ExportDownloadView.as_view(),
+         name="api-export-download"),
 ]
 
 urlpatterns = [
@@ -92,6 +98,11 @@ urlpatterns = [
     path("patrol/manifest.webmanifest", patrols_views.manifest, name="patrol-manifest"),
     path("dosage/", patrols_views.dosage_page, name="dosage"),
     path("live/", patrols_views.live_page, name="live"),
+    path("reports/", reports_views.reports_home, name="reports"),
+    path("reports/exports/<int:pk>/download/", reports_views.export_download,
+         name="export-download"),
+    path("reports/funding-return/", reports_views.funding_return, name="funding-return"),
+    path("reports/neighbourhoods/", reports_views.neighbourhoods, name="neighbourhoods"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "tasking",
     "patrols",
     "evaluation",
+    "reports",
     "audit",
 ]
 
@@ -177,6 +178,10 @@ SPECTACULAR_SETTINGS = {
         "TaskStatusEnum": "tasking.models.PatrolTask.Status",
         "ProblemSolvingStatusEnum": "tasking.models.ProblemSolving.Status",
         "JobStatusEnum": "hotspots.models.JobStatus",
+        "DeviceKindEnum": "patrols.models.Device.Kind",
+        "ExportKindEnum": "reports.models.ExportJob.Kind",
+        "ExportFormatEnum": "reports.models.ExportJob.Format",
+        "ImportFormatEnum": "hotspots.models.ImportJob.Format",
     },
 }
 

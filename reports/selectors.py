@@ -1,0 +1,133 @@
+"""Reads for reports: the monthly funding return and the neighbourhood summary."""
+
+from datetime import date, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import connection
+
+from accounts.models import Area
+from accounts.selectors import area_scope_ids, area_subtree_ids
+
+# Serious violence as funders count it from police.uk categories: violence and sexual
+# offences, robbery and possession of weapons.
+SERIOUS_VIOLENCE = ("violence-and-sexual-offences", "robbery", "possession-of-weapons")
+# Found by police activity: drugs and weapons possession.
+ENFORCEMENT = ("drugs", "possession-of-weapons")
+
+FUNDING_SQL = """
+WITH months AS (
+    SELECT m::date AS month,
+           (m AT TIME ZONE %(tz)s) AS lo, ((m + interval '1 month') AT TIME ZONE %(tz)s) AS hi
+    FROM generate_series(%(first)s::timestamp, %(last)s::timestamp, interval '1 month') m
+), spots AS (
+    SELECT id, geom FROM hotspots_hotspot
+    WHERE area_id = ANY(%(areas)s) AND status IN ('approved', 'retired')
+), crimes AS (
+    SELECT DISTINCT ON (c.id) c.id, c.occurred_from, o.code, o.category
+    FROM spots s JOIN hotspots_crime c ON ST_Intersects(s.geom, c.location)
+    JOIN hotspots_offencetype o ON o.id = c.offence_type_id
+    WHERE c.occurred_from >= %(start)s AND c.occurred_from < %(end)s
+), visits AS (
+    SELECT v.started_at, v.activities FROM patrols_visit v
+    WHERE v.hotspot_id IN (SELECT id FROM spots)
+      AND v.started_at >= %(start)s AND v.started_at < %(end)s
+)
+SELECT m.month,
+       (SELECT count(*) FROM visits v WHERE v.started_at >= m.lo AND v.started_at < m.hi),
+       (SELECT count(*) FROM visits v WHERE v.started_at >= m.lo AND v.started_at < m.hi
+          AND v.activities ? 'stop'),
+       (SELECT count(*) FROM crimes c WHERE c.occurred_from >= m.lo AND c.occurred_from < m.hi
+          AND c.category = 'asb'),
+       (SELECT count(*) FROM crimes c WHERE c.occurred_from >= m.lo AND c.occurred_from < m.hi
+          AND c.code = ANY(%(sv)s)),
+       (SELECT count(*) FROM crimes c WHERE c.occurred_from >= m.lo AND c.occurred_from < m.hi
+          AND c.code = ANY(%(enf)s))
+FROM months m ORDER BY m.month
+"""
+
+FUNDING_COLUMNS = ["month", "patrol_hours", "visits", "stops_on_visits", "asb_in_hot_spots",
+                   "serious_violence_in_hot_spots", "drugs_and_weapons_found_in_hot_spots"]
+
+
+def _month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def funding_return(*, user: Any, area: Area, first: date, last: date) -> list[list[Any]]:
+    """One row a month from `first` to `last` (months): patrol hours at hot spots (GPS and
+    check-ins merged per person), visits, stops recorded on visits, ASB and serious violence
+    inside hot spots, and drugs and weapons offences found there."""
+    from patrols.selectors import dosage
+
+    if last < first:
+        raise ValueError("the last month is before the first")
+    if (last.year - first.year) * 12 + last.month - first.month > 35:
+        raise ValueError("a funding return covers at most 36 months")
+    scope = area_scope_ids(user=user)
+    if scope is not None and area.pk not in scope:
+        raise ValueError("that area is outside yours")
+    tz = ZoneInfo(settings.TIME_ZONE)
+    first, last = _month_start(first), _month_start(last)
+    start = datetime.combine(first, time(0), tz)
+    end_month = date(last.year + (last.month == 12), last.month % 12 + 1, 1)
+    end = datetime.combine(end_month, time(0), tz)
+    areas = area_subtree_ids(area=area)
+    with connection.cursor() as cur:
+        cur.execute(FUNDING_SQL, {"tz": settings.TIME_ZONE, "first": first, "last": last,
+                                  "areas": areas, "start": start, "end": end,
+                                  "sv": list(SERIOUS_VIOLENCE), "enf": list(ENFORCEMENT)})
+        rows = cur.fetchall()
+    out = []
+    for month, visits, stops, asb, sv, enf in rows:
+        lo = datetime.combine(month, time(0), tz)
+        nxt = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+        hi = datetime.combine(nxt, time(0), tz)
+        minutes = sum(r["minutes"] for r in dosage(user=user, start=lo, end=hi,
+                                                   area_ids=areas))
+        out.append([month.strftime("%Y-%m"), round(minutes / 60, 1), visits, stops, asb, sv,
+                    enf])
+    return out
+
+
+def neighbourhood_summary(*, user: Any, end: datetime | None = None) -> list[dict[str, Any]]:
+    """For each neighbourhood: patrol hours at its hot spots over the last 365 days and its
+    recorded crime, against the 365 days before. Aggregated, with no hot spot locations:
+    fit for publishing to residents."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from patrols.selectors import dosage
+
+    end = end or timezone.now()
+    start = end - timedelta(days=365)
+    before_start, before_end = start - timedelta(days=365), start
+    scope = area_scope_ids(user=user)
+    hoods = Area.objects.filter(level=Area.Level.NEIGHBOURHOOD)
+    if scope is not None:
+        hoods = hoods.filter(pk__in=scope)
+    minutes: dict[int, float] = {}
+    with connection.cursor() as cur:
+        cur.execute("SELECT id, area_id FROM hotspots_hotspot WHERE area_id = ANY(%s)",
+                    [[a.pk for a in hoods]])
+        spot_area = dict(cur.fetchall())
+        cur.execute("""
+            SELECT area_id,
+                   count(*) FILTER (WHERE occurred_from >= %s AND occurred_from < %s),
+                   count(*) FILTER (WHERE occurred_from >= %s AND occurred_from < %s)
+            FROM hotspots_crime WHERE area_id = ANY(%s) GROUP BY area_id""",
+                    [start, end, before_start, before_end, [a.pk for a in hoods]])
+        crimes = {a: (now, then) for a, now, then in cur.fetchall()}
+    for row in dosage(user=user, start=start, end=end):
+        area_id = spot_area.get(row["hotspot"])
+        if area_id is not None:
+            minutes[area_id] = minutes.get(area_id, 0.0) + row["minutes"]
+    out = []
+    for hood in hoods.order_by("name"):
+        now, then = crimes.get(hood.pk, (0, 0))
+        out.append({"area": hood.name, "patrol_hours": round(minutes.get(hood.pk, 0.0) / 60),
+                    "crimes": now, "crimes_year_before": then,
+                    "change": round(100 * (now - then) / then) if then else None})
+    return out

@@ -1,0 +1,115 @@
+"""Writes for reports: exports made by Celery, whole files only, each disclosure audited."""
+
+import tempfile
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.files import File
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Area, User
+from audit.services import audit_record
+from hotspots.models import JobStatus
+
+from . import writers
+from .datasets import dataset
+from .models import ExportJob
+
+
+class ExportInputError(ValueError):
+    """The export cannot be made as asked; the message says why (HTTP 400)."""
+
+
+def export_create(*, actor: User, kind: str, fmt: str, start: datetime, end: datetime,
+                  recipient: str, purpose: str, area: Area | None = None) -> ExportJob:
+    """Check and queue an export; refused with a message when it would hold nothing."""
+    if kind not in ExportJob.Kind.values:
+        raise ExportInputError(f"the export is one of {', '.join(ExportJob.Kind.values)}")
+    if fmt not in ExportJob.Format.values:
+        raise ExportInputError(f"the format is one of {', '.join(ExportJob.Format.values)}")
+    if kind == ExportJob.Kind.VISITS and not actor.has_perm("patrols.view_all_visits"):
+        raise ExportInputError("your role cannot export other officers' visits")
+    if not recipient.strip() or not purpose.strip():
+        raise ExportInputError("say who the file is for and why: every disclosure is logged")
+    if end <= start:
+        raise ExportInputError("the period ends before it starts")
+    if end - start > timedelta(days=800):
+        raise ExportInputError("an export covers at most two years")
+    area_ids = _area_ids(area)
+    found = dataset(kind=kind, user=actor, start=start, end=end, area_ids=area_ids).count
+    if found == 0:
+        raise ExportInputError(f"there is nothing to export: no {kind} in that period and "
+                               "area")
+    with transaction.atomic():
+        job = ExportJob.objects.create(kind=kind, format=fmt, area=area, period_start=start,
+                                       period_end=end, recipient=recipient.strip()[:200],
+                                       purpose=purpose.strip()[:300], rows_expected=found,
+                                       created_by=actor)
+        audit_record(actor=actor, action="export.create", target=job,
+                     detail={"kind": kind, "format": fmt, "recipient": job.recipient,
+                             "purpose": job.purpose, "rows": found,
+                             "period": [start.isoformat(), end.isoformat()],
+                             "area": area.pk if area else None})
+        from .tasks import export_run
+
+        transaction.on_commit(lambda: export_run.delay(job.pk))
+    return job
+
+
+def _area_ids(area: Area | None) -> list[int] | None:
+    if area is None:
+        return None
+    from accounts.selectors import area_subtree_ids
+
+    return area_subtree_ids(area=area)
+
+
+def export_execute(*, job_id: int) -> str:
+    """Write the file to a temporary place, then store it whole: a failed export leaves no
+    half file. Safe to run twice: a finished job is not written again."""
+    with transaction.atomic():
+        job = ExportJob.objects.select_for_update().get(pk=job_id)
+        if job.status in (JobStatus.DONE, JobStatus.FAILED):
+            return job.status
+        job.status = JobStatus.RUNNING
+        job.save(update_fields=["status"])
+    geo = {"geojson": "geojson", "gpkg": "wkt"}.get(job.format)
+    try:
+        data = dataset(kind=job.kind, user=job.created_by, start=job.period_start,
+                       end=job.period_end, area_ids=_area_ids(job.area), geo=geo)
+        if job.kind != "dosage" and data.geometry is None and geo:
+            raise ExportInputError("this export has no geometry")
+        stamp = timezone.now().strftime("%Y%m%d-%H%M")
+        name = f"{job.kind}-{stamp}-OFFICIAL-SENSITIVE.{job.format}"
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / name
+            if job.format == "csv":
+                n = writers.write_csv(path, data.columns, data.rows)
+            elif job.format == "xlsx":
+                n = writers.write_xlsx(path, data.columns, data.rows, title=job.kind)
+            elif job.format == "geojson":
+                assert data.geometry is not None
+                n = writers.write_geojson(path, data.columns, data.rows, data.geometry)
+            else:
+                assert data.geometry is not None
+                shape = "POLYGON" if job.kind in ("hotspots", "dosage") else "POINT"
+                n = writers.write_gpkg(path, data.columns, data.rows, data.geometry,
+                                       settings.HOTSPOTS_SRID, job.kind, shape)
+            with path.open("rb") as f:
+                job.file.save(name, File(f), save=False)
+        job.rows_written, job.status, job.finished_at = n, JobStatus.DONE, timezone.now()
+        job.save(update_fields=["file", "rows_written", "status", "finished_at"])
+    except (writers.WriterError, ExportInputError, OSError) as exc:
+        ExportJob.objects.filter(pk=job.pk).update(status=JobStatus.FAILED,
+                                                   error=str(exc)[:2000],
+                                                   finished_at=timezone.now())
+        return JobStatus.FAILED
+    return JobStatus.DONE
+
+
+def export_downloaded(*, job: ExportJob, actor: Any) -> None:
+    audit_record(actor=actor, action="export.download", target=job,
+                 detail={"recipient": job.recipient, "rows": job.rows_written})

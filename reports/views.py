@@ -1,0 +1,126 @@
+"""Pages and files for reports: exports, the monthly funding return, the neighbourhood
+summary."""
+
+import csv
+import io
+import tempfile
+from datetime import date, datetime, time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from accounts.selectors import areas_visible
+from audit.services import audit_record
+
+from . import selectors, services, writers
+from .models import ExportJob
+
+
+@login_required
+@permission_required("reports.add_exportjob", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def reports_home(request: HttpRequest) -> HttpResponse:
+    areas = areas_visible(user=request.user).order_by("level", "name")
+    status = 200
+    if request.method == "POST":
+        tz = ZoneInfo(settings.TIME_ZONE)
+        try:
+            start = datetime.combine(date.fromisoformat(request.POST.get("from", "")), time(0), tz)
+            end = datetime.combine(date.fromisoformat(request.POST.get("to", "")), time(0), tz)
+            chosen = request.POST.get("area") or ""
+            area = areas.filter(pk=int(chosen)).first() if chosen.isdigit() else None
+            job = services.export_create(
+                actor=request.user, kind=request.POST.get("kind", ""),  # type: ignore[arg-type]
+                fmt=request.POST.get("format", ""), start=start, end=end, area=area,
+                recipient=request.POST.get("recipient", ""),
+                purpose=request.POST.get("purpose", ""))
+        except ValueError as exc:
+            messages.error(request, str(exc) if isinstance(exc, services.ExportInputError)
+                           else "Give the period as two dates.")
+            status = 400
+        else:
+            messages.success(request, f"Export {job.pk} is being written: {job.rows_expected:,} "
+                                      "rows. It appears below when it is ready.")
+            return redirect("reports")
+    jobs = ExportJob.objects.filter(created_by_id=request.user.pk)[:30]
+    pending = any(j.status in ("queued", "running") for j in jobs)
+    today = timezone.localdate()
+    return render(request, "reports/home.html", {
+        "areas": areas, "jobs": jobs, "pending": pending, "kinds": ExportJob.Kind.choices,
+        "formats": ExportJob.Format.choices, "today": today,
+        "month_ago": today.replace(day=1), "this_month": today.strftime("%Y-%m"),
+        "year_ago": date(today.year - 1, today.month, 1).strftime("%Y-%m"),
+    }, status=status)
+
+
+@login_required
+@permission_required("reports.add_exportjob", raise_exception=True)
+def export_download(request: HttpRequest, pk: int) -> FileResponse:
+    job = get_object_or_404(ExportJob, pk=pk, created_by_id=request.user.pk, status="done")
+    services.export_downloaded(job=job, actor=request.user)
+    return FileResponse(job.file.open("rb"), as_attachment=True,
+                        filename=Path(job.file.name).name)
+
+
+@login_required
+@permission_required("reports.add_exportjob", raise_exception=True)
+def funding_return(request: HttpRequest) -> HttpResponse:
+    """The monthly funding return as XLSX (default) or CSV."""
+    area = get_object_or_404(areas_visible(user=request.user), pk=request.GET.get("area") or 0)
+    try:
+        first = date.fromisoformat(request.GET.get("from", "") + "-01")
+        last = date.fromisoformat(request.GET.get("to", "") + "-01")
+    except ValueError:
+        return HttpResponse("Funding return: give from and to as YYYY-MM.", status=400,
+                            content_type="text/plain")
+    try:
+        rows = selectors.funding_return(user=request.user, area=area, first=first, last=last)
+    except ValueError as exc:
+        return HttpResponse(f"Funding return: {exc}.", status=400, content_type="text/plain")
+    fmt = request.GET.get("format", "xlsx")
+    audit_record(actor=request.user, action="report.funding_return",
+                 detail={"area": area.pk, "from": first.isoformat(), "to": last.isoformat(),
+                         "format": fmt})
+    name = f"funding-return-{area.code}-{first:%Y-%m}-to-{last:%Y-%m}-OFFICIAL-SENSITIVE"
+    if fmt == "csv":
+        out = io.StringIO()
+        out.write(f"# {writers.MARKING}\n")
+        writer = csv.writer(out)
+        writer.writerow(selectors.FUNDING_COLUMNS)
+        writer.writerows(rows)
+        response = HttpResponse(out.getvalue(), content_type="text/csv")
+        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+        return response
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"{name}.xlsx"
+        writers.write_xlsx(path, selectors.FUNDING_COLUMNS, rows, title="funding return")
+        data = path.read_bytes()
+    response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument."
+                                                "spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
+    return response
+
+
+@login_required
+@permission_required("patrols.view_presence", raise_exception=True)
+def neighbourhoods(request: HttpRequest) -> HttpResponse:
+    rows = selectors.neighbourhood_summary(user=request.user)
+    if request.GET.get("format") == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(["neighbourhood", "patrol_hours", "crimes_last_365_days",
+                         "crimes_365_days_before", "change_percent"])
+        for r in rows:
+            writer.writerow([writers.neutralise(r["area"]), r["patrol_hours"], r["crimes"],
+                             r["crimes_year_before"], r["change"]])
+        response = HttpResponse(out.getvalue(), content_type="text/csv")
+        response["Content-Disposition"] = 'attachment; filename="neighbourhoods.csv"'
+        return response
+    return render(request, "reports/neighbourhoods.html", {"rows": rows})

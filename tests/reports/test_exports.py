@@ -1,0 +1,163 @@
+"""Exports, the funding return and the neighbourhood summary: marked files, formulas made
+harmless, every disclosure audited, nothing half-written."""
+
+import csv
+import io
+import json
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.contrib.gis.gdal import DataSource
+from django.contrib.gis.geos import Point
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from audit.models import AuditEvent
+from hotspots.models import Crime, OffenceType
+from patrols.models import Visit
+from reports import writers
+from reports.models import ExportJob
+from reports.services import ExportInputError, export_create, export_execute
+from tests.conftest import CAMDEN
+from tests.tasking.conftest import make_hotspot  # noqa: F401  (fixture)
+
+START = datetime(2026, 11, 1, tzinfo=UTC)
+END = datetime(2026, 12, 1, tzinfo=UTC)
+
+
+def test_formula_like_text_is_neutralised():
+    assert [writers.neutralise(v) for v in ("=SUM(A1)", "+1", "-2", "@x", "\tx", "ok", 5,
+                                            -3.5)] == [
+        "'=SUM(A1)", "'+1", "'-2", "'@x", "'\tx", "ok", 5, -3.5]
+
+
+def test_each_format_is_marked_and_readable(tmp_path):
+    columns = ["id", "note", "geometry"]
+    rows = [(1, "=HYPERLINK(\"http://x\")", '{"type":"Point","coordinates":[-0.1,51.5]}')]
+    n = writers.write_csv(tmp_path / "a.csv", columns[:2], [r[:2] for r in rows])
+    text = (tmp_path / "a.csv").read_text()
+    assert n == 1 and text.splitlines()[0] == "# OFFICIAL-SENSITIVE"
+    assert list(csv.reader(io.StringIO(text.split("\n", 1)[1])))[1] == [
+        "1", "'=HYPERLINK(\"http://x\")"]
+    writers.write_xlsx(tmp_path / "a.xlsx", columns[:2], [r[:2] for r in rows], title="t")
+    sheet = load_workbook(tmp_path / "a.xlsx").active
+    assert sheet["A1"].value == "OFFICIAL-SENSITIVE" and sheet["B3"].value.startswith("'=")
+    assert sheet.oddHeader.center.text == "OFFICIAL-SENSITIVE"
+    writers.write_geojson(tmp_path / "a.geojson", columns, rows, geometry=2)
+    data = json.loads((tmp_path / "a.geojson").read_text())
+    assert data["classification"] == "OFFICIAL-SENSITIVE"
+    assert data["features"][0]["properties"]["note"].startswith("'=")
+    writers.write_gpkg(tmp_path / "a.gpkg", columns, [(1, "x", "POINT(530000 180000)")],
+                       geometry=2, srid=27700, layer="things")
+    layer = DataSource(str(tmp_path / "a.gpkg"))[0]
+    assert (layer.name, len(layer), layer.srs.srid) == ("things", 1, 27700)
+
+
+@pytest.fixture
+def visit(users, make_hotspot):  # noqa: F811
+    spot = make_hotspot([1.0] * 168)
+    c = spot.geom.centroid
+    return Visit.objects.create(id=uuid.uuid4(), officer=users["officer"], hotspot=spot,
+                                started_at=START + timedelta(days=3),
+                                ended_at=START + timedelta(days=3, minutes=15),
+                                start_point=Point(c.x, c.y, srid=27700), start_inside=True,
+                                activities=["stop"], notes="=cmd|' /C calc'!A0",
+                                body_hash="x")
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"start": datetime(2020, 1, 1, tzinfo=UTC), "end": datetime(2020, 2, 1, tzinfo=UTC)},
+     "there is nothing to export: no visits in that period"),
+    ({"recipient": " "}, "say who the file is for and why"),
+    ({"end": START - timedelta(days=1)}, "the period ends before it starts"),
+    ({"kind": "everything"}, "the export is one of"),
+])
+def test_bad_exports_are_refused_and_nothing_is_written(users, visit, kwargs, message):
+    args = {"actor": users["analyst"], "kind": "visits", "fmt": "csv", "start": START,
+            "end": END, "recipient": "OPCC", "purpose": "evaluation", **kwargs}
+    with pytest.raises(ExportInputError, match=message):
+        export_create(**args)
+    assert ExportJob.objects.count() == 0
+    assert not AuditEvent.objects.filter(action="export.create").exists()
+
+
+def test_an_export_is_written_whole_and_every_step_audited(users, visit, api,
+                                                           django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False):
+        job = export_create(actor=users["analyst"], kind="visits", fmt="csv", start=START,
+                            end=END, recipient="OPCC analysts", purpose="quarterly review")
+    assert export_execute(job_id=job.pk) == "done"
+    assert export_execute(job_id=job.pk) == "done"  # a second delivery writes nothing new
+    job.refresh_from_db()
+    assert (job.rows_expected, job.rows_written) == (1, 1)
+    assert "-OFFICIAL-SENSITIVE" in job.file.name and job.file.name.endswith(".csv")
+    response = api(users["analyst"]).get(reverse("export-download", args=[job.pk]))
+    body = b"".join(response.streaming_content).decode()
+    assert body.startswith("# OFFICIAL-SENSITIVE\n")
+    assert "'=cmd|' /C calc'!A0" in body
+    events = list(AuditEvent.objects.filter(action__startswith="export.").order_by("id")
+                  .values_list("action", "detail__recipient"))
+    assert events == [("export.create", "OPCC analysts"), ("export.download", "OPCC analysts")]
+    # Another user cannot fetch it.
+    assert api(users["admin"]).get(reverse("export-download", args=[job.pk])).status_code == 404
+
+
+def test_the_worker_writes_a_geopackage_that_gdal_opens(api, users, make_hotspot,  # noqa: F811
+                                                        celery_worker):
+    for _ in range(3):
+        make_hotspot([1.0] * 168)
+    made = api(users["analyst"]).post(reverse("api-exports"), data={
+        "kind": "hotspots", "format": "gpkg", "start": START.isoformat(),
+        "end": END.isoformat(), "recipient": "GIS team", "purpose": "map book"},
+        content_type="application/json")
+    assert made.status_code == 202, made.content
+    pk = made.json()["id"]
+    deadline = time.monotonic() + 60
+    while ExportJob.objects.get(pk=pk).status in ("queued", "running"):
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    job = ExportJob.objects.get(pk=pk)
+    assert (job.status, job.rows_written) == ("done", 3), job.error
+    layer = DataSource(job.file.path)[0]
+    assert (layer.name, len(layer), layer.geom_type.name) == ("hotspots", 3, "Polygon")
+    assert api(users["officer"]).post(reverse("api-exports"), data={}).status_code == 403
+
+
+def test_funding_return_counts_months(api, users, areas, make_hotspot):  # noqa: F811
+    spot = make_hotspot([1.0] * 168)
+    c = spot.geom.centroid
+    asb = OffenceType.objects.get(code="anti-social-behaviour")
+    robbery = OffenceType.objects.get(code="robbery")
+    for i, (kind, when) in enumerate([(asb, datetime(2026, 10, 5, tzinfo=UTC)),
+                                      (asb, datetime(2026, 11, 5, tzinfo=UTC)),
+                                      (robbery, datetime(2026, 11, 6, tzinfo=UTC))]):
+        Crime.objects.create(source="t", reference=f"f{i}", offence_type=kind,
+                             occurred_from=when, occurred_to=when,
+                             location=Point(c.x, c.y, srid=27700))
+    Visit.objects.create(id=uuid.uuid4(), officer=users["officer"], hotspot=spot,
+                         started_at=datetime(2026, 11, 7, 10, tzinfo=UTC),
+                         ended_at=datetime(2026, 11, 7, 10, 30, tzinfo=UTC),
+                         activities=["stop", "foot"], body_hash="y")
+    response = api(users["analyst"]).get(reverse("funding-return"), {
+        "area": areas[CAMDEN].pk, "from": "2026-10", "to": "2026-11", "format": "csv"})
+    assert response.status_code == 200
+    lines = response.content.decode().splitlines()
+    assert lines[0] == "# OFFICIAL-SENSITIVE"
+    assert lines[2:] == ["2026-10,0.0,0,0,1,0,0", "2026-11,0.5,1,1,1,1,0"]
+    xlsx = api(users["analyst"]).get(reverse("funding-return"), {
+        "area": areas[CAMDEN].pk, "from": "2026-10", "to": "2026-11"})
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    assert [c.value for c in sheet[4]] == ["2026-11", 0.5, 1, 1, 1, 1, 0]
+    bad = api(users["analyst"]).get(reverse("funding-return"), {
+        "area": areas[CAMDEN].pk, "from": "2026-11", "to": "2026-10"})
+    assert bad.status_code == 400 and b"before the first" in bad.content
+    assert AuditEvent.objects.filter(action="report.funding_return").count() == 2
+
+
+def test_neighbourhood_summary_shows_no_locations(api, users, make_hotspot):  # noqa: F811
+    spot = make_hotspot([1.0] * 168)
+    page = api(users["supervisor"]).get(reverse("neighbourhoods"))
+    html = page.content.decode()
+    assert page.status_code == 200 and "Camden" in html and spot.key not in html
