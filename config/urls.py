@@ -103,6 +103,7 @@ urlpatterns = [
          name="export-download"),
     path("reports/funding-return/", reports_views.funding_return, name="funding-return"),
     path("reports/neighbourhoods/", reports_views.neighbourhoods, name="neighbourhoods"),
+    path("reports/dashboard/", reports_views.dashboard, name="dashboard"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

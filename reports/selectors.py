@@ -131,3 +131,105 @@ def neighbourhood_summary(*, user: Any, end: datetime | None = None) -> list[dic
                     "crimes": now, "crimes_year_before": then,
                     "change": round(100 * (now - then) / then) if then else None})
     return out
+
+
+WEEKLY_CRIME_SQL = """
+WITH weeks AS (
+    SELECT w AS lo, w + interval '7 days' AS hi
+    FROM generate_series(%(start)s::timestamptz, %(end)s::timestamptz - interval '1 second',
+                         interval '7 days') w
+), spots AS (
+    SELECT id, geom FROM hotspots_hotspot
+    WHERE area_id = ANY(%(areas)s) AND (%(hotspot)s::bigint IS NULL OR id = %(hotspot)s)
+      AND status IN ('approved', 'retired')
+), crimes AS (
+    SELECT DISTINCT ON (c.id) c.id, c.occurred_from, o.harm_weight
+    FROM spots s JOIN hotspots_crime c ON ST_Intersects(s.geom, c.location)
+    JOIN hotspots_offencetype o ON o.id = c.offence_type_id AND o.include_in_targeting
+    WHERE c.occurred_from >= %(start)s AND c.occurred_from < %(end)s
+)
+SELECT w.lo, count(c.id), COALESCE(sum(c.harm_weight), 0)
+FROM weeks w LEFT JOIN crimes c ON c.occurred_from >= w.lo AND c.occurred_from < w.hi
+GROUP BY w.lo ORDER BY w.lo
+"""
+
+
+def dashboard(*, user: Any, area: Area, weeks: int = 12,
+              hotspot_id: int | None = None) -> dict[str, Any]:
+    """The figures the dashboard charts: weekly crime, harm and patrol hours at hot spots
+    (one hot spot, or all in the area), compliance by team and by shift, the area's latest
+    concentration curve, and the results of its trials."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from accounts.models import Team
+    from evaluation.models import Trial
+    from evaluation.services import trial_outcome
+    from hotspots.models import HotspotRun
+    from hotspots.selectors import run_lorenz_points
+    from patrols.selectors import dosage
+    from tasking.models import PatrolTask, Shift, TaskingPlan
+
+    if not 1 <= weeks <= 104:
+        raise ValueError("weeks is 1 to 104")
+    areas = area_subtree_ids(area=area)
+    now = timezone.now()
+    end = now.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+    start = end - timedelta(days=7 * weeks)
+    with connection.cursor() as cur:
+        cur.execute(WEEKLY_CRIME_SQL, {"start": start, "end": end, "areas": areas,
+                                       "hotspot": hotspot_id})
+        weekly = cur.fetchall()
+    hours = []
+    for lo, _, _ in weekly:
+        rows = dosage(user=user, start=lo, end=lo + timedelta(days=7), area_ids=areas)
+        hours.append(round(sum(r["minutes"] for r in rows
+                               if hotspot_id is None or r["hotspot"] == hotspot_id) / 60, 1))
+    tasks = PatrolTask.objects.filter(plan__status=TaskingPlan.Status.PUBLISHED,
+                                      status=PatrolTask.Status.PLANNED, starts_at__gte=start,
+                                      starts_at__lt=min(end, now), plan__area_id__in=areas)
+    planned_team: dict[int, int] = {}
+    planned_pattern: dict[str, int] = {}
+    for team_id, pattern, minutes in tasks.values_list("assignee_team_id", "shift__pattern__name",
+                                                       "minutes"):
+        planned_team[team_id or 0] = planned_team.get(team_id or 0, 0) + minutes
+        planned_pattern[pattern] = planned_pattern.get(pattern, 0) + minutes
+    got_team = {r["team"]: r["minutes"] for r in dosage(user=user, start=start, end=min(end, now),
+                                                        by="team", area_ids=areas)}
+    shift_names = dict(Shift.objects.filter(area_id__in=areas, starts_at__gte=start)
+                       .values_list("pk", "pattern__name"))
+    got_pattern: dict[str, float] = {}
+    for r in dosage(user=user, start=start, end=min(end, now), by="shift", area_ids=areas):
+        name = shift_names.get(r["shift"])
+        if name:
+            got_pattern[name] = got_pattern.get(name, 0.0) + r["minutes"]
+    team_names = dict(Team.objects.filter(pk__in=set(planned_team) | set(got_team))
+                      .values_list("pk", "name"))
+    teams = sorted(set(planned_team) | set(got_team), key=lambda t: team_names.get(t, ""))
+    run = (HotspotRun.objects.filter(area_id__in=areas, status="done")
+           .order_by("-created_at").first())
+    trials = []
+    for trial in Trial.objects.filter(area_id__in=areas).exclude(status=Trial.Status.DRAFT):
+        out = trial_outcome(trial=trial, user=user)
+        rr = out.get("rate_ratio", {})
+        trials.append({"name": trial.name, "ratio": rr.get("ratio"), "low": rr.get("ci_low"),
+                       "high": rr.get("ci_high"), "error": rr.get("error"),
+                       "wdd": out.get("wdd", {}).get("estimate")})
+    return {
+        "weeks": [lo.astimezone(timezone.get_current_timezone()).strftime("%d %b")
+                  for lo, _, _ in weekly],
+        "crimes": [int(n) for _, n, _ in weekly], "harm": [float(h) for _, _, h in weekly],
+        "hours": hours,
+        "teams": [team_names.get(t, "No team") for t in teams],
+        "team_planned": [round(planned_team.get(t, 0) / 60, 1) for t in teams],
+        "team_delivered": [round(got_team.get(t, 0.0) / 60, 1) for t in teams],
+        "patterns": sorted(set(planned_pattern) | set(got_pattern)),
+        "pattern_planned": [round(planned_pattern.get(p, 0) / 60, 1)
+                            for p in sorted(set(planned_pattern) | set(got_pattern))],
+        "pattern_delivered": [round(got_pattern.get(p, 0.0) / 60, 1)
+                              for p in sorted(set(planned_pattern) | set(got_pattern))],
+        "lorenz": [[round(x, 4), round(y, 4)] for x, y in (run_lorenz_points(run=run)
+                                                           if run else [])],
+        "trials": trials,
+    }

@@ -124,3 +124,29 @@ def neighbourhoods(request: HttpRequest) -> HttpResponse:
         response["Content-Disposition"] = 'attachment; filename="neighbourhoods.csv"'
         return response
     return render(request, "reports/neighbourhoods.html", {"rows": rows})
+
+
+@login_required
+@permission_required("patrols.view_presence", raise_exception=True)
+def dashboard(request: HttpRequest) -> HttpResponse:
+    from hotspots.models import Hotspot
+
+    areas = areas_visible(user=request.user).order_by("level", "name")
+    chosen = request.GET.get("area") or ""
+    area = areas.filter(pk=int(chosen)).first() if chosen.isdigit() else areas.first()
+    if area is None:
+        return render(request, "reports/dashboard.html", {"areas": areas, "data": None})
+    weeks_text = request.GET.get("weeks") or "12"
+    spot_text = request.GET.get("hotspot") or ""
+    spots = Hotspot.objects.filter(area_id__in=[a.pk for a in areas]).filter(
+        status__in=["approved", "retired"]).order_by("key")
+    hotspot = spots.filter(pk=int(spot_text)).first() if spot_text.isdigit() else None
+    try:
+        data = selectors.dashboard(user=request.user, area=area,
+                                   weeks=int(weeks_text) if weeks_text.isdigit() else 0,
+                                   hotspot_id=hotspot.pk if hotspot else None)
+    except ValueError as exc:
+        return HttpResponse(f"Dashboard: {exc}.", status=400, content_type="text/plain")
+    return render(request, "reports/dashboard.html", {
+        "areas": areas, "area": area, "data": data, "spots": spots[:500], "hotspot": hotspot,
+        "weeks": weeks_text})
