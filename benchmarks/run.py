@@ -61,6 +61,9 @@ def main() -> None:
     if sys.argv[1:] == ["tracking"]:  # python benchmarks/run.py tracking
         tracking()
         return
+    if sys.argv[1:] == ["reports"]:  # python benchmarks/run.py reports
+        reports()
+        return
     if sys.argv[1:] == ["tasking"]:  # only the tasking figures: python benchmarks/run.py tasking
         gen = json.loads(sh(PY, "benchmarks/bench_generator.py").strip().splitlines()[-1])
         print(f"Rota generator, {gen['hotspots']} x {gen['shifts']}: {gen['seconds']:.3f} s "
@@ -145,7 +148,25 @@ def main() -> None:
           f"{gen['naive_visits']:,} |")
     supervisor_map()
     tracking()
+    reports()
     print(f"\n({time.time() - started:.0f} s in all)")
+
+
+def reports() -> None:
+    r = json.loads(sh(PY, "benchmarks/bench_reports.py").strip().splitlines()[-1])
+    print(f"\nMonthly funding return for a year: {r['hotspots']} hot spots, {r['crimes']:,} "
+          f"crimes, {r['visits_in_year']:,} visits (target 5 s)\n")
+    print("| implementation | seconds |")
+    print("|---|---|")
+    print(f"| reports.selectors.funding_return (set-based) | {r['return_s']:.2f} |")
+    print(f"| peer: ORM counts per hot spot and month ({r['naive_month_s']:.1f} s for one "
+          f"month, x12) | {r['naive_year_s']:.1f} |")
+    print(f"\nGeoPackage export of {r['gpkg_features']:,} visits ({r['gpkg_mb']:.1f} MB; "
+          "target 10 s)\n")
+    print("| file | seconds |")
+    print("|---|---|")
+    print(f"| GeoPackage (one query, ogr2ogr) | {r['gpkg_s']:.2f} |")
+    print(f"| baseline: CSV of the same rows | {r['csv_s']:.2f} |")
 
 
 def tracking() -> None:
