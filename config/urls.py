@@ -7,6 +7,7 @@ from rest_framework.authtoken.views import obtain_auth_token
 from accounts import api as accounts_api
 from accounts import views as accounts_views
 from evaluation import api as evaluation_api
+from evaluation import views as evaluation_views
 from hotspots import api as hotspots_api
 from hotspots import api_runs
 from hotspots import views as hotspots_views
@@ -98,6 +99,8 @@ urlpatterns = [
     path("patrol/manifest.webmanifest", patrols_views.manifest, name="patrol-manifest"),
     path("dosage/", patrols_views.dosage_page, name="dosage"),
     path("live/", patrols_views.live_page, name="live"),
+    path("trials/", evaluation_views.trial_list, name="trial-list"),
+    path("trials/<int:pk>/", evaluation_views.trial_detail, name="trial-detail"),
     path("reports/", reports_views.reports_home, name="reports"),
     path("reports/exports/<int:pk>/download/", reports_views.export_download,
          name="export-download"),
