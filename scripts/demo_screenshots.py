@@ -59,6 +59,11 @@ def main(base: str) -> None:
         desk.screenshot(path=str(OUT / "live.png"), full_page=True)
         desk.goto(f"{base}/dosage/")
         desk.screenshot(path=str(OUT / "dosage.png"), full_page=True)
+        desk.goto(f"{base}/reports/dashboard/")
+        desk.wait_for_selector("body[data-charts=ready]", timeout=30_000)
+        desk.screenshot(path=str(OUT / "dashboard.png"), full_page=True)
+        desk.goto(f"{base}/reports/")
+        desk.screenshot(path=str(OUT / "reports.png"), full_page=True)
         desk.context.close()
 
         phone = browser.new_context(**p.devices["Pixel 7"], locale="en-GB",
