@@ -161,3 +161,16 @@ def test_neighbourhood_summary_shows_no_locations(api, users, make_hotspot):  # 
     page = api(users["supervisor"]).get(reverse("neighbourhoods"))
     html = page.content.decode()
     assert page.status_code == 200 and "Camden" in html and spot.key not in html
+
+
+def test_progress_is_saved_while_a_file_is_written(users, visit,
+                                                   django_capture_on_commit_callbacks):
+    from reports.services import _counted
+
+    with django_capture_on_commit_callbacks(execute=False):
+        job = export_create(actor=users["analyst"], kind="visits", fmt="csv", start=START,
+                            end=END, recipient="OPCC", purpose="check")
+    seen = []
+    for _row in _counted(iter([(n,) for n in range(12)]), job.pk, every=5):
+        seen.append(ExportJob.objects.get(pk=job.pk).rows_written)
+    assert seen == [0, 0, 0, 0, 0, 5, 5, 5, 5, 5, 10, 10]
