@@ -45,8 +45,9 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     ANALYST: (_SEE_AREAS | _SEE_CRIME | _ANALYSE | _SEE_PLANS | _PROBLEM_SOLVE | _SEE_DOSAGE
               | _SEE_TRIALS | _RUN_TRIALS | _EXPORT),
     ADMIN: (_SEE_AREAS | _SEE_CRIME | _ANALYSE | _ADMINISTER | _SEE_PLANS | _PROBLEM_SOLVE
-            | _TASK | _SEE_DOSAGE | _TRACK | _SEE_TRIALS | _RUN_TRIALS | _EXPORT),
-    AUDITOR: {"accounts.view_all_areas"},
+            | _TASK | _SEE_DOSAGE | _TRACK | _SEE_TRIALS | _RUN_TRIALS | _EXPORT
+            | {"audit.view_auditevent"}),
+    AUDITOR: {"accounts.view_all_areas", "audit.view_auditevent"},
 }
 
 

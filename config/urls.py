@@ -6,6 +6,8 @@ from rest_framework.authtoken.views import obtain_auth_token
 
 from accounts import api as accounts_api
 from accounts import views as accounts_views
+from audit import api as audit_api
+from audit import views as audit_views
 from evaluation import api as evaluation_api
 from evaluation import views as evaluation_views
 from hotspots import api as hotspots_api
@@ -69,6 +71,7 @@ api_v1 = [
          name="api-trial-start"),
     path("trials/<int:pk>/outcome/", evaluation_api.TrialOutcomeView.as_view(),
          name="api-trial-outcome"),
+    path("audit/", audit_api.AuditListView.as_view(), name="api-audit"),
     path("exports/", reports_api.ExportListView.as_view(), name="api-exports"),
     path("exports/<int:pk>/", reports_api.ExportDetailView.as_view(), name="api-export"),
     path("exports/<int:pk>/download/", reports_api.ExportDownloadView.as_view(),
@@ -99,6 +102,7 @@ urlpatterns = [
     path("patrol/manifest.webmanifest", patrols_views.manifest, name="patrol-manifest"),
     path("dosage/", patrols_views.dosage_page, name="dosage"),
     path("live/", patrols_views.live_page, name="live"),
+    path("audit/", audit_views.audit_page, name="audit"),
     path("trials/", evaluation_views.trial_list, name="trial-list"),
     path("trials/<int:pk>/", evaluation_views.trial_detail, name="trial-detail"),
     path("reports/", reports_views.reports_home, name="reports"),

@@ -223,6 +223,18 @@ class VisitListView(generics.ListAPIView):
     def get_queryset(self) -> QuerySet[Visit]:
         return selectors.visits_visible(user=self.request.user).order_by("-started_at")
 
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response = super().list(request, *args, **kwargs)
+        if request.user.has_perm("patrols.view_all_visits"):
+            # Other officers' visits say where they were: personal data, so the look is logged.
+            from audit.services import audit_record
+
+            audit_record(actor=request.user, action="visits.list",
+                         detail={"query": dict(request.query_params.items()),
+                                 "count": response.data.get("count") if isinstance(
+                                     response.data, dict) else None})
+        return response
+
     @extend_schema(request=VisitInput, responses={201: VisitOutput, 200: VisitOutput},
                    summary="Log a visit (201; 200 if this id was already stored; 409 if "
                            "it was stored with a different body)")

@@ -1,0 +1,20 @@
+"""The auditor's page: search the trail of who did what, and who looked at what."""
+
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from . import selectors
+
+
+@login_required
+@permission_required("audit.view_auditevent", raise_exception=True)
+def audit_page(request: HttpRequest) -> HttpResponse:
+    try:
+        terms = selectors.params(request.GET)
+    except ValueError:
+        return render(request, "audit/search.html", {
+            "error": "Dates are YYYY-MM-DD.", "terms": request.GET, "page": None}, status=400)
+    page = Paginator(selectors.audit_search(**terms), 100).get_page(request.GET.get("page"))
+    return render(request, "audit/search.html", {"page": page, "terms": request.GET})
