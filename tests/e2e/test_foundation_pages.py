@@ -143,7 +143,7 @@ def test_analyst_reviews_hot_spots_on_the_map(page, live_server, users, areas):
     row.locator(".status", has_text="retired").wait_for(timeout=10_000)
     assert Hotspot.objects.get(pk=second.pk).status == "retired"
     page.click("label[for=layer-z]")
-    page.wait_for_function("document.getElementById('legend').textContent.startsWith('z')")
+    page.wait_for_function("() => document.getElementById('legend').textContent.startsWith('z')")
     shot(page, "hotspot-map-z")
 
     # Draw a small rectangle around the top hot spot and rule it out.

@@ -1,0 +1,67 @@
+"""Sign-in hardening: lockout after five failures, idle and absolute session limits, CSP."""
+
+import time
+
+from django.urls import reverse
+
+from config.middleware import SEEN, SIGNED_IN
+
+
+def fail(client, username="analyst"):
+    return client.post(reverse("login"), {"username": username, "password": "wrong"})
+
+
+def test_five_failures_lock_the_account_from_that_address_for_ten_minutes(client, users):
+    for _ in range(4):
+        assert fail(client).status_code == 200  # the form again, with its error
+    locked = fail(client)
+    assert locked.status_code == 429
+    assert "paused for 10 minutes" in locked.content.decode()
+    # Even the right password is refused while locked, and no session is made.
+    right = client.post(reverse("login"), {"username": "analyst",
+                                           "password": "pw-for-tests-only"})
+    assert right.status_code == 429 and "_auth_user_id" not in client.session
+    # Another account from the same address is not affected.
+    other = client.post(reverse("login"), {"username": "supervisor",
+                                           "password": "pw-for-tests-only"})
+    assert other.status_code == 302
+
+
+def test_a_success_before_the_limit_resets_the_count(client, users):
+    for _ in range(4):
+        fail(client)
+    ok = client.post(reverse("login"), {"username": "analyst", "password": "pw-for-tests-only"})
+    assert ok.status_code == 302
+    client.post(reverse("logout"))
+    for _ in range(4):
+        assert fail(client).status_code == 200
+
+
+def _signed_in(client, users, **stamps):
+    client.post(reverse("login"), {"username": "analyst", "password": "pw-for-tests-only"})
+    assert client.get(reverse("home")).status_code == 200
+    session = client.session
+    for key, value in stamps.items():
+        session[key] = value
+    session.save()
+
+
+def test_thirty_minutes_idle_signs_out(client, users):
+    _signed_in(client, users, **{SEEN: time.time() - 31 * 60})
+    response = client.get(reverse("offence-types"))
+    assert response.status_code == 302 and response["Location"].startswith("/login/")
+    assert "_auth_user_id" not in client.session
+
+
+def test_twelve_hours_after_signing_in_signs_out_however_busy(client, users):
+    _signed_in(client, users, **{SIGNED_IN: time.time() - 12 * 3600 - 5, SEEN: time.time()})
+    assert client.get(reverse("offence-types")).status_code == 302
+    _signed_in(client, users, **{SIGNED_IN: time.time() - 11 * 3600, SEEN: time.time() - 60})
+    assert client.get(reverse("offence-types")).status_code == 200
+
+
+def test_pages_carry_a_content_security_policy(client):
+    policy = client.get(reverse("login"))["Content-Security-Policy"]
+    for part in ("default-src 'self'", "object-src 'none'", "frame-ancestors 'none'",
+                 "form-action 'self'", "connect-src 'self'"):
+        assert part in policy
