@@ -78,8 +78,14 @@ class GeoPagination(GeoJsonPagination):
 
     max_page_size = 10_000
 
-    def get_paginated_response_schema(self, view: Any) -> dict[str, Any]:
-        schema = super().get_paginated_response_schema(view)
-        # The library renames "results" to "features" but leaves "results" required.
-        schema["required"] = ["type", "count", "features"]
-        return schema
+    def get_paginated_response_schema(self, schema: Any) -> dict[str, Any]:
+        # drf-spectacular passes the list serializer's schema, which for GeoJSON is already
+        # the FeatureCollection (type, features). The library nests that whole object under
+        # "features"; the page really is that FeatureCollection plus the paging fields.
+        return {"allOf": [schema, {
+            "type": "object", "required": ["type", "count", "features"],
+            "properties": {
+                "count": {"type": "integer", "example": 123},
+                "next": {"type": "string", "nullable": True, "format": "uri"},
+                "previous": {"type": "string", "nullable": True, "format": "uri"},
+            }}]}

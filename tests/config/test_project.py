@@ -18,9 +18,15 @@ def test_openapi_schema_generates_without_warnings(tmp_path):
         assert f"  {path}:" in text
     import yaml
 
-    schema = yaml.safe_load(text)["components"]["schemas"]["PaginatedCrimeOutputList"]
-    assert schema["required"] == ["type", "count", "features"]
-    assert set(schema["properties"]) == {"type", "count", "next", "previous", "features"}
+    schemas = yaml.safe_load(text)["components"]["schemas"]
+    # A GeoJSON page is the FeatureCollection plus the paging fields (tests/security fuzzes
+    # real answers against this).
+    page = schemas["PaginatedCrimeOutputList"]["allOf"]
+    assert page[0] == {"$ref": "#/components/schemas/CrimeOutputList"}
+    assert page[1]["required"] == ["type", "count", "features"]
+    assert set(page[1]["properties"]) == {"count", "next", "previous"}
+    collection = schemas["CrimeOutputList"]
+    assert collection["properties"]["features"]["type"] == "array"
 
 
 def test_docker_compose_file_is_accepted():
