@@ -16,12 +16,14 @@ from rest_framework_gis.pagination import GeoJsonPagination
 
 from hotspots.exports import ExportError
 from hotspots.importers.errors import ImportInputError
-from patrols.services import VisitConflict
+from patrols.services import BatchTooLarge, VisitConflict
 from tasking.errors import PlanConflict
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Map domain errors to 4xx with a plain message; everything else as DRF does."""
+    if isinstance(exc, BatchTooLarge):  # before ValueError: it is one
+        return Response({"detail": str(exc)}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
     if isinstance(exc, ImportInputError | ValueError):
         return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, DjangoValidationError):

@@ -100,12 +100,6 @@ class PingBatchView(APIView):
         else:
             return Response({"detail": "send application/json or text/csv"},
                             status=status.HTTP_415_UNSUPPORTED_MEDIA_TYPE)
-        from django.conf import settings
-
-        if len(pings) > settings.PING_MAX_BATCH:
-            return Response({"detail": f"at most {settings.PING_MAX_BATCH:,} pings per "
-                             f"request; this one has {len(pings):,}: send them in batches"},
-                            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
         device = request.auth
         assert isinstance(device, Device)  # IsDevice let the request through
         result = services.pings_ingest(device=device, pings=pings)

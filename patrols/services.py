@@ -34,6 +34,10 @@ class TrackingInputError(ValueError):
     """The request as a whole cannot be used; the message says why (HTTP 400)."""
 
 
+class BatchTooLarge(TrackingInputError):
+    """More pings than one request may carry (HTTP 413)."""
+
+
 class VisitConflict(Exception):
     """The same visit id arrived with a different body (HTTP 409)."""
 
@@ -198,8 +202,8 @@ def pings_ingest(*, device: Device, pings: list[dict[str, Any]],
     presence task finds new pings by their arrival time, so a broker outage loses none."""
     result = IngestResult(received=len(pings))
     if len(pings) > settings.PING_MAX_BATCH:
-        raise TrackingInputError(f"at most {settings.PING_MAX_BATCH:,} pings per request; "
-                                 f"this one has {len(pings):,}: send them in batches")
+        raise BatchTooLarge(f"at most {settings.PING_MAX_BATCH:,} pings per request; "
+                            f"this one has {len(pings):,}: send them in batches")
     if not pings:
         return result
     now_s = (now or timezone.now()).timestamp()

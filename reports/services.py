@@ -81,8 +81,6 @@ def export_execute(*, job_id: int) -> str:
     try:
         data = dataset(kind=job.kind, user=job.created_by, start=job.period_start,
                        end=job.period_end, area_ids=_area_ids(job.area), geo=geo)
-        if job.kind != "dosage" and data.geometry is None and geo:
-            raise ExportInputError("this export has no geometry")
         data.rows = _counted(data.rows, job.pk)
         stamp = timezone.now().strftime("%Y%m%d-%H%M")
         name = f"{job.kind}-{stamp}-OFFICIAL-SENSITIVE.{job.format}"

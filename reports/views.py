@@ -89,22 +89,18 @@ def funding_return(request: HttpRequest) -> HttpResponse:
                  detail={"area": area.pk, "from": first.isoformat(), "to": last.isoformat(),
                          "format": fmt})
     name = f"funding-return-{area.code}-{first:%Y-%m}-to-{last:%Y-%m}-OFFICIAL-SENSITIVE"
-    if fmt == "csv":
-        out = io.StringIO()
-        out.write(f"# {writers.MARKING}\n")
-        writer = csv.writer(out)
-        writer.writerow(selectors.FUNDING_COLUMNS)
-        writer.writerows(rows)
-        response = HttpResponse(out.getvalue(), content_type="text/csv")
-        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-        return response
+    csv_file = fmt == "csv"
+    # The same marked, formula-safe writers as every export.
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / f"{name}.xlsx"
-        writers.write_xlsx(path, selectors.FUNDING_COLUMNS, rows, title="funding return")
+        path = Path(tmp) / f"{name}.{'csv' if csv_file else 'xlsx'}"
+        if csv_file:
+            writers.write_csv(path, selectors.FUNDING_COLUMNS, rows)
+        else:
+            writers.write_xlsx(path, selectors.FUNDING_COLUMNS, rows, title="funding return")
         data = path.read_bytes()
-    response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument."
-                                                "spreadsheetml.sheet")
-    response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
+    response = HttpResponse(data, content_type="text/csv" if csv_file else (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
+    response["Content-Disposition"] = f'attachment; filename="{path.name}"'
     return response
 
 

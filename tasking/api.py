@@ -284,12 +284,7 @@ def _user_or_none(request: Request, value: int | None) -> User | None:
 
 
 def _team_or_none(request: Request, value: int | None) -> Team | None:
-    if value is None:
-        return None
-    found = Team.objects.filter(area_scope_q(user=request.user), pk=value).first()
-    if found is None:
-        raise TaskingInputError(f"no team {value} in your areas")
-    return found
+    return None if value is None else _team_in_scope(request.user, value)
 
 
 class PlanTaskListView(generics.ListAPIView):

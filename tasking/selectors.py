@@ -135,7 +135,11 @@ def _plan_map_build(*, plan: TaskingPlan, shift: Shift) -> str:
 
 
 def _profile(text: str | None) -> list[float]:
-    values = json.loads(text) if text else []
+    return _week(json.loads(text) if text else [])
+
+
+def _week(values: list[float]) -> list[float]:
+    """A 168-hour profile, or zeros for a hot spot without one."""
     return values if len(values) == WEEK_HOURS else [0.0] * WEEK_HOURS
 
 
@@ -197,7 +201,7 @@ def briefing(*, plan: TaskingPlan, shift: Shift) -> dict[str, Any]:
         hotspot_id__in=by_spot).select_related("owner")}
     # In order of the harm that falls in this shift's hours, as on the supervisor's map.
     entries = list(by_spot.values())
-    harm = _shift_harm(np.array([_profile(json.dumps(e["hotspot"].profile)) for e in entries],
+    harm = _shift_harm(np.array([_week(e["hotspot"].profile) for e in entries],
                                 dtype=float).reshape(len(entries), WEEK_HOURS), shift)
     ordered = [entries[i] for i in np.argsort(-harm, kind="stable")]
     for entry in ordered:

@@ -181,6 +181,26 @@ def shift_capacity_set(*, shift: Shift, team: Team, minutes: int, actor: Any) ->
     return cap
 
 
+@transaction.atomic
+def shift_capacities_set(*, area: Area, week_start: date, minutes: dict[tuple[int, int], int],
+                         actor: Any) -> int:
+    """Set many (shift, team) capacities of an area's week at once, all or none; only the
+    changed ones are written (and audited). Returns how many changed."""
+    shifts = {s.pk: s for s in shifts_ensure(area=area, week_start=week_start)}
+    teams = {t.pk: t for t in Team.objects.filter(area_id__in=area_subtree_ids(area=area))}
+    current = {(c.shift_id, c.team_id): c.minutes
+               for c in ShiftCapacity.objects.filter(shift_id__in=shifts)}
+    changed = 0
+    for (shift_id, team_id), value in minutes.items():
+        if shift_id not in shifts or team_id not in teams:
+            raise TaskingInputError("that shift or team is not in this area's week")
+        if current.get((shift_id, team_id), 0) != value:
+            shift_capacity_set(shift=shifts[shift_id], team=teams[team_id], minutes=value,
+                               actor=actor)
+            changed += 1
+    return changed
+
+
 def _rules(raw: dict[str, Any] | None, seed: int) -> generator.Rules:
     raw = dict(raw or {})
     allowed = {"visit_minutes", "max_visits_per_shift", "min_gap_minutes", "max_visits_per_week"}
@@ -217,8 +237,8 @@ def _team_slots(shift: Shift, visit_minutes: int) -> list[tuple[int, int]]:
     return [(team, minutes // visit_minutes) for minutes, team in caps if minutes >= visit_minutes]
 
 
-def _lock_plan(plan: TaskingPlan, version: int, *, confirm_published: bool = False,
-               actor: Any = None) -> TaskingPlan:
+def _lock_plan(plan: TaskingPlan, version: int, *,
+               confirm_published: bool = False) -> TaskingPlan:
     """The plan row locked for this edit, if `version` is still current."""
     locked = (TaskingPlan.objects.select_for_update(of=("self",)).select_related("updated_by")
               .get(pk=plan.pk))

@@ -5,7 +5,6 @@ from datetime import date, time, timedelta
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -145,31 +144,18 @@ def shifts(request: HttpRequest) -> HttpResponse:
 
 
 def _capacity_save(request: HttpRequest, area: Area, week: date) -> int:
-    """Save the grid's changed cells (named cap-<shift>-<team>), all or none."""
-    shifts_by_id = {s.pk: s for s in services.shifts_ensure(area=area, week_start=week)}
-    teams_by_id = {t.pk: t for t in Team.objects.filter(
-        area_id__in=area_subtree_ids(area=area))}
-    current = {(c.shift_id, c.team_id): c.minutes for c in ShiftCapacity.objects.filter(
-        shift_id__in=shifts_by_id)}
-    wanted = []
+    """Read the grid's cells (named cap-<shift>-<team>) and save them through the service."""
+    cells: dict[tuple[int, int], int] = {}
     for name, value in request.POST.items():
         if not name.startswith("cap-"):
             continue
         try:
             _, shift_id, team_id = name.split("-")
-            minutes = int(str(value))
-            key = (int(shift_id), int(team_id))
+            cells[(int(shift_id), int(team_id))] = int(str(value))
         except ValueError:
             raise TaskingInputError(f"capacity must be whole minutes; {value!r} is not") from None
-        if key[0] not in shifts_by_id or key[1] not in teams_by_id:
-            raise TaskingInputError("that shift or team is not in this area's week")
-        if current.get(key, 0) != minutes:
-            wanted.append((shifts_by_id[key[0]], teams_by_id[key[1]], minutes))
-    with transaction.atomic():
-        for shift, team, minutes in wanted:
-            services.shift_capacity_set(shift=shift, team=team, minutes=minutes,
-                                        actor=request.user)
-    return len(wanted)
+    return services.shift_capacities_set(area=area, week_start=week, minutes=cells,
+                                         actor=request.user)
 
 
 def _briefing_context(request: HttpRequest, pk: int, shift_id: int) -> dict[str, object]:

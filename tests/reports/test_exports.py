@@ -123,6 +123,7 @@ def test_the_worker_writes_a_geopackage_that_gdal_opens(api, users, make_hotspot
     layer = DataSource(job.file.path)[0]
     assert (layer.name, len(layer), layer.geom_type.name) == ("hotspots", 3, "Polygon")
     assert api(users["officer"]).post(reverse("api-exports"), data={}).status_code == 403
+    assert ExportJob.objects.count() == 1
 
 
 def test_funding_return_counts_months(api, users, areas, make_hotspot):  # noqa: F811

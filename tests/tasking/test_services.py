@@ -92,6 +92,7 @@ def test_a_pattern_on_other_days_does_not_overlap(areas, patterns):
     with pytest.raises(TaskingInputError, match="overlaps the Late shift"):
         services.shift_pattern_create(area=areas[CAMDEN], name="Sat", start_time=time(19),
                                       duration_minutes=240, days=services.days_mask(["Sat"]))
+    assert not ShiftPattern.objects.filter(name="Sat").exists()
     made = services.shift_pattern_create(area=areas[ISLINGTON], name="Early",
                                          start_time=time(7), duration_minutes=480)
     assert made.day_names() == ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
