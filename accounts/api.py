@@ -1,10 +1,12 @@
 from typing import Any
 
+from django.contrib.auth import authenticate
 from django.contrib.gis.db.models.functions import Transform
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.authtoken.models import Token
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -14,7 +16,8 @@ from config.api import GeoPagination, Wgs84GeometryField, WgsInBBoxFilter
 
 from .models import Area, Team
 from .permissions import RolePermission
-from .roles import user_role
+from .roles import needs_second_factor, user_role
+from .second_factor import confirmed_device
 from .selectors import areas_visible, teams_visible
 
 
@@ -79,3 +82,49 @@ class TeamListView(generics.ListAPIView):
 
     def get_queryset(self) -> QuerySet[Team]:
         return teams_visible(user=self.request.user).order_by("name", "id")
+
+
+class TokenInput(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=128, trim_whitespace=False)
+    otp = serializers.CharField(max_length=8, required=False, allow_blank=True,
+                                help_text="The authenticator code; required for supervisors, "
+                                          "analysts, admins and auditors.")
+
+
+class TokenOutput(serializers.Serializer):
+    token = serializers.CharField()
+
+
+class TokenView(APIView):
+    """An API token for a username and password, plus the authenticator code for roles that
+    sign in with one: a token must not be a way round the second factor."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list[Any] = []
+    throttle_classes: list[Any] = []
+
+    @extend_schema(request=TokenInput, responses={200: TokenOutput},
+                   summary="Get an API token (password and, for staff roles, a TOTP code)")
+    def post(self, request: Request) -> Response:
+        data = TokenInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        user: Any = authenticate(request._request, username=data.validated_data["username"],
+                                 password=data.validated_data["password"])
+        if user is None or not user.is_active:
+            raise serializers.ValidationError(
+                {"non_field_errors": ["Unable to sign in with those details."]})
+        if needs_second_factor(user):
+            device = confirmed_device(user)
+            code = "".join(data.validated_data.get("otp", "").split())
+            if device is None:
+                raise serializers.ValidationError({"otp": [
+                    "Set up your authenticator app by signing in to the web site first."]})
+            if not code:
+                raise serializers.ValidationError({"otp": [
+                    "This account needs the code from its authenticator app."]})
+            if not device.verify_token(code):
+                raise serializers.ValidationError({"otp": [
+                    "That code is not right, was already used, or too many were wrong."]})
+        token, _ = Token.objects.get_or_create(user=user)
+        return Response(TokenOutput({"token": token.key}).data)

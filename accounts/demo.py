@@ -4,6 +4,7 @@ import csv
 import io
 import random
 import tempfile
+import time as time_module
 import zipfile
 from datetime import datetime, time, timedelta
 from pathlib import Path
@@ -13,6 +14,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import roles
 from accounts.models import Area, Team, User
@@ -26,6 +28,9 @@ CRIME_ZIP = DEMO_DIR / "policeuk-burglary-camden-islington-2024-03-to-2025-02.zi
 # uploading the same police.uk month later adds nothing.
 DEMO_SOURCE = "police.uk"
 DEMO_PASSWORD = "hotspots-demo-2026"  # noqa: S105 - printed on screen for a local demo
+# The demo's staff roles share one published authenticator key, so the demo can be tried
+# without enrolling a phone: `manage.py demo_code` prints its current code.
+DEMO_TOTP_KEY = "11ca0dc0b7172678a90130bdf23155b7d9763b73"
 
 USERS = [
     # username, first, last, role, rank, area code, team
@@ -108,6 +113,9 @@ def _people() -> None:
         user.set_password(DEMO_PASSWORD)
         user.save()
         user.groups.set([Group.objects.get(name=role)])
+        if role in roles.SECOND_FACTOR_ROLES:
+            TOTPDevice.objects.update_or_create(
+                user=user, name="demo", defaults={"key": DEMO_TOTP_KEY, "confirmed": True})
 
 
 def seed_demo() -> list[str]:
@@ -233,3 +241,19 @@ def _tracking() -> list[str]:
     run = presence_update()
     return [f"demo tracking: {made} GPS pings, {Visit.objects.count()} visits, "
             f"{run.inserted} presence stays"]
+
+
+def demo_totp_secret() -> str:
+    """The demo key in base32, as authenticator apps take it."""
+    import base64
+
+    return base64.b32encode(bytes.fromhex(DEMO_TOTP_KEY)).decode().rstrip("=")
+
+
+def demo_totp_code() -> tuple[str, int]:
+    """The demo key's current code and the seconds it stays valid."""
+    from django_otp.oath import TOTP
+
+    clock = TOTP(bytes.fromhex(DEMO_TOTP_KEY))
+    clock.time = int(time_module.time())
+    return f"{clock.token():06d}", 30 - int(clock.time) % 30

@@ -11,6 +11,9 @@ ANALYST = "analyst"
 ADMIN = "admin"
 AUDITOR = "auditor"
 ROLES = (OFFICER, SUPERVISOR, ANALYST, ADMIN, AUDITOR)
+# Roles that see many people's data sign in with a TOTP code after their password. Officers
+# see only their own tasks and sign in on shared patrol phones, so a password is theirs.
+SECOND_FACTOR_ROLES = (SUPERVISOR, ANALYST, ADMIN, AUDITOR)
 
 # app_label.codename for each role. Later apps add theirs here, in one place.
 _SEE_AREAS = {"accounts.view_area", "accounts.view_team"}
@@ -93,3 +96,11 @@ def user_role(user: Any) -> str | None:
         if role in names:
             return role
     return None
+
+
+def needs_second_factor(user: Any) -> bool:
+    """True when the user must confirm a TOTP code after the password (superusers too)."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return bool(user.is_superuser
+                or user.groups.filter(name__in=SECOND_FACTOR_ROLES).exists())

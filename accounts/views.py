@@ -1,11 +1,26 @@
+from typing import Any
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_safe
 
 from hotspots.selectors import area_crime_counts, crimes_total
 
+from .roles import needs_second_factor
+from .second_factor import (
+    confirmed_device,
+    enrolment_device,
+    enrolment_qr_svg,
+    enrolment_secret,
+    second_factor_verify,
+)
+
 
 @login_required
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     can_see_crime = request.user.has_perm("hotspots.view_crime")
     context = {
@@ -14,3 +29,33 @@ def home(request: HttpRequest) -> HttpResponse:
         "can_see_crime": can_see_crime,
     }
     return render(request, "accounts/home.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def second_factor(request: HttpRequest) -> HttpResponse:
+    """The code page after the password: enrol an authenticator app the first time (QR code
+    and secret), then a 6-digit code at every sign-in."""
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()},
+                                           require_https=request.is_secure()):
+        next_url = ""
+    user: Any = request.user
+    if not needs_second_factor(user) or user.is_verified():
+        return redirect(next_url or "home")
+    error = ""
+    if request.method == "POST":
+        result = second_factor_verify(request, request.POST.get("code", ""))
+        if result.ok:
+            if result.enrolled:
+                messages.success(request, "Your authenticator app is set up. You will be "
+                                          "asked for a code each time you sign in.")
+            return redirect(next_url or "home")
+        error = result.message
+    device = confirmed_device(user)
+    context: dict[str, Any] = {"next": next_url, "error": error, "enrolling": device is None}
+    if device is None:
+        pending = enrolment_device(user)
+        context.update(qr_svg=enrolment_qr_svg(pending), secret=enrolment_secret(pending))
+    return render(request, "registration/second_factor.html", context,
+                  status=400 if error else 200)

@@ -26,15 +26,14 @@ import django  # noqa: E402
 django.setup()
 
 from django.conf import settings  # noqa: E402
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY  # noqa: E402
 from django.contrib.auth.models import Group  # noqa: E402
 from django.contrib.gis.geos import MultiPolygon, Polygon  # noqa: E402
-from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
 from django.db import connection  # noqa: E402
 
 from accounts import roles  # noqa: E402
 from accounts.models import Area, Team, User  # noqa: E402
 from accounts.services import areas_rebuild_index  # noqa: E402
+from benchmarks.sessions import session_for  # noqa: E402
 from hotspots.models import Hotspot, HotspotRun  # noqa: E402
 from tasking.models import PatrolTask, TaskingPlan  # noqa: E402
 from tasking.selectors import _plan_map_build  # noqa: E402
@@ -93,15 +92,6 @@ def setup() -> tuple[TaskingPlan, int, User, float]:
              .values_list("shift", flat=True).first())
     assert shift is not None
     return plan, int(shift), user, generate_s
-
-
-def session_for(user: User) -> str:
-    store = SessionStore()
-    store[SESSION_KEY] = str(user.pk)
-    store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    store.create()
-    return str(store.session_key)
 
 
 def wrk(url: str, cookie: str, seconds: int = 20) -> dict:

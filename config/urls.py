@@ -2,7 +2,6 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.authtoken.views import obtain_auth_token
 
 from accounts import api as accounts_api
 from accounts import views as accounts_views
@@ -21,7 +20,7 @@ from tasking import api as tasking_api
 from tasking import views as tasking_views
 
 api_v1 = [
-    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("auth/token/", accounts_api.TokenView.as_view(), name="api-token"),
     path("me/", accounts_api.MeView.as_view(), name="api-me"),
     path("areas/", accounts_api.AreaListView.as_view(), name="api-areas"),
     path("teams/", accounts_api.TeamListView.as_view(), name="api-teams"),
@@ -81,6 +80,7 @@ api_v1 = [
 urlpatterns = [
     path("", accounts_views.home, name="home"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("login/second-factor/", accounts_views.second_factor, name="second-factor"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("imports/", hotspots_views.import_list, name="import-list"),
     path("imports/<int:pk>/", hotspots_views.import_detail, name="import-detail"),

@@ -4,6 +4,9 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group
+from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import roles
 from accounts.models import Area, Team, User
@@ -71,6 +74,25 @@ def users(areas) -> dict[str, User]:
     }
 
 
+class SignedInClient(Client):
+    """force_login leaves the session as a full sign-in would: staff roles have also passed
+    their second factor. tests/accounts/test_second_factor.py tests the real sign-in."""
+
+    def force_login(self, user, backend=None):
+        super().force_login(user, backend)
+        if roles.needs_second_factor(user):
+            device = (TOTPDevice.objects.filter(user=user, confirmed=True).first()
+                      or TOTPDevice.objects.create(user=user, name="test", confirmed=True))
+            session = self.session
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            session.save()
+
+
+@pytest.fixture
+def client():
+    return SignedInClient()
+
+
 @pytest.fixture
 def api(client):
     """Django's test client, logged in as a given user: api(user).get(...)."""
@@ -93,3 +115,20 @@ def celery_worker(transactional_db):
     with start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING",
                       shutdown_timeout=30) as worker:
         yield worker
+
+
+def sign_in(client: Client, username: str) -> None:
+    """The real sign-in: the password form, then for staff roles a TOTP code from an
+    authenticator enrolled here (its replay guard reset, as a fresh sign-in would have)."""
+    from django_otp.oath import totp
+
+    response = client.post("/login/", {"username": username, "password": "pw-for-tests-only"})
+    assert response.status_code == 302, response.content[:300]
+    user = User.objects.get(username=username)
+    if roles.needs_second_factor(user):
+        device = (TOTPDevice.objects.filter(user=user, confirmed=True).first()
+                  or TOTPDevice.objects.create(user=user, name="test", confirmed=True))
+        device.last_t = -1
+        device.save(update_fields=["last_t"])
+        response = client.post("/login/second-factor/", {"code": f"{totp(device.bin_key):06d}"})
+        assert response.status_code == 302, response.content[:300]

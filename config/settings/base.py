@@ -34,6 +34,8 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "leaflet",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "accounts",
     "hotspots",
     "tasking",
@@ -45,6 +47,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # First after security headers: an oversized body is refused before anything reads it.
+    "config.middleware.RequestSizeMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -52,6 +56,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "config.middleware.SessionLifetimeMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    # After OTPMiddleware: it needs request.user.is_verified().
+    "config.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last: it turns a locked-out sign-in into its answer.
@@ -63,6 +70,11 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # refuses a locked-out username from this address
     "django.contrib.auth.backends.ModelBackend",
 ]
+# Supervisors, analysts, admins and auditors confirm a TOTP code after their password; the
+# issuer is the name an authenticator app shows beside the code.
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="Hot spots policing")
+# A wrong code doubles the wait before the next try (1, 2, 4 ... seconds).
+OTP_TOTP_THROTTLE_FACTOR = 1
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=10)
 # Per username and address: a guesser is stopped without letting anyone lock an officer
@@ -132,7 +144,9 @@ MEDIA_URL = "/media/"
 
 # Uploaded crime files can be large; Django streams them to disk past this size.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024  # a batch of 10,000 GPS pings fits
+# Any other request body: a visit, a plan edit or a form is a few kilobytes.
+MAX_REQUEST_BYTES = env.int("MAX_REQUEST_BYTES", default=1024 * 1024)
 IMPORT_MAX_UPLOAD_BYTES = env.int("IMPORT_MAX_UPLOAD_BYTES", default=1024 * 1024 * 1024)
 # Imports of at least this many good rows split the insert over this many connections
 # (one per core of the database server); smaller imports use one transaction.
@@ -274,6 +288,11 @@ CELERY_BEAT_SCHEDULE = {
     "recompute-hotspots": {
         "task": "hotspots.tasks.hotspot_runs_nightly",
         "schedule": crontab(hour=2, minute=30),
+    },
+    # Runs, imports and exports a killed worker or a Redis outage left behind are sent again.
+    "resume-lost-jobs": {
+        "task": "hotspots.tasks.jobs_resume",
+        "schedule": 300.0,
     },
     "purge-import-uploads": {
         "task": "hotspots.tasks.import_uploads_purge",

@@ -5,6 +5,7 @@ import time
 from django.urls import reverse
 
 from config.middleware import SEEN, SIGNED_IN
+from tests.conftest import sign_in
 
 
 def fail(client, username="analyst"):
@@ -38,7 +39,7 @@ def test_a_success_before_the_limit_resets_the_count(client, users):
 
 
 def _signed_in(client, users, **stamps):
-    client.post(reverse("login"), {"username": "analyst", "password": "pw-for-tests-only"})
+    sign_in(client, "analyst")
     assert client.get(reverse("home")).status_code == 200
     session = client.session
     for key, value in stamps.items():

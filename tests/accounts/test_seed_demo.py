@@ -13,6 +13,7 @@ def test_seed_demo_loads_the_force_and_is_safe_to_run_again(capsys):
     out = capsys.readouterr().out
     assert "demo crimes: read 4,052, inserted 4,052, duplicate 0, rejected 0" in out
     assert "password for all: hotspots-demo-2026" in out
+    assert "add the demo key to an app: CHFA3QFXC4THRKIBGC67EMKVW7MXMO3T" in out
     assert "demo hot spots: 30 selected of 57 significant cells (done)" in out
 
     assert Crime.objects.count() == 4_052
@@ -32,6 +33,15 @@ def test_seed_demo_loads_the_force_and_is_safe_to_run_again(capsys):
     from hotspots.models import Hotspot
 
     assert Hotspot.objects.count() == 30
+    # Staff demo logins share the published key; demo_code prints a code each device takes.
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    assert sorted(TOTPDevice.objects.filter(confirmed=True).values_list(
+        "user__username", flat=True)) == ["admin", "analyst", "auditor", "supervisor"]
+    call_command("demo_code")
+    code = capsys.readouterr().out.split()[0]
+    assert TOTPDevice.objects.get(user__username="supervisor").verify_token(code)
+    assert not TOTPDevice.objects.get(user__username="supervisor").verify_token(code)  # once
     call_command("seed_demo")
     again = capsys.readouterr().out
     assert "demo crimes: read 4,052, inserted 0, duplicate 4,052, rejected 0" in again

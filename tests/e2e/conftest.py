@@ -71,8 +71,27 @@ def shot(page, name: str) -> Path:
 
 
 def login(page, base_url: str, username: str) -> None:
+    """Sign in through the real pages: the password, then for staff roles the TOTP code of
+    an authenticator enrolled here (its replay guard is reset: each test signs in afresh)."""
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from accounts.models import User
+    from accounts.roles import needs_second_factor
+
+    user = User.objects.get(username=username)
+    device = None
+    if needs_second_factor(user):
+        device = (TOTPDevice.objects.filter(user=user, confirmed=True).first()
+                  or TOTPDevice.objects.create(user=user, name="e2e", confirmed=True))
+        device.last_t = -1
+        device.save(update_fields=["last_t"])
     page.goto(f"{base_url}/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", "pw-for-tests-only")
     page.click("button[type=submit]")
+    if device is not None:
+        page.wait_for_url(f"{base_url}/login/second-factor/**")
+        page.fill("#id_code", f"{totp(device.bin_key):06d}")
+        page.click("#otp-submit")
     page.wait_for_url(f"{base_url}/")

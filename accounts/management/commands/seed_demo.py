@@ -2,7 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from accounts.demo import DEMO_PASSWORD, USERS, seed_demo
+from accounts.demo import DEMO_PASSWORD, USERS, demo_totp_secret, seed_demo
 
 
 class Command(BaseCommand):
@@ -14,3 +14,7 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for username, first, last, role, *_ in USERS:
             self.stdout.write(f"  {username:<11} {role:<11} {first} {last}")
+        self.stdout.write("Supervisor, analyst, admin and auditor then give an authenticator "
+                          "code: `.venv/bin/python manage.py demo_code` prints the current "
+                          "one (or add the demo key to an app: "
+                          f"{demo_totp_secret()}).")

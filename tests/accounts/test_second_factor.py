@@ -1,0 +1,173 @@
+"""The TOTP second factor for supervisors, analysts, admins and auditors (issue 7)."""
+
+import re
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from rest_framework.authtoken.models import Token
+
+from audit.models import AuditEvent
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def browser_client():
+    """A plain client: every sign-in here goes through the real forms."""
+    return Client()
+
+
+def password(client, username):
+    return client.post(reverse("login"), {"username": username,
+                                          "password": "pw-for-tests-only"})
+
+
+def current_code(device):
+    return f"{totp(device.bin_key):06d}"
+
+
+@pytest.mark.parametrize("role", ["supervisor", "analyst", "admin", "auditor"])
+def test_first_sign_in_enrols_an_authenticator_and_nothing_is_open_before(browser_client,
+                                                                         users, role):
+    c = browser_client
+    assert password(c, role)["Location"] == "/"
+    # Signed in by password only: every page sends to the code page, the API refuses.
+    home = c.get("/")
+    assert home.status_code == 302
+    assert home["Location"] == "/login/second-factor/?next=/"
+    assert c.get(reverse("api-me")).status_code == 403
+    assert "second factor" in c.get(reverse("api-me")).json()["detail"]
+    page = c.get(home["Location"])
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Set up your authenticator app" in html and "<svg" in html
+    device = TOTPDevice.objects.get(user=users[role])
+    assert device.confirmed is False
+    shown = re.search(r'id="otp-secret">([A-Z2-7 ]+)<', html).group(1).replace(" ", "")
+    import base64
+
+    assert base64.b32decode(shown + "=" * (-len(shown) % 8)) == device.bin_key
+    # A reload shows the same secret (the phone may already hold it).
+    assert shown in c.get(home["Location"]).content.decode().replace(" ", "")
+    # A wrong code: 400, the device stays unconfirmed, the session unverified.
+    wrong = f"{(int(current_code(device)) + 1) % 1_000_000:06d}"
+    refused = c.post(reverse("second-factor"), {"code": wrong, "next": "/"})
+    assert refused.status_code == 400 and "not right" in refused.content.decode()
+    device.refresh_from_db()
+    assert device.confirmed is False
+    assert c.get("/").status_code == 302
+    device.throttle_reset()
+    ok = c.post(reverse("second-factor"), {"code": current_code(device), "next": "/"})
+    assert (ok.status_code, ok["Location"]) == (302, "/")
+    device.refresh_from_db()
+    assert device.confirmed is True
+    assert c.get("/").status_code == 200
+    assert c.get(reverse("api-me")).json()["username"] == role
+    assert list(AuditEvent.objects.filter(actor=users[role]).order_by("id").values_list(
+        "action", "detail")) == [
+        ("login.second_factor_refused", {"reason": "wrong code"}),
+        ("login.second_factor", {"enrolled": True})]
+
+
+def test_an_enrolled_user_gives_a_code_each_time_and_a_code_works_once(browser_client, users):
+    device = TOTPDevice.objects.create(user=users["supervisor"], name="phone", confirmed=True)
+    c = browser_client
+    password(c, "supervisor")
+    page = c.get("/login/second-factor/?next=/tasking/")
+    assert "Enter your code" in page.content.decode()
+    assert "otp-secret" not in page.content.decode()  # the secret is never shown again
+    code = current_code(device)
+    ok = c.post(reverse("second-factor"), {"code": code, "next": "/tasking/"})
+    assert ok["Location"] == "/tasking/"
+    assert c.get("/tasking/").status_code == 200
+    # Signed out and in again within the same 30 s: the same code is refused (replay).
+    c.post(reverse("logout"))
+    password(c, "supervisor")
+    replay = c.post(reverse("second-factor"), {"code": code, "next": "/"})
+    assert replay.status_code == 400
+    assert c.get("/tasking/").status_code == 302
+
+
+def test_wrong_codes_are_throttled(browser_client, users):
+    device = TOTPDevice.objects.create(user=users["analyst"], name="phone", confirmed=True)
+    c = browser_client
+    password(c, "analyst")
+    right = current_code(device)
+    wrong = f"{(int(right) + 7) % 1_000_000:06d}"
+    assert c.post(reverse("second-factor"), {"code": wrong}).status_code == 400
+    # Straight after a failure even the right code waits: the throttle doubles each time.
+    throttled = c.post(reverse("second-factor"), {"code": right})
+    assert throttled.status_code == 400 and "Too many wrong codes" in throttled.content.decode()
+    device.refresh_from_db()
+    assert device.throttling_failure_count == 1
+    assert c.get("/").status_code == 302
+
+
+@pytest.mark.parametrize("code", ["", "12345", "1234567", "abcdef", "<script>"])
+def test_malformed_codes_get_a_message_and_count_nothing(browser_client, users, code):
+    device = TOTPDevice.objects.create(user=users["auditor"], name="phone", confirmed=True)
+    password(browser_client, "auditor")
+    response = browser_client.post(reverse("second-factor"), {"code": code})
+    assert response.status_code == 400
+    assert "Enter the 6-digit code" in response.content.decode()
+    assert "<script>" not in response.content.decode()
+    device.refresh_from_db()
+    assert device.throttling_failure_count == 0
+
+
+def test_officers_sign_in_with_a_password_alone(browser_client, users):
+    assert password(browser_client, "officer")["Location"] == "/"
+    assert browser_client.get("/").status_code == 200
+    assert browser_client.get("/login/second-factor/")["Location"] == "/"
+    assert not TOTPDevice.objects.exists()
+
+
+def test_next_must_stay_on_this_site(browser_client, users):
+    device = TOTPDevice.objects.create(user=users["analyst"], name="phone", confirmed=True)
+    password(browser_client, "analyst")
+    ok = browser_client.post(reverse("second-factor"),
+                             {"code": current_code(device), "next": "https://evil.example/"})
+    assert ok["Location"] == "/"
+
+
+def test_api_tokens_need_the_code_for_staff_roles(client, users):
+    url = reverse("api-token")
+    creds = {"username": "analyst", "password": "pw-for-tests-only"}
+    not_enrolled = client.post(url, creds)
+    assert not_enrolled.status_code == 400 and "authenticator" in not_enrolled.json()["otp"][0]
+    device = TOTPDevice.objects.create(user=users["analyst"], name="phone", confirmed=True)
+    missing = client.post(url, creds)
+    assert missing.status_code == 400
+    assert missing.json() == {"otp": ["This account needs the code from its authenticator app."]}
+    wrong = client.post(url, {**creds, "otp": f"{(int(current_code(device)) + 3) % 10**6:06d}"})
+    assert wrong.status_code == 400
+    assert not Token.objects.exists()
+    device.throttle_reset()
+    ok = client.post(url, {**creds, "otp": current_code(device)})
+    assert ok.status_code == 200
+    assert ok.json()["token"] == Token.objects.get(user=users["analyst"]).key
+    bad_password = client.post(url, {**creds, "password": "nope", "otp": "123456"})
+    assert bad_password.status_code == 400
+    assert Token.objects.count() == 1
+
+
+def test_reset_removes_the_devices_and_is_audited(users, capsys):
+    TOTPDevice.objects.create(user=users["supervisor"], name="phone", confirmed=True)
+    call_command("second_factor_reset", "supervisor")
+    assert "removed 1 device" in capsys.readouterr().out
+    assert not TOTPDevice.objects.filter(user=users["supervisor"]).exists()
+    event = AuditEvent.objects.get(action="login.second_factor_reset")
+    assert (event.target_id, event.detail) == (str(users["supervisor"].pk),
+                                               {"devices_removed": 1})
+
+
+def test_reset_of_an_unknown_user_is_a_clear_error(users):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="No user named 'nobody'"):
+        call_command("second_factor_reset", "nobody")
+    assert not AuditEvent.objects.exists()
