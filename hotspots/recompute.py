@@ -9,7 +9,6 @@ import math
 import time
 from dataclasses import asdict
 from datetime import datetime, timedelta
-from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -23,6 +22,7 @@ from django.utils import timezone
 from accounts.models import Area
 from accounts.selectors import area_subtree_ids
 from audit.services import audit_record
+from config.resilience import enqueue_on_commit
 
 from .analysis import AnalysisInputError
 from .analysis.concentration import generalized_gini, gini, top_share
@@ -31,7 +31,7 @@ from .analysis.gistar import bh_q, p_two_sided
 from .analysis.selection import PATTERNS, SelectionRule, classify_patterns, select
 from .analysis.temporal import hour_of_week_by_group, local_week_hours
 from .layouts import SHAPES, CellLayout
-from .locks import HOTSPOT_RUNS, job_lock
+from .locks import HOTSPOT_RUNS, job_lock, jobs_resume
 from .models import ExclusionArea, Hotspot, HotspotRun, OffenceType
 
 logger = logging.getLogger(__name__)
@@ -153,7 +153,7 @@ def hotspot_run_queue(*, area: Area, actor: Any, trigger: str,
 
     run = hotspot_run_create(area=area, trigger=trigger, actor=actor, parameters=parameters,
                              window_end=window_end)
-    transaction.on_commit(partial(hotspot_run_compute.delay, run.pk))
+    enqueue_on_commit(hotspot_run_compute, run.pk)
     return run
 
 
@@ -473,9 +473,17 @@ def hotspot_runs_nightly() -> list[int]:
                 continue
             run = hotspot_run_create(area=area, trigger=HotspotRun.Trigger.NIGHTLY,
                                      window_end=end)
-            transaction.on_commit(partial(hotspot_run_compute.delay, run.pk))
+            enqueue_on_commit(hotspot_run_compute, run.pk)
             queued.append(run.pk)
     return queued
+
+
+def hotspot_runs_resume(*, stale_after: timedelta = timedelta(minutes=10)) -> list[int]:
+    """Queue again the runs a killed worker left half done (their work was rolled back)."""
+    from .tasks import hotspot_run_compute
+
+    return jobs_resume(model=HotspotRun, kind=HOTSPOT_RUNS, task=hotspot_run_compute,
+                       stale_after=stale_after)
 
 
 MAX_EXCLUSION_M2 = 5_000_000  # 5 km²: a prison or a hospital, not a district
@@ -500,7 +508,14 @@ def exclusion_area_create(*, actor: Any, area: Area, name: str, reason: str,
         raise RunInputError("the shape must be a polygon")
     if not shape.valid:
         raise RunInputError(f"the shape is not valid: {shape.valid_reason}")
-    shape.transform(settings.HOTSPOTS_SRID)
+    west, south, east, north = shape.extent
+    if not (-180 <= west <= east <= 180 and -90 <= south <= north <= 90):
+        raise RunInputError("the shape has points off the globe: longitude is -180 to 180 and "
+                            "latitude -90 to 90")
+    try:
+        shape.transform(settings.HOTSPOTS_SRID)
+    except GDALException:
+        raise RunInputError("the shape cannot be placed on the force's map grid") from None
     if not shape.intersects(area.geom):
         raise RunInputError(f"the shape lies outside {area.name}")
     if shape.area > MAX_EXCLUSION_M2:

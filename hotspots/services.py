@@ -12,11 +12,12 @@ from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
 from audit.services import audit_record
+from config.resilience import enqueue_on_commit
 
 from .importers.errors import ImportInputError
 from .importers.layouts import Layout, TypeResolver, generic_layout, police_uk_layout
 from .importers.pipeline import ImportOutcome, run_import
-from .locks import IMPORT_JOBS, job_lock
+from .locks import IMPORT_JOBS, job_lock, jobs_resume
 from .models import ImportJob, OffenceType
 from .offence_defaults import DEFAULT_OFFENCE_TYPES, SOURCE
 
@@ -131,7 +132,7 @@ def import_job_create(*, actor: Any, upload: UploadedFile, format: str, source: 
     job.save()
     audit_record(actor=actor, action="crime_import.queue", target=job,
                  detail={"file": name, "bytes": upload.size, "format": format})
-    transaction.on_commit(lambda: crime_import_run.delay(job.pk))
+    enqueue_on_commit(crime_import_run, job.pk)
     return job
 
 
@@ -218,3 +219,11 @@ def import_uploads_purge(*, older_than_days: int) -> int:
         ImportJob.objects.filter(pk=job.pk).update(upload="")
         purged += 1
     return purged
+
+
+def import_jobs_resume(*, stale_after: timedelta = timedelta(minutes=10)) -> list[int]:
+    """Queue again the imports a killed worker (or a broker outage) left behind."""
+    from .tasks import crime_import_run
+
+    return jobs_resume(model=ImportJob, kind=IMPORT_JOBS, task=crime_import_run,
+                       stale_after=stale_after)

@@ -13,6 +13,8 @@ from django.utils import timezone
 
 from accounts.models import Area, User
 from audit.services import audit_record
+from config.resilience import enqueue_on_commit
+from hotspots.locks import EXPORT_JOBS, job_lock, jobs_resume
 from hotspots.models import JobStatus
 
 from . import writers
@@ -39,6 +41,8 @@ def export_create(*, actor: User, kind: str, fmt: str, start: datetime, end: dat
         raise ExportInputError("the period ends before it starts")
     if end - start > timedelta(days=800):
         raise ExportInputError("an export covers at most two years")
+    if start > timezone.now():
+        raise ExportInputError("the period starts in the future: there is nothing to export yet")
     area_ids = _area_ids(area)
     found = dataset(kind=kind, user=actor, start=start, end=end, area_ids=area_ids).count
     if found == 0:
@@ -56,7 +60,7 @@ def export_create(*, actor: User, kind: str, fmt: str, start: datetime, end: dat
                              "area": area.pk if area else None})
         from .tasks import export_run
 
-        transaction.on_commit(lambda: export_run.delay(job.pk))
+        enqueue_on_commit(export_run, job.pk)
     return job
 
 
@@ -70,7 +74,23 @@ def _area_ids(area: Area | None) -> list[int] | None:
 
 def export_execute(*, job_id: int) -> str:
     """Write the file to a temporary place, then store it whole: a failed export leaves no
-    half file. Safe to run twice: a finished job is not written again."""
+    half file. Safe to run twice: a finished job is not written again, and two deliveries
+    never write side by side (an advisory lock per job)."""
+    with job_lock(EXPORT_JOBS, job_id) as held:
+        if not held:
+            return "busy"
+        return _export_run(job_id)
+
+
+def exports_resume(*, stale_after: timedelta = timedelta(minutes=10)) -> list[int]:
+    """Queue again the exports a killed worker (or a broker outage) left behind."""
+    from .tasks import export_run
+
+    return jobs_resume(model=ExportJob, kind=EXPORT_JOBS, task=export_run,
+                       stale_after=stale_after)
+
+
+def _export_run(job_id: int) -> str:
     with transaction.atomic():
         job = ExportJob.objects.select_for_update().get(pk=job_id)
         if job.status in (JobStatus.DONE, JobStatus.FAILED):

@@ -6,13 +6,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
-from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.utils import timezone
 
 from accounts.models import Team, User
 from accounts.selectors import area_scope_q, area_subtree_ids
+from config.resilience import cache_get, cache_set
 from hotspots.models import Hotspot
 
 from .generator import WEEK_HOURS, shift_coverage
@@ -84,11 +84,11 @@ def plan_map_data(*, plan: TaskingPlan, shift: Shift) -> str:
                  .aggregate(t=Max("updated_at"))["t"])
     key = (f"planmap:{plan.pk}:{plan.version}:{plan.updated_at.timestamp()}:{shift.pk}:"
            f"{hot_stamp.timestamp() if hot_stamp else 0}")
-    cached = cache.get(key)
+    cached = cache_get(key)
     if cached is not None:
         return str(cached)
     text = _plan_map_build(plan=plan, shift=shift)
-    cache.set(key, text)
+    cache_set(key, text)
     return text
 
 
