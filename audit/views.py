@@ -4,12 +4,14 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 
 from . import selectors
 
 
 @login_required
 @permission_required("audit.view_auditevent", raise_exception=True)
+@require_safe
 def audit_page(request: HttpRequest) -> HttpResponse:
     try:
         terms = selectors.params(request.GET)

@@ -89,6 +89,9 @@ def trial_create(*, area: Area, name: str, design: str, arms: list[dict[str, Any
         raise TrialInputError("the trial ends before it starts")
     if (end_date - start_date).days > 730:
         raise TrialInputError("a trial lasts at most two years")
+    if start_date > timezone.localdate() + timedelta(days=366):
+        raise TrialInputError("a trial can start at most a year ahead: its hot spots are "
+                              "chosen from today's")
     scope = area_subtree_ids(area=area)
     eligible = (list(Hotspot.objects.filter(area_id__in=scope, status=Hotspot.Status.APPROVED)
                      .order_by("id")) if hotspots is None else hotspots)

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
 from accounts.selectors import areas_visible
+from config.http import object_or_404
 
 from . import selectors, services
 from .models import Trial
@@ -40,7 +41,7 @@ def trial_list(request: HttpRequest) -> HttpResponse:
             return HttpResponse("Your role cannot design trials.", status=403)
         post = request.POST.dict()
         try:
-            area = get_object_or_404(areas, pk=int(post.get("area") or 0))
+            area = object_or_404(areas, post.get("area"))
             design = post.get("design", "")
             costs = {r: post[f"cost_{r}"] for r in ("pc", "pcso", "special")
                      if post.get(f"cost_{r}")}

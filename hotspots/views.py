@@ -3,9 +3,10 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts.selectors import areas_visible
+from config.http import object_or_404
 
 from .forms import ImportUploadForm, OffenceTypeForm
 from .importers.errors import ImportInputError
@@ -47,6 +48,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @permission_required("hotspots.view_importjob", raise_exception=True)
+@require_safe
 def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     job = get_object_or_404(import_jobs_visible(user=request.user), pk=pk)
     template = ("hotspots/_import_progress.html" if request.headers.get("HX-Request")
@@ -63,7 +65,7 @@ def offence_types(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if not request.user.has_perm("hotspots.change_offencetype"):
             return HttpResponse("Your role cannot change harm weights.", status=403)
-        target = get_object_or_404(offence_types_all(), pk=request.POST.get("id"))
+        target = object_or_404(offence_types_all(), request.POST.get("id"))
         form = OffenceTypeForm(request.POST)
         if form.is_valid():
             offence_type_update(
@@ -83,6 +85,7 @@ def offence_types(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @permission_required("hotspots.view_hotspotrun", raise_exception=True)
+@require_safe
 def hotspot_map(request: HttpRequest) -> HttpResponse:
     runs = runs_visible(user=request.user)
     done = runs.filter(status=HotspotRun.Status.DONE)
@@ -112,7 +115,7 @@ def hotspot_map(request: HttpRequest) -> HttpResponse:
 @permission_required("hotspots.add_hotspotrun", raise_exception=True)
 @require_http_methods(["POST"])
 def hotspot_run_now(request: HttpRequest) -> HttpResponse:
-    area = get_object_or_404(areas_visible(user=request.user), pk=request.POST.get("area"))
+    area = object_or_404(areas_visible(user=request.user), request.POST.get("area"))
     run = hotspot_run_queue(area=area, actor=request.user, trigger=HotspotRun.Trigger.ANALYST)
     messages.success(request, f"Run {run.pk} for {area.name} is queued; this page shows it "
                               "when it is done.")

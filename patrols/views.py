@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.views.decorators.http import require_safe
 
 from accounts.models import Team
 from hotspots.models import Hotspot
@@ -17,12 +18,14 @@ from .models import Visit
 
 @login_required
 @permission_required("patrols.add_visit", raise_exception=True)
+@require_safe
 def patrol(request: HttpRequest) -> HttpResponse:
     return render(request, "patrols/patrol.html", {
         "activities": Visit.Activity.choices,
     })
 
 
+@require_safe
 def service_worker(request: HttpRequest) -> HttpResponse:
     """The service worker, served from /patrol/ so that it controls the patrol page. No
     login: it holds no data, only the list of the page's files to keep offline."""
@@ -31,6 +34,7 @@ def service_worker(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@require_safe
 def manifest(request: HttpRequest) -> HttpResponse:
     return render(request, "patrols/manifest.webmanifest",
                   content_type="application/manifest+json")
@@ -38,6 +42,7 @@ def manifest(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @permission_required("patrols.view_presence", raise_exception=True)
+@require_safe
 def dosage_page(request: HttpRequest) -> HttpResponse:
     """Planned against delivered for the last 7 days, the under-dosed first; and, for those
     allowed, where devices are now (each look audited)."""
@@ -65,6 +70,7 @@ def dosage_page(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @permission_required("patrols.view_presence", raise_exception=True)
+@require_safe
 def live_page(request: HttpRequest) -> HttpResponse:
     """The supervisor's view of the shift on now: hot spots done and still undone, and (for
     those allowed) where devices are, fetched from the audited live API."""

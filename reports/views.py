@@ -14,10 +14,11 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts.selectors import areas_visible
 from audit.services import audit_record
+from config.http import object_or_404
 
 from . import selectors, services, writers
 from .models import ExportJob
@@ -62,6 +63,7 @@ def reports_home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @permission_required("reports.add_exportjob", raise_exception=True)
+@require_safe
 def export_download(request: HttpRequest, pk: int) -> FileResponse:
     job = get_object_or_404(ExportJob, pk=pk, created_by_id=request.user.pk, status="done")
     services.export_downloaded(job=job, actor=request.user)
@@ -71,9 +73,10 @@ def export_download(request: HttpRequest, pk: int) -> FileResponse:
 
 @login_required
 @permission_required("reports.add_exportjob", raise_exception=True)
+@require_safe
 def funding_return(request: HttpRequest) -> HttpResponse:
     """The monthly funding return as XLSX (default) or CSV."""
-    area = get_object_or_404(areas_visible(user=request.user), pk=request.GET.get("area") or 0)
+    area = object_or_404(areas_visible(user=request.user), request.GET.get("area"))
     try:
         first = date.fromisoformat(request.GET.get("from", "") + "-01")
         last = date.fromisoformat(request.GET.get("to", "") + "-01")
@@ -106,6 +109,7 @@ def funding_return(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @permission_required("patrols.view_presence", raise_exception=True)
+@require_safe
 def neighbourhoods(request: HttpRequest) -> HttpResponse:
     rows = selectors.neighbourhood_summary(user=request.user)
     if request.GET.get("format") == "csv":
@@ -124,6 +128,7 @@ def neighbourhoods(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @permission_required("patrols.view_presence", raise_exception=True)
+@require_safe
 def dashboard(request: HttpRequest) -> HttpResponse:
     from hotspots.models import Hotspot
 

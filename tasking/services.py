@@ -264,6 +264,10 @@ def _bump(plan: TaskingPlan, actor: Any) -> None:
     plan.refresh_from_db(fields=["version", "updated_at", "updated_by"])
 
 
+# Hot spots are recomputed nightly and rotas change: a plan further ahead is a guess.
+PLAN_MAX_WEEKS_AHEAD = 12
+
+
 @transaction.atomic
 def plan_generate(*, area: Area, week_start: date, actor: Any,
                   rules: dict[str, Any] | None = None, seed: int | None = None,
@@ -277,6 +281,9 @@ def plan_generate(*, area: Area, week_start: date, actor: Any,
     elif not 0 <= seed < 2**63:
         raise TaskingInputError("the seed is a whole number from 0")
     gen_rules = _rules(rules, seed)
+    if week_start > timezone.localdate() + timedelta(weeks=PLAN_MAX_WEEKS_AHEAD):
+        raise TaskingInputError(f"a plan can be made at most {PLAN_MAX_WEEKS_AHEAD} weeks "
+                                "ahead: the hot spots and rotas will have changed by then")
     shifts = shifts_ensure(area=area, week_start=week_start)
     existing = (TaskingPlan.objects.select_for_update()
                 .filter(area=area, week_start=week_start).first())
@@ -535,6 +542,9 @@ def problem_solving_update(*, hotspot: Hotspot, actor: Any, version: int | None,
         raise TaskingInputError(f"unknown field(s) {', '.join(unknown)}")
     record, _ = ProblemSolving.objects.get_or_create(hotspot=hotspot)
     record = ProblemSolving.objects.select_for_update().get(pk=record.pk)
+    if version is None and record.history.exists():
+        raise PlanConflict("these notes have been saved before: reload them, so that your "
+                           "change is made to the latest version")
     if version is not None and version != record.version:
         raise PlanConflict(f"these notes were changed (now version {record.version}, you "
                            f"edited version {version}); reload them and make your change again")

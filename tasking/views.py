@@ -9,11 +9,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts.models import Area, Team, User
 from accounts.selectors import area_scope_q, area_subtree_ids, areas_visible
 from audit.services import audit_record
+from config.http import object_or_404
 from hotspots.models import Hotspot
 
 from . import selectors, services
@@ -36,7 +37,7 @@ def plan_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if not request.user.has_perm("tasking.add_taskingplan"):
             return HttpResponse("Your role cannot generate plans.", status=403)
-        area = get_object_or_404(areas, pk=request.POST.get("area"))
+        area = object_or_404(areas, request.POST.get("area"))
         try:
             week = services.week_monday(date.fromisoformat(request.POST.get("week", "")))
             version = request.POST.get("version", "")
@@ -63,6 +64,7 @@ def plan_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @permission_required("tasking.view_taskingplan", raise_exception=True)
+@require_safe
 def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     plan = get_object_or_404(selectors.plans_visible(user=request.user), pk=pk)
     shifts = selectors.plan_shifts(plan=plan)
@@ -171,12 +173,14 @@ def _briefing_context(request: HttpRequest, pk: int, shift_id: int) -> dict[str,
 
 @login_required
 @permission_required("tasking.view_taskingplan", raise_exception=True)
+@require_safe
 def briefing(request: HttpRequest, pk: int, shift_id: int) -> HttpResponse:
     return render(request, "tasking/briefing.html", _briefing_context(request, pk, shift_id))
 
 
 @login_required
 @permission_required("tasking.view_taskingplan", raise_exception=True)
+@require_safe
 def briefing_pdf(request: HttpRequest, pk: int, shift_id: int) -> HttpResponse:
     from weasyprint import HTML
 
@@ -232,6 +236,7 @@ def problem_solving(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @permission_required("tasking.view_patroltask", raise_exception=True)
+@require_safe
 def my_visits(request: HttpRequest) -> HttpResponse:
     tasks = list(selectors.tasks_for_officer(user=request.user)[:500])
     show_all = request.GET.get("all") == "1"

@@ -1,0 +1,177 @@
+"""Bad input at every endpoint (issue 7): oversized bodies, invalid geometries, far-future
+times, NUL bytes, HTML and formula injection. Each gets a 4xx with a clear message or is
+stored as harmless text, never a 500, and a refusal changes nothing.
+
+Wrong types at every API operation are the fuzzer's negative mode (test_fuzz.py)."""
+
+import json
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from patrols.models import Visit
+from tasking.models import ProblemSolving
+from tests.conftest import CAMDEN
+from tests.security.test_access_matrix import ROUTES, TARGETS, _methods
+from tests.security.world import build_world, fingerprint
+
+pytestmark = pytest.mark.django_db
+
+WRITES = sorted((name, method) for name, callback in ROUTES.items()
+                for method in _methods(callback) if method in ("post", "put", "patch")
+                and name != "admin:index")
+
+
+@pytest.fixture
+def world(users, areas):
+    return build_world(users, areas)
+
+
+def _url(name: str, world) -> str:
+    _, spec = TARGETS.get(name, [("-", {})])[0]
+    kwargs = {k: world.ids[kind][where] for k, (kind, where) in spec.items()}
+    return reverse(name, kwargs={k: getattr(v, "pk", v) for k, v in kwargs.items()})
+
+
+@pytest.mark.parametrize(("name", "method"), WRITES)
+def test_an_oversized_body_is_413_before_anything_reads_it(client, users, world, name, method):
+    from config.middleware import RequestSizeMiddleware
+
+    url = _url(name, world)
+    limit = RequestSizeMiddleware.limit(url)
+    filler = "x" * 1000
+    body = json.dumps({"notes": [filler] * (limit // 1000 + 10)})
+    client.force_login(users["admin"])
+    before = fingerprint()
+    response = getattr(client, method)(url, data=body, content_type="application/json")
+    assert response.status_code == 413
+    assert f"the limit here is {limit:,} bytes" in response.content.decode()
+    assert fingerprint() == before
+
+
+GEOMETRIES = {
+    "bow tie (self-intersecting)": {"type": "Polygon", "coordinates": [[
+        [-0.14, 51.54], [-0.13, 51.55], [-0.13, 51.54], [-0.14, 51.55], [-0.14, 51.54]]]},
+    "ring not closed": {"type": "Polygon", "coordinates": [[
+        [-0.14, 51.54], [-0.13, 51.54], [-0.13, 51.55]]]},
+    "a point, not an area": {"type": "Point", "coordinates": [-0.14, 51.54]},
+    "latitude 91": {"type": "Polygon", "coordinates": [[
+        [-0.14, 91], [-0.13, 91], [-0.13, 90.5], [-0.14, 91]]]},
+    "not a number": {"type": "Polygon", "coordinates": [[
+        [-0.14, "north"], [-0.13, 51.54], [-0.13, 51.55], [-0.14, 51.54]]]},
+    "empty": {"type": "Polygon", "coordinates": []},
+    "not GeoJSON": "POLYGON((0 0, 1 0, 1 1, 0 0))",
+}
+
+
+@pytest.mark.parametrize("kind", list(GEOMETRIES))
+def test_invalid_exclusion_geometries_are_400_and_change_nothing(client, users, areas, kind):
+    client.force_login(users["analyst"])
+    before = fingerprint()
+    response = client.post(reverse("api-exclusions"), data={
+        "area": areas[CAMDEN].pk, "name": "Prison", "reason": "Not patrolled",
+        "geometry": GEOMETRIES[kind]}, content_type="application/json")
+    assert response.status_code == 400, response.content
+    assert response.json()["detail"].startswith("the shape ")
+    assert fingerprint() == before
+
+
+FAR = "2999-01-04"
+
+
+@pytest.mark.parametrize(("name", "body", "message"), [
+    ("api-plans", {"week_start": FAR}, "week"),
+    ("api-trials", {"name": "t", "design": "parallel", "start_date": FAR,
+                    "end_date": "2999-02-01",
+                    "arms": [{"name": "a", "visit_minutes": 10, "role": "pc"},
+                             {"name": "c", "control": True}]}, "start"),
+    ("api-exports", {"kind": "visits", "format": "csv", "start": f"{FAR}T00:00:00Z",
+                     "end": "2999-02-01T00:00:00Z", "recipient": "Funder",
+                     "purpose": "Return"}, "future"),
+    ("api-visits", {"id": "3f2b1c6e-8a4d-4e7b-9c1a-2d5e6f7a8b9c",
+                    "started_at": f"{FAR}T10:00:00Z"}, "future"),
+])
+def test_far_future_times_are_400_and_change_nothing(client, users, world, areas, name, body,
+                                                     message):
+    body = {**body}
+    if name in ("api-plans", "api-trials"):
+        body["area"] = areas[CAMDEN].pk
+    if name == "api-visits":
+        body["hotspot"] = world.ids["hotspot"]["camden"]
+    role = {"api-visits": "officer", "api-plans": "supervisor"}.get(name, "analyst")
+    client.force_login(users[role])
+    before = fingerprint()
+    response = client.post(reverse(name), data=body, content_type="application/json")
+    assert response.status_code == 400, response.content
+    assert message in response.content.decode().lower()
+    assert fingerprint() == before
+
+
+NASTY = ["<script>alert('x')</script>", "<img src=x onerror=alert(1)>",
+         "=HYPERLINK(\"http://evil.example\",\"click\")", "+cmd|' /C calc'!A0", "@SUM(1+1)"]
+
+
+def test_html_and_formulas_in_visit_notes_are_kept_as_typed(client, users, world):
+    """Notes are a person's words: refusing '<' or '=' would refuse real notes. They are
+    stored as typed and answered as JSON; spreadsheets neutralise formulas (test_exports)."""
+    client.force_login(users["officer"])
+    started = timezone.now() - timedelta(hours=1)
+    for i, text in enumerate(NASTY):
+        response = client.post(reverse("api-visits"), data={
+            "id": str(uuid.UUID(int=i + 1)), "hotspot": world.ids["hotspot"]["camden"],
+            "started_at": (started + timedelta(minutes=i)).isoformat(), "notes": text},
+            content_type="application/json")
+        assert response.status_code == 201, response.content
+    assert sorted(Visit.objects.filter(notes__in=NASTY).values_list("notes", flat=True)) == \
+        sorted(NASTY)
+    listed = client.get(reverse("api-visits"))
+    assert listed["Content-Type"] == "application/json"
+    assert sorted(v["notes"] for v in listed.json()["results"] if v["notes"] in NASTY) == \
+        sorted(NASTY)
+
+
+def test_html_in_problem_solving_notes_is_escaped_on_the_page(client, users, world):
+    client.force_login(users["supervisor"])
+    spot = world.ids["hotspot"]["camden"]
+    ps = ProblemSolving.objects.get(hotspot_id=spot)
+    response = client.put(reverse("api-problem-solving", args=[spot]), data={
+        "version": ps.version, "analysis": NASTY[1]}, content_type="application/json")
+    assert response.status_code == 200, response.content
+    page = client.get(reverse("problem-solving", args=[spot])).content.decode()
+    assert "<img src=x" not in page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page
+    # The briefing shows the same notes to the officers of the shift, escaped too.
+    briefing = client.get(reverse("briefing", args=[world.ids["plan"]["camden"],
+                                                    world.ids["shift"]["camden"]]))
+    assert briefing.status_code == 200
+    assert "<img src=x" not in briefing.content.decode()
+    assert "<em>Analysis:</em> &lt;img src=x onerror=alert(1)&gt;" in briefing.content.decode()
+
+
+@pytest.mark.parametrize(("name", "role", "field"), [
+    ("api-visits", "officer", "notes"),
+    ("api-exports", "analyst", "recipient"),
+    ("api-exclusions", "analyst", "name"),
+])
+def test_a_nul_byte_in_text_is_400_not_a_database_error(client, users, world, areas, name,
+                                                        role, field):
+    bodies = {
+        "api-visits": {"id": str(uuid.uuid4()), "hotspot": world.ids["hotspot"]["camden"],
+                       "started_at": (timezone.now() - timedelta(hours=1)).isoformat()},
+        "api-exports": {"kind": "visits", "format": "csv", "purpose": "Return",
+                        "start": (timezone.now() - timedelta(days=7)).isoformat(),
+                        "end": timezone.now().isoformat()},
+        "api-exclusions": {"area": areas[CAMDEN].pk, "reason": "Prison", "geometry": {
+            "type": "Polygon", "coordinates": [[[-0.14, 51.54], [-0.139, 51.54],
+                                                [-0.139, 51.541], [-0.14, 51.54]]]}},
+    }
+    client.force_login(users[role])
+    before = fingerprint()
+    response = client.post(reverse(name), data={**bodies[name], field: "before\x00after"},
+                           content_type="application/json")
+    assert response.status_code == 400, response.content
+    assert field in response.json()
+    assert fingerprint() == before
