@@ -5,7 +5,7 @@ export PORT
 # The demo force's data ends in February 2025: its hot spot runs look back from then.
 demo: export HOTSPOTS_WINDOW_END ?= 2025-03-01
 
-.PHONY: setup setup-test demo test lint typecheck pytest bench clean
+.PHONY: setup setup-test demo test lint typecheck pytest bench load clean
 
 setup:
 	bash scripts/setup.sh
@@ -36,6 +36,11 @@ pytest:
 bench:
 	bash scripts/setup.sh --bench
 	$(PY) benchmarks/run.py
+
+# The 10-minute load scenario of issue 7 (LOAD_SECONDS shortens it).
+load:
+	bash scripts/setup.sh --bench
+	$(PY) benchmarks/run.py load
 
 clean:
 	rm -rf .venv .mypy_cache .ruff_cache .pytest_cache staticfiles .test-media .bench

@@ -61,6 +61,9 @@ def main() -> None:
     if sys.argv[1:] == ["tracking"]:  # python benchmarks/run.py tracking
         tracking()
         return
+    if sys.argv[1:] == ["load"]:  # the 10-minute load scenario: python benchmarks/run.py load
+        load()
+        return
     if sys.argv[1:] == ["reports"]:  # python benchmarks/run.py reports
         reports()
         return
@@ -167,6 +170,23 @@ def reports() -> None:
     print("|---|---|")
     print(f"| GeoPackage (one query, ogr2ogr) | {r['gpkg_s']:.2f} |")
     print(f"| baseline: CSV of the same rows | {r['csv_s']:.2f} |")
+
+
+def load() -> None:
+    r = json.loads(sh(PY, "benchmarks/bench_load.py").strip().splitlines()[-1])
+    print(f"\nLoad scenario, {r['seconds'] // 60} min: 40 officers logging visits, 15 "
+          "supervisors on the map, 200 GPS devices every 5 s, 5 analysts exporting (locust; "
+          "gunicorn 3 workers and one Celery worker; targets p95 <= 300 ms, no errors, every "
+          "ping stored once). Idle p50: the same request with one user of each kind.\n")
+    print("| requests | count | req/s | failures | p50 ms | p95 ms | p99 ms | idle p50 ms |")
+    print("|---|---|---|---|---|---|---|---|")
+    for q in r["requests"]:
+        idle = f"{q['idle_p50_ms']:.0f}" if q["idle_p50_ms"] is not None else ""
+        print(f"| {q['name']} | {q['requests']:,} | {q['rps']} | {q['failures']} | "
+              f"{q['p50_ms']:.0f} | {q['p95_ms']:.0f} | {q['p99_ms']:.0f} | {idle} |")
+    print(f"\nPings: sent and confirmed {r['pings_sent']:,}, still in outboxes "
+          f"{r['pings_pending']:,}, stored {r['pings_stored']:,} "
+          f"({r['pings_distinct']:,} distinct). Exports by status: {r['exports']}.")
 
 
 def tracking() -> None:

@@ -2,7 +2,7 @@
 # Everything a fresh Debian machine needs to run the app or its tests; safe to run again.
 #   scripts/setup.sh          packages, services, Python environment, database
 #   scripts/setup.sh --test   the same, plus Chromium for the browser tests
-#   scripts/setup.sh --bench  the same as plain, plus wrk to load the running server
+#   scripts/setup.sh --bench  the same as plain, plus wrk and locust to load the running server
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -88,6 +88,11 @@ if [ ! -f "$stamp" ]; then
   .venv/bin/pip install -q --upgrade pip
   .venv/bin/pip install -q -e ".[dev]"
   rm -f .venv/.installed-*; touch "$stamp"
+fi
+if [ "$want_bench" = 1 ] && [ ! -f "$stamp.bench" ]; then
+  say "Installing the load-test tools"
+  .venv/bin/pip install -q -e ".[dev,bench]"
+  touch "$stamp.bench"
 fi
 
 # --- Database ------------------------------------------------------------------------------
