@@ -30,6 +30,7 @@ def test_first_sign_in_enrols_from_the_page(request, live_server, users, screen)
     tab.wait_for_url(f"{base}/login/second-factor/?next=/tasking/")
     assert tab.locator("h1").inner_text() == "Set up your authenticator app"
     assert tab.locator("#otp-qr svg").count() == 1
+    assert tab.locator("#nav a.nav-link").count() == 0  # no menu before the code
     secret = tab.locator("#otp-secret").inner_text().replace(" ", "")
     shot(tab, f"second-factor-enrol-{screen}")
 

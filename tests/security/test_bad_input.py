@@ -37,8 +37,11 @@ def _url(name: str, world) -> str:
 
 
 @pytest.mark.parametrize(("name", "method"), WRITES)
-def test_an_oversized_body_is_413_before_anything_reads_it(client, users, world, name, method):
+def test_an_oversized_body_is_413_before_anything_reads_it(client, users, world, settings,
+                                                           name, method):
     from config.middleware import RequestSizeMiddleware
+
+    settings.IMPORT_MAX_UPLOAD_BYTES = 2 * 1024 * 1024  # not a gigabyte of test body
 
     url = _url(name, world)
     limit = RequestSizeMiddleware.limit(url)
