@@ -13,8 +13,8 @@ import os
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime, timedelta
 from datetime import time as dtime
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,17 +26,17 @@ import django  # noqa: E402
 django.setup()
 
 from django.contrib.auth.models import Group  # noqa: E402
-from django.contrib.gis.geos import MultiPolygon, Point, Polygon  # noqa: E402
+from django.contrib.gis.geos import Point, Polygon  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.db.models import Count  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from rest_framework.authtoken.models import Token  # noqa: E402
 
 from accounts import roles  # noqa: E402
-from accounts.models import Area, Team, User  # noqa: E402
-from accounts.services import areas_rebuild_index  # noqa: E402
+from accounts.models import Team, User  # noqa: E402
+from benchmarks.areas import fresh_area  # noqa: E402
 from benchmarks.sessions import session_for  # noqa: E402
-from hotspots.models import Hotspot, HotspotRun  # noqa: E402
+from hotspots.models import Hotspot  # noqa: E402
 from patrols.models import Device, GpsPing  # noqa: E402
 from patrols.services import device_create, ping_partitions_ensure  # noqa: E402
 from reports.models import ExportJob  # noqa: E402
@@ -70,20 +70,7 @@ def setup() -> dict:
                     "tasking_taskingplan, tasking_shiftcapacity, tasking_shift, "
                     "tasking_patterncapacity, tasking_shiftpattern CASCADE")
         cur.execute("DELETE FROM patrols_device")
-    old = Area.objects.filter(code="BLOAD").first()
-    if old is not None:
-        Hotspot.objects.filter(run_area=old).delete()
-        HotspotRun.objects.filter(area=old).delete()
-        User.objects.filter(area=old).update(area=None, team=None)
-        Team.objects.filter(area=old).delete()
-        old.delete()
-    area = Area.objects.create(name="Bench load", code="BLOAD", level=Area.Level.BCU,
-                               geom=MultiPolygon(Polygon.from_bbox((X0, Y0, X0 + 20000,
-                                                                    Y0 + 20000))))
-    areas_rebuild_index()
-    run = HotspotRun.objects.create(area=area, trigger="command", status="done",
-                                    window_start=datetime(2025, 1, 1, tzinfo=UTC),
-                                    window_end=datetime(2026, 1, 1, tzinfo=UTC))
+    area, run = fresh_area(code="BLOAD", name="Bench load", x0=X0, y0=Y0, size=20000)
     Hotspot.objects.bulk_create([
         Hotspot(run_area=area, area=area, key=f"load:{i}",
                 geom=Polygon.from_bbox((X0 + 500 + (i % 20) * 900, Y0 + 500 + (i // 20) * 900,

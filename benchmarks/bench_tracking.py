@@ -35,14 +35,14 @@ django.setup()
 import numpy as np  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.contrib.auth.models import Group  # noqa: E402
-from django.contrib.gis.geos import MultiPolygon, Point, Polygon  # noqa: E402
+from django.contrib.gis.geos import Point, Polygon  # noqa: E402
 from django.db import connection  # noqa: E402
 from rest_framework.authtoken.models import Token  # noqa: E402
 
 from accounts import roles  # noqa: E402
 from accounts.models import Area, Team, User  # noqa: E402
-from accounts.services import areas_rebuild_index  # noqa: E402
-from hotspots.models import Hotspot, HotspotRun  # noqa: E402
+from benchmarks.areas import fresh_area  # noqa: E402
+from hotspots.models import Hotspot  # noqa: E402
 from patrols.models import Device, Presence, PresenceRun, Visit  # noqa: E402
 from patrols.services import device_create, ping_partitions_ensure, presence_update  # noqa: E402
 
@@ -58,20 +58,7 @@ def reset() -> tuple[Area, list[Hotspot], Team]:
         cur.execute("TRUNCATE patrols_gpsping, patrols_presence, patrols_presencerun, "
                     "patrols_visit CASCADE")
         cur.execute("DELETE FROM patrols_device")
-    old = Area.objects.filter(code="BTRK").first()
-    if old is not None:
-        Hotspot.objects.filter(run_area=old).delete()
-        HotspotRun.objects.filter(area=old).delete()
-        User.objects.filter(area=old).update(area=None, team=None)
-        Team.objects.filter(area=old).delete()
-        old.delete()
-    area = Area.objects.create(name="Bench tracking", code="BTRK", level=Area.Level.BCU,
-                               geom=MultiPolygon(Polygon.from_bbox((X0, Y0, X0 + 20000,
-                                                                    Y0 + 20000))))
-    areas_rebuild_index()
-    run = HotspotRun.objects.create(area=area, trigger="command", status="done",
-                                    window_start=datetime(2025, 1, 1, tzinfo=UTC),
-                                    window_end=datetime(2026, 1, 1, tzinfo=UTC))
+    area, run = fresh_area(code="BTRK", name="Bench tracking", x0=X0, y0=Y0, size=20000)
     spots = [Hotspot(run_area=area, area=area, key=f"b:{i}",
                      geom=Polygon.from_bbox((X0 + 500 + (i % 20) * 900, Y0 + 500 + (i // 20) * 900,
                                              X0 + 650 + (i % 20) * 900,
