@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.contrib.gis.geos import Point
 from django.urls import reverse
+from redis import Redis
 
 from config.celery_app import app
 from patrols.models import Visit
@@ -76,8 +77,7 @@ def test_an_export_made_while_the_broker_is_down_is_kept_and_sent_later(users, a
     # Once the broker is back, the resume task sends it: one message waits in the queue.
     app.control.purge()
     assert exports_resume(stale_after=timedelta(0)) == [job.pk]
-    with app.connection_for_read() as conn:
-        waiting = conn.default_channel.client.lrange("celery", 0, -1)
+    waiting = Redis.from_url(app.conf.broker_url).lrange("celery", 0, -1)
     assert [json.loads(m)["headers"]["argsrepr"] for m in waiting] == [f"({job.pk},)"]
     assert ExportJob.objects.get(pk=job.pk).status == "queued"
     app.control.purge()
