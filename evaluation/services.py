@@ -15,6 +15,7 @@ from django.utils import timezone
 from accounts.models import Area
 from accounts.selectors import area_subtree_ids
 from audit.services import audit_record
+from config.text import markup_problem
 from hotspots.models import Hotspot
 
 from . import analysis
@@ -83,6 +84,8 @@ def trial_create(*, area: Area, name: str, design: str, arms: list[dict[str, Any
                  hotspots: list[Hotspot] | None = None, seed: int | None = None,
                  hourly_cost: dict[str, Any] | None = None) -> Trial:
     """Design a trial over eligible (approved) hot spots and randomise it."""
+    if problem := markup_problem("the trial's name", name):
+        raise TrialInputError(problem)
     arms = _check_arms(design, arms)
     costs = _check_costs(hourly_cost or {})
     if end_date < start_date:

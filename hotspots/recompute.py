@@ -23,6 +23,7 @@ from accounts.models import Area
 from accounts.selectors import area_subtree_ids
 from audit.services import audit_record
 from config.resilience import enqueue_on_commit
+from config.text import markup_problem
 
 from .analysis import AnalysisInputError
 from .analysis.concentration import generalized_gini, gini, top_share
@@ -445,6 +446,8 @@ def hotspot_review(*, hotspot: Hotspot, actor: Any, action: str, note: str = "")
               "retire": Hotspot.Status.RETIRED}.get(action)
     if target is None:
         raise ValueError("action must be approve, suppress or retire")
+    if problem := markup_problem("the note", note):
+        raise RunInputError(problem)
     locked = Hotspot.objects.select_for_update().get(pk=hotspot.pk)
     before = locked.status
     locked.status = target
@@ -494,6 +497,9 @@ def exclusion_area_create(*, actor: Any, area: Area, name: str, reason: str,
                           geometry: dict[str, Any]) -> ExclusionArea:
     """Rule a place out of targeting; the shape comes as WGS84 GeoJSON from the map."""
     import json
+
+    if problem := markup_problem("the name and reason", name, reason):
+        raise RunInputError(problem)
 
     from django.contrib.gis.gdal import GDALException
     from django.contrib.gis.geos import GEOSException, GEOSGeometry, MultiPolygon

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from accounts.models import Area, Team, User
 from audit.services import audit_record
+from config.text import markup_problem
 from hotspots.models import Hotspot
 
 from .models import Device, PresenceRun, Visit
@@ -52,6 +53,8 @@ def device_create(*, name: str, kind: str, area: Area, actor: Any, team: Team | 
     """Register a device; its token is returned once and only its hash is kept."""
     if kind not in Device.Kind.values:
         raise TrackingInputError(f"kind is one of {', '.join(Device.Kind.values)}")
+    if problem := markup_problem("the device's name", name):
+        raise TrackingInputError(problem)
     token = secrets.token_urlsafe(32)
     device = Device.objects.create(name=name.strip()[:100], kind=kind, area=area, team=team,
                                    holder=holder, token_hash=token_hash(token))
@@ -343,6 +346,8 @@ def visit_record(*, officer: User, visit_id: uuid.UUID, body: dict[str, Any],
         raise TrackingInputError("the visit ends before it starts")
     if ended_at is not None and ended_at - started_at > timedelta(hours=12):
         raise TrackingInputError("a visit lasts at most 12 hours")
+    if problem := markup_problem("the notes", body.get("notes")):
+        raise TrackingInputError(problem)
     activities = body.get("activities") or []
     if not isinstance(activities, list) or not set(activities) <= set(Visit.Activity.values):
         raise TrackingInputError(f"activities are from {', '.join(Visit.Activity.values)}")

@@ -14,6 +14,7 @@ from django.utils import timezone
 from accounts.models import Area, User
 from audit.services import audit_record
 from config.resilience import enqueue_on_commit
+from config.text import markup_problem
 from hotspots.locks import EXPORT_JOBS, job_lock, jobs_resume
 from hotspots.models import JobStatus
 
@@ -29,6 +30,8 @@ class ExportInputError(ValueError):
 def export_create(*, actor: User, kind: str, fmt: str, start: datetime, end: datetime,
                   recipient: str, purpose: str, area: Area | None = None) -> ExportJob:
     """Check and queue an export; refused with a message when it would hold nothing."""
+    if problem := markup_problem("the recipient and purpose", recipient, purpose):
+        raise ExportInputError(problem)
     if kind not in ExportJob.Kind.values:
         raise ExportInputError(f"the export is one of {', '.join(ExportJob.Kind.values)}")
     if fmt not in ExportJob.Format.values:

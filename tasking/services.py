@@ -16,6 +16,7 @@ from django.utils import timezone
 from accounts.models import Area, Team, User
 from accounts.selectors import area_subtree_ids
 from audit.services import audit_record
+from config.text import markup_problem
 from hotspots.models import Hotspot
 
 from . import generator
@@ -104,6 +105,8 @@ def shift_pattern_create(*, area: Area, name: str, start_time: time, duration_mi
                          days: int = ALL_DAYS, capacities: dict[Team, int] | None = None,
                          actor: Any = None) -> ShiftPattern:
     """Add a shift pattern to an area, refusing one over 24 h or one that overlaps another."""
+    if problem := markup_problem("the shift's name", name):
+        raise TaskingInputError(problem)
     # Lock the area so that two patterns added at once are checked against each other.
     Area.objects.select_for_update().get(pk=area.pk)
     _check_pattern(area=area, name=name, start=start_time, minutes=duration_minutes, days=days)
@@ -540,6 +543,9 @@ def problem_solving_update(*, hotspot: Hotspot, actor: Any, version: int | None,
     unknown = sorted(set(fields) - set(PS_FIELDS))
     if unknown:
         raise TaskingInputError(f"unknown field(s) {', '.join(unknown)}")
+    for name in ("scanning", "analysis", "response", "assessment"):
+        if problem := markup_problem(f"the {name} notes", fields.get(name)):
+            raise TaskingInputError(problem)
     record, _ = ProblemSolving.objects.get_or_create(hotspot=hotspot)
     record = ProblemSolving.objects.select_for_update().get(pk=record.pk)
     if version is None and record.history.exists():

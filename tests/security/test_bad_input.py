@@ -113,45 +113,98 @@ def test_far_future_times_are_400_and_change_nothing(client, users, world, areas
     assert fingerprint() == before
 
 
-NASTY = ["<script>alert('x')</script>", "<img src=x onerror=alert(1)>",
-         "=HYPERLINK(\"http://evil.example\",\"click\")", "+cmd|' /C calc'!A0", "@SUM(1+1)"]
+FORMULAS = ["=HYPERLINK(\"http://evil.example\",\"click\")", "+cmd|' /C calc'!A0",
+            "@SUM(1+1)", "-2+3", "Under 5 min: <5 people about, 2 < 3 & quiet"]
+TAGS = ["<script>alert('x')</script>", "<img src=x onerror=alert(1)>", "</textarea><b>",
+        "<!-- hidden -->", "< svg onload=alert(1)>"]
 
 
-def test_html_and_formulas_in_visit_notes_are_kept_as_typed(client, users, world):
-    """Notes are a person's words: refusing '<' or '=' would refuse real notes. They are
-    stored as typed and answered as JSON; spreadsheets neutralise formulas (test_exports)."""
+def test_formulas_and_plain_less_than_signs_in_notes_are_kept_as_typed(client, users, world):
+    """A note may start with "=", "+", "-" or "@" and say "<5": those are a person's words.
+    They are stored as typed and answered as JSON; spreadsheets neutralise the formulas
+    (tests/reports/test_exports.py)."""
     client.force_login(users["officer"])
     started = timezone.now() - timedelta(hours=1)
-    for i, text in enumerate(NASTY):
+    for i, text in enumerate(FORMULAS):
         response = client.post(reverse("api-visits"), data={
             "id": str(uuid.UUID(int=i + 1)), "hotspot": world.ids["hotspot"]["camden"],
             "started_at": (started + timedelta(minutes=i)).isoformat(), "notes": text},
             content_type="application/json")
         assert response.status_code == 201, response.content
-    assert sorted(Visit.objects.filter(notes__in=NASTY).values_list("notes", flat=True)) == \
-        sorted(NASTY)
+    assert sorted(Visit.objects.filter(notes__in=FORMULAS).values_list("notes", flat=True)) == \
+        sorted(FORMULAS)
     listed = client.get(reverse("api-visits"))
     assert listed["Content-Type"] == "application/json"
-    assert sorted(v["notes"] for v in listed.json()["results"] if v["notes"] in NASTY) == \
-        sorted(NASTY)
+    assert sorted(v["notes"] for v in listed.json()["results"] if v["notes"] in FORMULAS) == \
+        sorted(FORMULAS)
 
 
-def test_html_in_problem_solving_notes_is_escaped_on_the_page(client, users, world):
+def _free_text_requests(world, areas):
+    """(role, route, kwargs, body with {text} where the free text goes, field named)."""
+    now = timezone.now()
+    camden = areas[CAMDEN].pk
+    spot = world.ids["hotspot"]["camden"]
+    square = {"type": "Polygon", "coordinates": [[[-0.14, 51.54], [-0.139, 51.54],
+                                                  [-0.139, 51.541], [-0.14, 51.54]]]}
+    return [
+        ("officer", "api-visits", {}, {"id": str(uuid.uuid4()), "hotspot": spot,
+                                       "started_at": (now - timedelta(hours=1)).isoformat(),
+                                       "notes": "{text}"}, "notes"),
+        ("supervisor", "api-problem-solving", {"pk": spot},
+         {"version": world.ids["ps_version"]["camden"], "analysis": "{text}"}, "analysis"),
+        ("analyst", "api-exports", {}, {"kind": "visits", "format": "csv",
+                                        "start": (now - timedelta(days=7)).isoformat(),
+                                        "end": now.isoformat(), "recipient": "{text}",
+                                        "purpose": "Return"}, "recipient"),
+        ("analyst", "api-exclusions", {}, {"area": camden, "name": "{text}",
+                                           "reason": "Prison", "geometry": square}, "name"),
+        ("analyst", "api-trials", {}, {"area": camden, "name": "{text}", "design": "parallel",
+                                       "start_date": "2027-01-04", "end_date": "2027-01-17",
+                                       "arms": [{"name": "a", "visit_minutes": 10},
+                                                {"name": "c", "control": True}]}, "name"),
+        ("supervisor", "api-shift-patterns", {}, {"area": camden, "name": "{text}",
+                                                  "start_time": "07:00",
+                                                  "duration_minutes": 60}, "name"),
+        ("admin", "api-devices", {}, {"name": "{text}", "kind": "radio", "area": camden},
+         "name"),
+        ("analyst", "api-hotspot-review", {"pk": spot}, {"action": "approve",
+                                                         "note": "{text}"}, "note"),
+    ]
+
+
+@pytest.mark.parametrize("case", range(8))
+@pytest.mark.parametrize("tag", TAGS)
+def test_html_in_any_free_text_is_400_and_changes_nothing(client, users, world, areas, case,
+                                                          tag):
+    role, name, kwargs, body, field = _free_text_requests(world, areas)[case]
+    body = json.loads(json.dumps(body).replace('"{text}"', json.dumps(tag)))
+    client.force_login(users[role])
+    before = fingerprint()
+    method = "put" if name == "api-problem-solving" else "post"
+    response = getattr(client, method)(reverse(name, kwargs=kwargs), data=body,
+                                       content_type="application/json")
+    assert response.status_code == 400, (name, response.content)
+    message = response.content.decode()
+    assert "cannot contain HTML tags" in message and field in message
+    assert fingerprint() == before
+
+
+def test_text_with_ampersands_and_less_than_is_escaped_on_the_pages(client, users, world):
     client.force_login(users["supervisor"])
     spot = world.ids["hotspot"]["camden"]
     ps = ProblemSolving.objects.get(hotspot_id=spot)
+    text = "Tom & Jerry's <5 min \"visits\""
     response = client.put(reverse("api-problem-solving", args=[spot]), data={
-        "version": ps.version, "analysis": NASTY[1]}, content_type="application/json")
+        "version": ps.version, "analysis": text}, content_type="application/json")
     assert response.status_code == 200, response.content
+    escaped = "Tom &amp; Jerry&#x27;s &lt;5 min &quot;visits&quot;"
     page = client.get(reverse("problem-solving", args=[spot])).content.decode()
-    assert "<img src=x" not in page
-    assert "&lt;img src=x onerror=alert(1)&gt;" in page
+    assert escaped in page
     # The briefing shows the same notes to the officers of the shift, escaped too.
     briefing = client.get(reverse("briefing", args=[world.ids["plan"]["camden"],
                                                     world.ids["shift"]["camden"]]))
     assert briefing.status_code == 200
-    assert "<img src=x" not in briefing.content.decode()
-    assert "<em>Analysis:</em> &lt;img src=x onerror=alert(1)&gt;" in briefing.content.decode()
+    assert f"<em>Analysis:</em> {escaped}" in briefing.content.decode()
 
 
 @pytest.mark.parametrize(("name", "role", "field"), [

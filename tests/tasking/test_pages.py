@@ -107,13 +107,18 @@ def test_problem_solving_page_escapes_and_refuses_a_stale_save(api, users, make_
     spot = make_hotspot([1.0] * 168)
     client = api(users["supervisor"])
     url = reverse("problem-solving", args=[spot.pk])
-    client.post(url, {"version": "0", "scanning": "<b>bold</b>", "status": "scanning"})
+    tagged = client.post(url, {"version": "0", "scanning": "<b>bold</b>", "status": "scanning"})
+    assert tagged.status_code == 400
+    assert "cannot contain HTML tags" in tagged.content.decode()
+    assert not ProblemSolving.objects.filter(version__gt=1).exists()
+    client.post(url, {"version": "0", "scanning": "Tom & Jerry <5 min", "status": "scanning"})
     page = client.get(url).content.decode()
-    assert "&lt;b&gt;bold&lt;/b&gt;" in page and "<b>bold</b>" not in page
+    assert "Tom &amp; Jerry &lt;5 min" in page and "Jerry <5" not in page
     stale = client.post(url, {"version": "1", "scanning": "lost?", "status": "analysis"})
     assert stale.status_code == 409
     record = ProblemSolving.objects.get()
-    assert (record.scanning, record.status, record.version) == ("<b>bold</b>", "scanning", 2)
+    assert (record.scanning, record.status, record.version) == ("Tom & Jerry <5 min",
+                                                               "scanning", 2)
 
 
 def test_problem_solving_owner_must_see_the_hot_spot(api, users, areas, make_hotspot):

@@ -1,0 +1,20 @@
+"""Free text is plain text: notes, names, reasons and recipients never hold HTML.
+
+A tag in a note is never a person's words, so it is refused with a message. "<5 min" and
+"2 < 3" are not tags and pass. Spreadsheet formulas are not refused (a note may start
+with "-" or "="); the export writers neutralise them instead (reports/writers.py)."""
+
+import re
+
+# "<" then a letter, "/" or "?" and a letter, or "!": an element, end tag, directive or
+# comment.
+_TAG = re.compile(r"<\s*(?:[/?]?\s*[A-Za-z]|!)")
+
+
+def markup_problem(field: str, *values: object) -> str | None:
+    """A message naming the field when any value holds an HTML tag, else None."""
+    for value in values:
+        if isinstance(value, str) and _TAG.search(value):
+            return (f"{field} cannot contain HTML tags such as <b> or <script>: "
+                    "write it as plain text")
+    return None
