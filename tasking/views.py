@@ -195,6 +195,9 @@ def briefing_pdf(request: HttpRequest, pk: int, shift_id: int) -> HttpResponse:
     return response
 
 
+PS_TEXT_FIELDS = ("scanning", "analysis", "response", "assessment")
+
+
 @login_required
 @permission_required("tasking.view_problemsolving", raise_exception=True)
 @require_http_methods(["GET", "POST"])
@@ -202,11 +205,12 @@ def problem_solving(request: HttpRequest, pk: int) -> HttpResponse:
     hotspot = get_object_or_404(Hotspot.objects.filter(area_scope_q(user=request.user)), pk=pk)
     record = ProblemSolving.objects.filter(hotspot=hotspot).first()
     status = 200
+    draft: dict[str, str] | None = None
     if request.method == "POST":
         if not request.user.has_perm("tasking.change_problemsolving"):
             return HttpResponse("Your role cannot change problem-solving notes.", status=403)
         fields: dict[str, object] = {k: request.POST.get(k, "")[:10_000]
-                                     for k in ("scanning", "analysis", "response", "assessment")}
+                                     for k in PS_TEXT_FIELDS}
         fields["status"] = request.POST.get("status", "scanning")
         owner_id = request.POST.get("owner", "")
         fields["owner"] = (User.objects.filter(pk=int(owner_id)).first()
@@ -220,11 +224,15 @@ def problem_solving(request: HttpRequest, pk: int) -> HttpResponse:
         except (TaskingInputError, PlanConflict) as exc:
             messages.error(request, str(exc))
             status = 409 if isinstance(exc, PlanConflict) else 400
+            if status == 400:  # what they typed stays in the form to be put right
+                draft = {k: request.POST.get(k, "") for k in PS_TEXT_FIELDS}
         else:
             messages.success(request, "Problem-solving notes saved.")
             return redirect("problem-solving", pk=hotspot.pk)
     return render(request, "tasking/problem_solving.html", {
         "hotspot": hotspot, "record": record, "statuses": ProblemSolving.Status.choices,
+        "text": draft if draft is not None else {
+            k: getattr(record, k) if record else "" for k in PS_TEXT_FIELDS},
         "owners": User.objects.filter(
             is_active=True, area_id__in=services.area_ancestor_ids(hotspot.area or
                                                                    hotspot.run_area)

@@ -121,9 +121,16 @@ def test_problem_solving_page_saves_notes_with_history(page, live_server, users,
     page.fill("#ps-response", "<script>alert(1)</script> Target hardening with the council")
     page.select_option("#ps-status", "response")
     page.click("button:has-text('Save notes')")
+    # Refused with a message; what was typed is still there to be put right.
+    assert "cannot contain HTML tags" in page.locator(".alert-danger").inner_text()
+    assert page.input_value("#ps-scanning") == "Repeat burglary of ground-floor flats"
+    assert page.input_value("#ps-response").startswith("<script>")
+    page.fill("#ps-response", "Target hardening with the council, <5 weeks")
+    page.select_option("#ps-status", "response")
+    page.click("button:has-text('Save notes')")
     page.wait_for_selector(".alert-success")
     assert page.locator("[data-testid=ps-history] li").count() == 1
-    assert page.input_value("#ps-response").startswith("<script>")
+    assert page.input_value("#ps-response") == "Target hardening with the council, <5 weeks"
     record = spot.problem_solving
     assert (record.status, record.version) == ("response", 2)
     shot(page, "problem-solving")
