@@ -17,7 +17,7 @@ from config.api import GeoPagination, Wgs84GeometryField, WgsInBBoxFilter
 from .models import Area, Team
 from .permissions import RolePermission
 from .roles import needs_second_factor, user_role
-from .second_factor import confirmed_device
+from .second_factor import confirmed_device, second_factor_check
 from .selectors import areas_visible, teams_visible
 
 
@@ -115,16 +115,16 @@ class TokenView(APIView):
             raise serializers.ValidationError(
                 {"non_field_errors": ["Unable to sign in with those details."]})
         if needs_second_factor(user):
-            device = confirmed_device(user)
-            code = "".join(data.validated_data.get("otp", "").split())
-            if device is None:
+            # Enrolment happens on the web page, where the QR code is shown.
+            if confirmed_device(user) is None:
                 raise serializers.ValidationError({"otp": [
                     "Set up your authenticator app by signing in to the web site first."]})
-            if not code:
+            code = data.validated_data.get("otp", "")
+            if not code.strip():
                 raise serializers.ValidationError({"otp": [
                     "This account needs the code from its authenticator app."]})
-            if not device.verify_token(code):
-                raise serializers.ValidationError({"otp": [
-                    "That code is not right, was already used, or too many were wrong."]})
+            result, _ = second_factor_check(user=user, code=code)
+            if not result.ok:
+                raise serializers.ValidationError({"otp": [result.message]})
         token, _ = Token.objects.get_or_create(user=user)
         return Response(TokenOutput({"token": token.key}).data)

@@ -51,13 +51,13 @@ class VerifyResult:
     enrolled: bool = False
 
 
-def second_factor_verify(request: HttpRequest, code: str) -> VerifyResult:
-    """Check a code against the user's confirmed device, or the one being enrolled; on success
-    the session is marked verified (django_otp.login)."""
-    user: Any = request.user
+def second_factor_check(*, user: Any, code: str) -> tuple[VerifyResult, TOTPDevice | None]:
+    """Check a code against the user's confirmed device, or the one being enrolled, with
+    django-otp's throttle and replay guard; every outcome is audited. The sign-in page and
+    the token endpoint both come here."""
     code = "".join(code.split())
     if not (code.isdigit() and len(code) == 6):
-        return VerifyResult(False, "Enter the 6-digit code your authenticator app shows.")
+        return VerifyResult(False, "Enter the 6-digit code your authenticator app shows."), None
     with transaction.atomic():
         device = confirmed_device(user)
         enrolling = device is None
@@ -71,19 +71,26 @@ def second_factor_verify(request: HttpRequest, code: str) -> VerifyResult:
                 wait = " Wait a few seconds before the next try."
             audit_record(actor=user, action="login.second_factor_refused", target=user,
                          detail={"reason": "throttled"})
-            return VerifyResult(False, "Too many wrong codes." + wait)
+            return VerifyResult(False, "Too many wrong codes." + wait), None
         if not device.verify_token(code):
             audit_record(actor=user, action="login.second_factor_refused", target=user,
                          detail={"reason": "wrong code"})
             return VerifyResult(False, "That code is not right, or was already used. "
-                                       "Check the phone's clock and try the next code.")
+                                       "Check the phone's clock and try the next code."), None
         if enrolling:
             device.confirmed = True
             device.save(update_fields=["confirmed"])
         audit_record(actor=user, action="login.second_factor", target=user,
                      detail={"enrolled": enrolling})
-    django_otp.login(request, device)
-    return VerifyResult(True, enrolled=enrolling)
+    return VerifyResult(True, enrolled=enrolling), device
+
+
+def second_factor_verify(request: HttpRequest, code: str) -> VerifyResult:
+    """The sign-in page's check; on success the session is marked verified."""
+    result, device = second_factor_check(user=request.user, code=code)
+    if device is not None:
+        django_otp.login(request, device)
+    return result
 
 
 def second_factor_reset(*, actor: Any, user: Any) -> int:

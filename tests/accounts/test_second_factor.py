@@ -153,6 +153,11 @@ def test_api_tokens_need_the_code_for_staff_roles(client, users):
     bad_password = client.post(url, {**creds, "password": "nope", "otp": "123456"})
     assert bad_password.status_code == 400
     assert Token.objects.count() == 1
+    # The same check as the sign-in page, so the same audit trail.
+    assert list(AuditEvent.objects.filter(actor=users["analyst"]).order_by("id").values_list(
+        "action", "detail")) == [
+        ("login.second_factor_refused", {"reason": "wrong code"}),
+        ("login.second_factor", {"enrolled": False})]
 
 
 def test_reset_removes_the_devices_and_is_audited(users, capsys):
