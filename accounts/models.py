@@ -32,7 +32,12 @@ class Area(models.Model):
 
 
 class AreaPart(models.Model):
-    """An area's boundary cut into small pieces (ST_Subdivide) for fast point-in-area joins."""
+    """An area's boundary cut into small pieces (ST_Subdivide) for fast point-in-area joins.
+
+    A leaf area's parts cover it whole. An area with children has parts only where its
+    children leave it uncovered (often nowhere): those are the places whose most specific
+    area is the parent itself.
+    """
 
     area = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="parts")
     level = models.PositiveSmallIntegerField()

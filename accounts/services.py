@@ -164,12 +164,18 @@ def areas_rebuild_index() -> None:
             """
         )
         cur.execute("DELETE FROM accounts_areapart")
+        # A leaf keeps its whole boundary. An area with children keeps only what its
+        # children leave uncovered: a point there has no leaf and takes the deepest such
+        # area. A force tiled by its BCUs then has no parts of its own, so the importer's
+        # fallback for points outside every leaf costs next to nothing (docs/adr/0002).
         cur.execute(
             """
             INSERT INTO accounts_areapart (area_id, level, is_leaf, geom)
-            SELECT a.id, a.level,
-                   NOT EXISTS (SELECT 1 FROM accounts_area c WHERE c.parent_id = a.id),
-                   ST_Subdivide(a.geom, 64)
+            SELECT a.id, a.level, c.children IS NULL,
+                   ST_Subdivide(CASE WHEN c.children IS NULL THEN a.geom ELSE
+                       ST_CollectionExtract(ST_Difference(a.geom, c.children), 3) END, 64)
               FROM accounts_area a
+              CROSS JOIN LATERAL (SELECT ST_Union(ch.geom) AS children
+                                    FROM accounts_area ch WHERE ch.parent_id = a.id) c
             """
         )

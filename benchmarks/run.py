@@ -64,6 +64,9 @@ def main() -> None:
     if sys.argv[1:] == ["load"]:  # the 10-minute load scenario: python benchmarks/run.py load
         load()
         return
+    if sys.argv[1:] == ["import"]:  # only the import table: python benchmarks/run.py import
+        imports()
+        return
     if sys.argv[1:] == ["reports"]:  # python benchmarks/run.py reports
         reports()
         return
@@ -73,36 +76,7 @@ def main() -> None:
               f"(naive peer {gen['naive_seconds']:.3f} s)")
         supervisor_map()
         return
-    rows_out = []
-
-    def add(label: str, result: dict, baseline: dict | None = None) -> None:
-        speedup = f"{result['rows_per_s'] / baseline['rows_per_s']:.1f}x" if baseline else ""
-        rows_out.append((label, f"{result['read']:,}", f"{result['seconds']:.1f}",
-                         f"{result['rows_per_s']:,.0f}", speedup,
-                         f"{result['peak_mb']:.0f} ({result['peak_mb'] - result['startup_mb']:+.0f})"))
-        print(f"  {label}: {result['rows_per_s']:,.0f} rows/s", file=sys.stderr, flush=True)
-
-    met = SHARED / "policeuk" / "metropolitan-burglary-2024-03-to-2025-02.zip"
-    if met.exists():
-        orm = scenario("orm", met)
-        add("ORM bulk_create loop, Met burglary 12 months", orm)
-        add("importer, Met burglary 12 months", scenario("importer", met), orm)
-    else:
-        print("  ../shared/data is absent: the Metropolitan file is skipped", file=sys.stderr)
-    small, large = generated(100_000), generated(1_000_000)
-    orm_small = scenario("orm", small)
-    add("ORM bulk_create loop, generated 100,000", orm_small)
-    add("importer, generated 100,000", scenario("importer", small), orm_small)
-    add("importer, generated 1,000,000", scenario("importer", large), orm_small)
-
-    header = ("scenario", "rows", "seconds", "rows/s", "vs ORM", "peak MB (over start)")
-    widths = [max(len(str(r[i])) for r in [header, *rows_out]) for i in range(len(header))]
-    line = "| " + " | ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)) + " |"
-    print("\nCrime import (make bench), 2 cores, PostgreSQL defaults\n")
-    print(line)
-    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
-    for r in rows_out:
-        print("| " + " | ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)) + " |")
+    imports()
     # A hot spot run over 1,000,000 crimes in a 40 km x 40 km area (about 71,000 cells).
     square = WORK / "square-40km.geojson"
     square.write_text(json.dumps({"type": "FeatureCollection", "crs": {
@@ -153,6 +127,39 @@ def main() -> None:
     tracking()
     reports()
     print(f"\n({time.time() - started:.0f} s in all)")
+
+
+def imports() -> None:
+    rows_out = []
+
+    def add(label: str, result: dict, baseline: dict | None = None) -> None:
+        speedup = f"{result['rows_per_s'] / baseline['rows_per_s']:.1f}x" if baseline else ""
+        rows_out.append((label, f"{result['read']:,}", f"{result['seconds']:.1f}",
+                         f"{result['rows_per_s']:,.0f}", speedup,
+                         f"{result['peak_mb']:.0f} ({result['peak_mb'] - result['startup_mb']:+.0f})"))
+        print(f"  {label}: {result['rows_per_s']:,.0f} rows/s", file=sys.stderr, flush=True)
+
+    met = SHARED / "policeuk" / "metropolitan-burglary-2024-03-to-2025-02.zip"
+    if met.exists():
+        orm = scenario("orm", met)
+        add("ORM bulk_create loop, Met burglary 12 months", orm)
+        add("importer, Met burglary 12 months", scenario("importer", met), orm)
+    else:
+        print("  ../shared/data is absent: the Metropolitan file is skipped", file=sys.stderr)
+    small, large = generated(100_000), generated(1_000_000)
+    orm_small = scenario("orm", small)
+    add("ORM bulk_create loop, generated 100,000", orm_small)
+    add("importer, generated 100,000", scenario("importer", small), orm_small)
+    add("importer, generated 1,000,000", scenario("importer", large), orm_small)
+
+    header = ("scenario", "rows", "seconds", "rows/s", "vs ORM", "peak MB (over start)")
+    widths = [max(len(str(r[i])) for r in [header, *rows_out]) for i in range(len(header))]
+    line = "| " + " | ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)) + " |"
+    print("\nCrime import (make bench), 2 cores, PostgreSQL defaults\n")
+    print(line)
+    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    for r in rows_out:
+        print("| " + " | ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)) + " |")
 
 
 def reports() -> None:

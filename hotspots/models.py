@@ -99,17 +99,25 @@ class ImportJob(models.Model):
 class Crime(models.Model):
     """A recorded crime or ASB incident: what, when (a window), where (metric CRS)."""
 
-    source = models.CharField(max_length=64)
+    # The key is compared byte-wise ("C" collation): it is an identifier, never sorted for
+    # people, and byte comparison makes its unique index cheaper for each imported row.
+    source = models.CharField(max_length=64, db_collation="C")
     # The source's own id (police.uk Crime ID), or a key derived from the row's content
     # and its repeat number in the file when the source has none: see docs/adr/0003.
-    reference = models.CharField(max_length=128)
+    reference = models.CharField(max_length=128, db_collation="C")
     # Foreign keys carry no index of their own where another index (or a rare delete)
-    # covers them: every index costs each imported row (docs/adr/0002).
+    # covers them: every index costs each imported row (docs/adr/0002). No per-row
+    # constraint either: the importer joins (and key-share locks) the offence types it
+    # writes, and a trigger refuses to delete or renumber a type that crimes still use
+    # (migration 0004), so integrity is checked on the rare side, not per crime.
     offence_type = models.ForeignKey(OffenceType, on_delete=models.PROTECT, related_name="crimes",
-                                     db_index=False)
+                                     db_index=False, db_constraint=False)
     occurred_from = models.DateTimeField()
     occurred_to = models.DateTimeField()
-    location = models.PointField(srid=settings.HOTSPOTS_SRID)
+    # Indexed with SP-GiST, not GiST: it answers the same && searches behind ST_Intersects
+    # and ST_DWithin and costs each imported row less (docs/adr/0002). Django would make
+    # it GiST, so migration 0004 creates it in SQL.
+    location = models.PointField(srid=settings.HOTSPOTS_SRID, spatial_index=False)
     area = models.ForeignKey(
         "accounts.Area", null=True, blank=True, on_delete=models.SET_NULL, related_name="crimes",
         # (area, occurred_from) leads with it. No database constraint: the importer takes the

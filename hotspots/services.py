@@ -101,8 +101,13 @@ def crime_import_paths(*, paths: list[Path], format: str, source: str,
         original_name=", ".join(p.name for p in paths)[:255], started_at=timezone.now(),
         bytes_total=sum(p.stat().st_size for p in paths if p.exists()),
     )
-    outcome = run_import(inputs=[(p, p.name) for p in paths], layout=layout,
-                         source=source, job_id=job.pk)
+    try:
+        outcome = run_import(inputs=[(p, p.name) for p in paths], layout=layout,
+                             source=source, job_id=job.pk)
+    except ImportInputError as exc:
+        ImportJob.objects.filter(pk=job.pk).update(
+            status=ImportJob.Status.FAILED, error=str(exc), finished_at=timezone.now())
+        raise
     with transaction.atomic():
         _record_outcome(job, outcome)
         audit_record(actor=actor, action="crime_import.run", target=job,

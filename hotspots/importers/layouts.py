@@ -57,6 +57,8 @@ class TypeResolver:
                     f"type mapping: {raw!r} maps to unknown offence type {code!r}")
             by_key[str(raw).strip().casefold()] = by_code[code]
         self.by_key = by_key
+        # Every id this resolver can hand out: the importer locks them while it inserts.
+        self.ids = frozenset(by_code.values())
         self.default: int | None = None
         if default_code:
             if default_code not in by_code:
@@ -88,6 +90,8 @@ class Layout:
     srid: int
     delimiter: str | None
     build: Callable[[list[str], str], Converter]
+    # The offence type ids its rows can carry (the crime table has no per-row key check).
+    type_ids: frozenset[int] = frozenset()
 
 
 def police_uk_layout(*, types: TypeResolver, tz: ZoneInfo) -> Layout:
@@ -126,7 +130,7 @@ def police_uk_layout(*, types: TypeResolver, tz: ZoneInfo) -> Layout:
 
         return convert
 
-    return Layout(srid=4326, delimiter=",", build=build)
+    return Layout(srid=4326, delimiter=",", build=build, type_ids=types.ids)
 
 
 def generic_layout(*, mapping: dict[str, Any], types_table: list[dict[str, Any]],
@@ -237,4 +241,4 @@ def generic_layout(*, mapping: dict[str, Any], types_table: list[dict[str, Any]]
     delimiter = mapping.get("delimiter") or None
     if delimiter in ("tab", "\\t"):
         delimiter = "\t"
-    return Layout(srid=srid, delimiter=delimiter, build=build)
+    return Layout(srid=srid, delimiter=delimiter, build=build, type_ids=types.ids)

@@ -132,3 +132,40 @@ def test_command_prints_one_summary_line(capsys):
     call_command("import_crimes", str(MARCH), str(ASB))
     out = capsys.readouterr().out.strip().splitlines()
     assert out[-1] == "read 11, inserted 11, duplicate 0, rejected 0"
+
+
+def test_a_place_no_child_covers_takes_the_deepest_area_that_does(areas, tmp_path):
+    """A parent has parts only where its children leave it uncovered; points there take it."""
+    from django.contrib.gis.geos import MultiPolygon
+
+    from accounts.models import AreaPart
+    from accounts.services import areas_rebuild_index
+
+    force, bcu = areas["FORCE"], areas["CN"]
+    # Tiled by its children, a parent has no parts of its own.
+    assert AreaPart.objects.filter(area__in=[force, bcu]).count() == 0
+    # Widen the force by 1 km: the ring outside Central North is the force's alone.
+    force.geom = MultiPolygon(force.geom.buffer(1000), srid=force.geom.srid)
+    force.save()
+    areas_rebuild_index()
+    ring = force.geom.difference(bcu.geom)
+    parts = AreaPart.objects.filter(area=force)
+    assert parts.exists() and not parts.filter(is_leaf=True).exists()
+    assert sum(p.geom.area for p in parts) == pytest.approx(ring.area, rel=1e-6)
+
+    inside_ring = ring.point_on_surface
+    inside_camden = areas[CAMDEN].geom.point_on_surface
+    rows = []
+    for n, point in enumerate([inside_ring, inside_camden]):
+        wgs = point.transform(4326, clone=True)
+        rows.append(f"ring-{n},2024-03,Met,Met,{wgs.x:.6f},{wgs.y:.6f},On or near X,"
+                    "E01000001,Camden 001A,Burglary,Under investigation,")
+    rows.append("far,2024-03,Met,Met,-1.6,54.97,On or near Y,E01000002,N,Burglary,,")
+    path = tmp_path / "ring.csv"
+    path.write_text(MARCH.read_text().splitlines()[0] + "\n" + "\n".join(rows) + "\n")
+
+    job = police_uk(path)
+
+    assert (job.rows_inserted, job.rows_rejected) == (3, 0)
+    assert dict(Crime.objects.values_list("reference", "area__code")) == {
+        "ring-0": "FORCE", "ring-1": CAMDEN, "far": None}
