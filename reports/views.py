@@ -58,6 +58,8 @@ def reports_home(request: HttpRequest) -> HttpResponse:
         "formats": ExportJob.Format.choices, "today": today,
         "month_ago": today.replace(day=1), "this_month": today.strftime("%Y-%m"),
         "year_ago": date(today.year - 1, today.month, 1).strftime("%Y-%m"),
+        # A refused export shows the form as it was sent, to be put right.
+        "posted": request.POST if status == 400 else None,
     }, status=status)
 
 

@@ -134,7 +134,12 @@ def shifts(request: HttpRequest) -> HttpResponse:
         week_shifts = services.shifts_ensure(area=area, week_start=week)
         caps = {(c.shift_id, c.team_id): c.minutes for c in ShiftCapacity.objects.filter(
             shift__in=week_shifts)}
-        grid = [{"shift": s, "cells": [(t, caps.get((s.pk, t.pk), 0)) for t in teams],
+        typed: dict[str, str] = {}
+        if status == 400 and request.POST.get("action") == "capacity":
+            # A refused grid shows what was typed, to be put right.
+            typed = {k: str(v) for k, v in request.POST.items() if k.startswith("cap-")}
+        grid = [{"shift": s, "cells": [(t, typed.get(f"cap-{s.pk}-{t.pk}",
+                                                    caps.get((s.pk, t.pk), 0))) for t in teams],
                  "total": sum(caps.get((s.pk, t.pk), 0) for t in teams)} for s in week_shifts]
     return render(request, "tasking/shifts.html", {
         "areas": areas, "area": area, "week": week, "patterns": patterns, "teams": teams,
@@ -142,6 +147,10 @@ def shifts(request: HttpRequest) -> HttpResponse:
         "next_week": week + timedelta(days=7),
         "can_add": request.user.has_perm("tasking.add_shiftpattern"),
         "can_capacity": request.user.has_perm("tasking.change_shiftcapacity"),
+        # A refused shift shows the form as it was sent, to be put right.
+        "posted": request.POST if status == 400 and request.POST.get("action") == "pattern"
+        else None,
+        "posted_days": request.POST.getlist("days"),
     }, status=status)
 
 

@@ -4,6 +4,7 @@ from django.urls import reverse
 
 from evaluation.models import Trial
 from tests.conftest import CAMDEN
+from tests.html_forms import form_values
 
 from .test_trials import places  # noqa: F401  (fixture)
 
@@ -39,4 +40,20 @@ def test_a_bad_trial_form_says_why(api, users, areas, places):  # noqa: F811
     assert response.status_code == 400
     assert "4 hot spot(s) cannot fill this design: it needs at least 5" in \
         response.content.decode()
+    assert Trial.objects.count() == 0
+
+
+def test_a_refused_trial_form_comes_back_as_it_was_sent(api, users, areas, places):  # noqa: F811
+    sent = {"name": "Camden <b>pilot</b>", "area": str(areas[CAMDEN].pk),
+            "design": "crossover", "lengths": "10, 20", "role": "pcso", "start": "2026-12-07",
+            "end": "2026-12-20", "cost_pc": "41.5", "cost_pcso": "30", "cost_special": "",
+            "seed": "77"}
+    response = api(users["analyst"]).post(reverse("trial-list"), sent)
+
+    assert response.status_code == 400
+    assert "cannot contain HTML tags" in response.content.decode()
+    shown = form_values(response.content, "trial-form")
+    shown.pop("csrfmiddlewaretoken")
+    # Every field as typed; the control arm was not ticked, so it is not ticked now.
+    assert shown == {k: [v] for k, v in sent.items()}
     assert Trial.objects.count() == 0

@@ -21,6 +21,7 @@ from reports import writers
 from reports.models import ExportJob
 from reports.services import ExportInputError, export_create, export_execute
 from tests.conftest import CAMDEN
+from tests.html_forms import form_values
 from tests.tasking.conftest import make_hotspot  # noqa: F401  (fixture)
 
 START = datetime(2026, 11, 1, tzinfo=UTC)
@@ -79,6 +80,23 @@ def test_bad_exports_are_refused_and_nothing_is_written(users, visit, kwargs, me
             "end": END, "recipient": "OPCC", "purpose": "evaluation", **kwargs}
     with pytest.raises(ExportInputError, match=message):
         export_create(**args)
+    assert ExportJob.objects.count() == 0
+    assert not AuditEvent.objects.filter(action="export.create").exists()
+
+
+@pytest.mark.parametrize(("field", "typed"), [("recipient", "OPCC <i>analysts</i>"),
+                                              ("purpose", "<script>x</script>")])
+def test_a_refused_export_form_comes_back_as_it_was_sent(users, visit, api, field, typed):
+    sent = {"kind": "visits", "format": "geojson", "from": "2026-11-01", "to": "2026-11-20",
+            "area": str(users["analyst"].area_id), "recipient": "OPCC analysts",
+            "purpose": "quarterly review", field: typed}
+    response = api(users["analyst"]).post(reverse("reports"), sent)
+
+    assert response.status_code == 400
+    assert "the recipient and purpose cannot contain HTML tags" in response.content.decode()
+    shown = form_values(response.content, "export-form")
+    shown.pop("csrfmiddlewaretoken")
+    assert shown == {k: [v] for k, v in sent.items()}
     assert ExportJob.objects.count() == 0
     assert not AuditEvent.objects.filter(action="export.create").exists()
 

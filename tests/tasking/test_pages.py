@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from tasking.models import ProblemSolving, ShiftCapacity, ShiftPattern, TaskingPlan
 from tests.conftest import CAMDEN
+from tests.html_forms import form_values
 
 from .conftest import WEEK
 
@@ -41,6 +42,19 @@ def test_bad_shifts_on_the_page_are_refused_and_nothing_is_added(api, users, are
     assert ShiftPattern.objects.count() == 3
 
 
+def test_a_refused_shift_comes_back_as_it_was_sent(api, users, areas, patterns):
+    sent = {"action": "pattern", "area": str(areas[CAMDEN].pk), "week": WEEK.isoformat(),
+            "name": "Late <b>", "start": "17:30", "hours": "6.5", "days": ["Tue", "Sun"]}
+    response = api(users["supervisor"]).post(reverse("shifts"), sent)
+
+    assert response.status_code == 400
+    assert "cannot contain HTML tags" in response.content.decode()
+    shown = form_values(response.content, "pattern-form")
+    shown.pop("csrfmiddlewaretoken")
+    assert shown == {k: v if isinstance(v, list) else [v] for k, v in sent.items()}
+    assert ShiftPattern.objects.count() == 3
+
+
 def test_capacity_grid_saves_changes_all_or_nothing(api, users, areas, patterns, teams):
     client = api(users["supervisor"])
     page = client.get(reverse("shifts"), {"area": areas[CAMDEN].pk, "week": WEEK.isoformat()})
@@ -55,6 +69,10 @@ def test_capacity_grid_saves_changes_all_or_nothing(api, users, areas, patterns,
         f"cap-{night.shift_id}-{teams['kt'].pk}": "-5"})
     assert refused.status_code == 400
     assert "capacity is a number of minutes, 0 or more" in refused.content.decode()
+    # The grid shows what was typed, to be put right, not what is stored.
+    typed = form_values(refused.content, "capacity-form")
+    assert (typed[f"cap-{early.shift_id}-{teams['ct'].pk}"],
+            typed[f"cap-{night.shift_id}-{teams['kt'].pk}"]) == (["45"], ["-5"])
     early.refresh_from_db()
     assert early.minutes == 60
     saved = client.post(reverse("shifts"), {
