@@ -1,5 +1,16 @@
+from typing import Any
+
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.gis import admin
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+# Imported first so that its registration can be replaced below.
+from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin as BaseTOTPDeviceAdmin
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from audit.services import audit_record
 
 from .models import Area, Team, User
 
@@ -24,3 +35,35 @@ class UserAdmin(BaseUserAdmin):
                  ("Policing", {"fields": ("area", "team", "rank", "collar_number")}))
     list_display = ("username", "get_full_name", "rank", "area", "team", "is_active")
     list_select_related = ("area", "team")
+
+
+admin.site.unregister(TOTPDevice)
+
+
+@admin.register(TOTPDevice)
+class TOTPDeviceAdmin(BaseTOTPDeviceAdmin):
+    """django-otp's device admin, audited: adding, changing or deleting someone's second
+    factor here is as sensitive as `manage.py second_factor_reset`, which is audited too."""
+
+    def _audit(self, request: HttpRequest, action: str, device: TOTPDevice) -> None:
+        audit_record(actor=request.user, action=action, target=device.user,
+                     detail={"device": device.pk, "name": device.name,
+                             "confirmed": device.confirmed, "through": "admin"})
+
+    def save_model(self, request: HttpRequest, obj: TOTPDevice, form: Any,
+                   change: bool) -> None:
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            self._audit(request, "second_factor.device_changed" if change
+                        else "second_factor.device_added", obj)
+
+    def delete_model(self, request: HttpRequest, obj: TOTPDevice) -> None:
+        with transaction.atomic():
+            self._audit(request, "second_factor.device_deleted", obj)
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[TOTPDevice]) -> None:
+        with transaction.atomic():
+            for device in queryset.select_related("user"):
+                self._audit(request, "second_factor.device_deleted", device)
+            super().delete_queryset(request, queryset)

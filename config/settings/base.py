@@ -75,6 +75,9 @@ AUTHENTICATION_BACKENDS = [
 OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="Hot spots policing")
 # A wrong code doubles the wait before the next try (1, 2, 4 ... seconds).
 OTP_TOTP_THROTTLE_FACTOR = 1
+# An admin sees no one's TOTP key or QR code once the device exists: whoever holds the key
+# holds that person's second factor.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=10)
 # Per username and address: a guesser is stopped without letting anyone lock an officer

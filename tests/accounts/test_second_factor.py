@@ -176,3 +176,63 @@ def test_reset_of_an_unknown_user_is_a_clear_error(users):
     with pytest.raises(CommandError, match="No user named 'nobody'"):
         call_command("second_factor_reset", "nobody")
     assert not AuditEvent.objects.exists()
+
+
+@pytest.fixture
+def superuser(users):
+    from accounts.models import User
+
+    return User.objects.create_superuser("root", "root@example.org", "pw-for-tests-only")
+
+
+def device_events():
+    return list(AuditEvent.objects.filter(action__startswith="second_factor.device")
+                .order_by("id").values_list("action", "actor__username", "target_id",
+                                            "detail__through"))
+
+
+def test_deleting_a_device_in_django_admin_is_audited(api, users, superuser):
+    officer_device = TOTPDevice.objects.create(user=users["analyst"], name="phone",
+                                               confirmed=True)
+    client = api(superuser)
+    url = reverse("admin:otp_totp_totpdevice_delete", args=[officer_device.pk])
+    assert client.post(url, {"post": "yes"}).status_code == 302
+
+    assert not TOTPDevice.objects.filter(pk=officer_device.pk).exists()
+    assert device_events() == [("second_factor.device_deleted", "root",
+                                str(users["analyst"].pk), "admin")]
+
+
+def test_bulk_deleting_devices_in_django_admin_audits_each(api, users, superuser):
+    devices = [TOTPDevice.objects.create(user=users[r], name="phone", confirmed=True)
+               for r in ("analyst", "auditor")]
+    client = api(superuser)
+    response = client.post(reverse("admin:otp_totp_totpdevice_changelist"), {
+        "action": "delete_selected", "_selected_action": [d.pk for d in devices],
+        "post": "yes"})
+    assert response.status_code == 302
+    assert not TOTPDevice.objects.filter(pk__in=[d.pk for d in devices]).exists()
+    assert sorted(device_events()) == sorted([
+        ("second_factor.device_deleted", "root", str(users[r].pk), "admin")
+        for r in ("analyst", "auditor")])
+
+
+def test_django_admin_never_shows_a_devices_key(api, users, superuser):
+    device = TOTPDevice.objects.create(user=users["analyst"], name="phone", confirmed=True)
+    key = device.key
+    client = api(superuser)
+    page = client.get(reverse("admin:otp_totp_totpdevice_change", args=[device.pk]))
+    listing = client.get(reverse("admin:otp_totp_totpdevice_changelist"))
+    assert page.status_code == listing.status_code == 200
+    for html in (page.content.decode(), listing.content.decode()):
+        assert device.key not in html and "qrcode" not in html
+    # Editing it (here: its name) is audited too.
+    form = {"user": users["analyst"].pk, "name": "new phone", "confirmed": "on", "step": 30,
+            "t0": 0, "digits": 6, "tolerance": 1, "drift": 0,
+            "throttling_failure_count": 0}
+    assert client.post(reverse("admin:otp_totp_totpdevice_change", args=[device.pk]),
+                       form).status_code == 302
+    device.refresh_from_db()
+    assert (device.name, device.key) == ("new phone", key)  # the key is not in the form
+    assert device_events() == [("second_factor.device_changed", "root",
+                                str(users["analyst"].pk), "admin")]
