@@ -2,9 +2,6 @@
 
 import csv
 import io
-import shutil
-import subprocess
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any, NamedTuple
@@ -79,32 +76,21 @@ class ExportError(RuntimeError):
 
 def run_cells_gpkg(run: HotspotRun, target: Path) -> int:
     """The cell layer as a GeoPackage of square polygons in the deployment's CRS (for QGIS
-    and ArcGIS), written by GDAL's ogr2ogr from a CSV with a WKT column."""
-    ogr2ogr = shutil.which("ogr2ogr")
-    if ogr2ogr is None:
-        raise ExportError("ogr2ogr (Debian package gdal-bin) is not installed")
+    and ArcGIS), through the same ogr2ogr writer as every other GeoPackage export."""
+    # Imported here: reports builds on hotspots, not the other way round, and this is the
+    # only place hotspots writes through it.
+    from reports.writers import WriterError, write_gpkg
+
     layout, layer = _load(run)
-    with tempfile.TemporaryDirectory() as tmp:
-        source = Path(tmp) / "cells.csv"
-        n = 0
-        with source.open("w", newline="") as out:
-            writer = csv.writer(out)
-            writer.writerow(("wkt", *CELL_COLUMNS))
-            for i, row in _rows(layout, layer):
-                ring = ",".join(f"{x:.3f} {y:.3f}" for x, y in layout.polygon(i))
-                writer.writerow((f"POLYGON(({ring}))", *row))
-                n += 1
-        target.unlink(missing_ok=True)
-        result = subprocess.run(  # noqa: S603 - fixed arguments, paths we made
-            [ogr2ogr, "-f", "GPKG", str(target), str(source), "-nln", f"run_{run.pk}_cells",
-             "-a_srs", f"EPSG:{settings.HOTSPOTS_SRID}", "-oo", "GEOM_POSSIBLE_NAMES=wkt",
-             "-oo", "KEEP_GEOM_COLUMNS=NO", "-oo", "AUTODETECT_TYPE=YES",
-             "-nlt", "POLYGON"],
-            capture_output=True, text=True, timeout=600,
-        )
-        if result.returncode != 0:
-            raise ExportError(f"ogr2ogr failed: {result.stderr.strip()[:500]}")
-    return n
+    rows = ((f"POLYGON(({','.join(f'{x:.3f} {y:.3f}' for x, y in layout.polygon(i))}))",
+             *row) for i, row in _rows(layout, layer))
+    target.unlink(missing_ok=True)
+    try:
+        return write_gpkg(target, ("wkt", *CELL_COLUMNS), rows, geometry=0,
+                          srid=settings.HOTSPOTS_SRID, layer=f"run_{run.pk}_cells",
+                          geometry_type="POLYGON")
+    except WriterError as exc:
+        raise ExportError(str(exc)) from exc
 
 
 LAYERS = ("harm", "z", "kde")
