@@ -219,14 +219,9 @@ class VisitListView(generics.ListAPIView):
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         response = super().list(request, *args, **kwargs)
-        if request.user.has_perm("patrols.view_all_visits"):
-            # Other officers' visits say where they were: personal data, so the look is logged.
-            from audit.services import audit_record
-
-            audit_record(actor=request.user, action="visits.list",
-                         detail={"query": dict(request.query_params.items()),
-                                 "count": response.data.get("count") if isinstance(
-                                     response.data, dict) else None})
+        selectors.visits_list_record(
+            user=request.user, query={k: str(v) for k, v in request.query_params.items()},
+            count=response.data.get("count") if isinstance(response.data, dict) else None)
         return response
 
     @extend_schema(request=VisitInput, responses={201: VisitOutput, 200: VisitOutput},

@@ -216,3 +216,10 @@ def live_shift(*, user: Any, now: datetime | None = None) -> dict[str, Any]:
                                 "planned": r["planned_minutes"]}} for r in rows]
     return {"shifts": shifts, "rows": rows,
             "geojson": {"type": "FeatureCollection", "features": features}}
+
+
+def visits_list_record(*, user: Any, query: dict[str, str], count: int | None) -> None:
+    """Other officers' visits say where they were: personal data, so a look at them is
+    logged. An officer reading only their own visits is not."""
+    if user.has_perm("patrols.view_all_visits"):
+        audit_record(actor=user, action="visits.list", detail={"query": query, "count": count})
