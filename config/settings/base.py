@@ -5,6 +5,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONCE
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -242,15 +243,17 @@ LEAFLET_CONFIG = {
     "NO_GLOBALS": False,
 }
 
-# Content Security Policy. Scripts need 'unsafe-inline' because django-leaflet writes the
-# map set-up as an inline script and Swagger UI does the same; everything else is this
-# site only (plus the tile server), and nothing may frame the site or post elsewhere.
+# Content Security Policy. Scripts come from this site only; the one inline script, the
+# map set-up django-leaflet writes, carries the request's nonce, and the API docs load
+# Swagger UI's set-up as a file. Styles still allow inline (Leaflet and Swagger UI set
+# them). Images may also come from the tile server; nothing may frame the site or post
+# elsewhere.
 _TILE_ORIGIN = "/".join(MAP_TILES_URL.split("/")[:3]).replace("{s}.", "*.") if MAP_TILES_URL \
     else ""
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
-        "script-src": ["'self'", "'unsafe-inline'"],
+        "script-src": ["'self'", NONCE],
         "style-src": ["'self'", "'unsafe-inline'"],
         "img-src": ["'self'", "data:", "blob:", *([_TILE_ORIGIN] if _TILE_ORIGIN else [])],
         "font-src": ["'self'", "data:"],

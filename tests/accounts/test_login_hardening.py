@@ -66,3 +66,21 @@ def test_pages_carry_a_content_security_policy(client):
     for part in ("default-src 'self'", "object-src 'none'", "frame-ancestors 'none'",
                  "form-action 'self'", "connect-src 'self'"):
         assert part in policy
+
+
+def test_scripts_run_only_from_this_site_or_with_the_pages_nonce(api, users):
+    """No 'unsafe-inline' for scripts: the map set-up django-leaflet writes inline carries
+    the nonce of the response's policy, and the API docs load their set-up as a file."""
+    import re
+
+    page = api(users["supervisor"]).get(reverse("home"))
+    policy = page["Content-Security-Policy"]
+    script_src = next(d for d in policy.split(";") if d.strip().startswith("script-src"))
+    assert "'unsafe-inline'" not in script_src
+    nonce = re.search(r"'nonce-([^']+)'", script_src).group(1)
+    inline = re.findall(r"<script(?![^>]*\bsrc=)(?![^>]*application/json)([^>]*)>",
+                        page.content.decode())
+    assert inline == [f' nonce="{nonce}"']  # the one map, with this response's nonce
+    docs = api(users["analyst"]).get(reverse("api-docs"))
+    assert docs.status_code == 200
+    assert re.findall(r"<script(?![^>]*\bsrc=)", docs.content.decode()) == []

@@ -1,0 +1,52 @@
+"""Page behaviours under a Content Security Policy with no inline script: what were
+onchange/onsubmit attributes are data attributes that static/js/site.js acts on."""
+
+from datetime import date
+
+from evaluation.models import Trial
+from evaluation.services import trial_create
+from tests.conftest import CAMDEN, ISLINGTON
+from tests.evaluation.test_trials import places  # noqa: F401  (fixture)
+
+from .conftest import login
+
+
+def test_choosing_an_area_reloads_the_shifts_page(page, live_server, users, areas):
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if "Content Security" in m.text
+            else None)
+    login(page, live_server.url, "analyst")
+    page.goto(f"{live_server.url}/tasking/shifts/?area={areas[CAMDEN].pk}")
+    with page.expect_navigation():
+        page.select_option("#area", str(areas[ISLINGTON].pk))
+    assert f"area={areas[ISLINGTON].pk}" in page.url
+    assert errors == []
+
+
+def test_starting_a_trial_asks_first_and_cancelling_changes_nothing(
+        page, live_server, users, areas, places):  # noqa: F811
+    trial = trial_create(area=areas["CN"], name="Pilot", design="parallel",
+                         arms=[{"name": "15 min", "visit_minutes": 15},
+                               {"name": "control", "control": True}],
+                         start_date=date(2026, 12, 7), end_date=date(2026, 12, 20),
+                         actor=users["analyst"], seed=3, hourly_cost={})
+    login(page, live_server.url, "analyst")
+    page.goto(f"{live_server.url}/trials/{trial.pk}/")
+    asked: list[str] = []
+
+    def answer(dialog, accept: bool) -> None:
+        asked.append(dialog.message)
+        dialog.accept() if accept else dialog.dismiss()
+
+    page.once("dialog", lambda d: answer(d, False))
+    page.click("text=Start the trial")
+    page.wait_for_timeout(300)
+    trial.refresh_from_db()
+    assert (asked, trial.status) == (
+        ["Starting locks the randomisation and tasking follows it from now. Start?"], "draft")
+
+    page.once("dialog", lambda d: answer(d, True))
+    with page.expect_navigation():
+        page.click("text=Start the trial")
+    trial.refresh_from_db()
+    assert trial.status == Trial.Status.RUNNING
