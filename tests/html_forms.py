@@ -1,5 +1,6 @@
 """What a browser would send from a page's form as shown: each field's current value."""
 
+from collections.abc import Mapping
 from html.parser import HTMLParser
 
 
@@ -57,3 +58,16 @@ def form_values(html: str | bytes, form_id: str | None = None) -> dict[str, list
     parser = _Form(form_id)
     parser.feed(html.decode() if isinstance(html, bytes) else html)
     return parser.values
+
+
+def form_fields(html: str | bytes, form_id: str) -> dict[str, list[str]]:
+    """The fields of a form as a browser would send them, without the CSRF token."""
+    values = form_values(html, form_id)
+    values.pop("csrfmiddlewaretoken", None)
+    return values
+
+
+def as_sent(data: Mapping[str, object]) -> dict[str, list[str]]:
+    """A test client's form data in form_fields' shape."""
+    return {k: [str(x) for x in v] if isinstance(v, list) else [str(v)]
+            for k, v in data.items()}
