@@ -63,9 +63,7 @@ def trial_list(request: HttpRequest) -> HttpResponse:
         "trials": selectors.trials_visible(user=request.user), "areas": areas,
         "can_add": request.user.has_perm("evaluation.add_trial"),
         # A refused design shows the form as it was sent, to be put right.
-        "posted": request.POST if status == 400 else None,
-        "role_choices": [("pc", "PCs"), ("pcso", "PCSOs"), ("special", "Specials")]},
-        status=status)
+        "posted": request.POST if status == 400 else None}, status=status)
 
 
 @login_required

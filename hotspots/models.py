@@ -107,8 +107,8 @@ class Crime(models.Model):
     reference = models.CharField(max_length=128, db_collation="C")
     # Foreign keys carry no index of their own where another index (or a rare delete)
     # covers them: every index costs each imported row (docs/adr/0002). No per-row
-    # constraint either: the importer joins (and key-share locks) the offence types it
-    # writes, and a trigger refuses to delete or renumber a type that crimes still use
+    # constraint either: the importer key-share locks the offence types it writes until it
+    # commits, and a trigger refuses to delete or renumber a type that crimes still use
     # (migration 0004), so integrity is checked on the rare side, not per crime.
     offence_type = models.ForeignKey(OffenceType, on_delete=models.PROTECT, related_name="crimes",
                                      db_index=False, db_constraint=False)

@@ -3,7 +3,7 @@
 - The offence type's foreign key was checked by a trigger per inserted row, queued to
   commit (2.4 s per million rows). The check moves to the rare side: deleting or renumbering
   an offence type that crimes still use is refused by the trigger below, and the importer
-  joins and key-share locks the types it writes.
+  key-share locks the types it writes until it commits.
 - The crime key is compared byte-wise ("C" collation), which its unique index does faster.
 - SP-GiST replaces GiST on the point: the same && searches, about 1 s less per million rows.
 """
