@@ -17,9 +17,9 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 
 from .errors import ImportInputError, Rejects
-from .layouts import Layout
+from .layouts import Converter, Layout
 from .parse import RowReject
-from .sources import ByteCounter, SourceFile, list_sources, open_rows
+from .sources import ByteCounter, RowStream, SourceFile, list_sources, open_rows
 
 ProgressFn = Callable[[int, int, int], None]  # bytes done, bytes total, rows read
 
@@ -231,7 +231,6 @@ def run_import(
 def _stage(cur: Any, staging: str, sources: list[SourceFile], layout: Layout,
            counter: ByteCounter, outcome: ImportOutcome, progress: ProgressFn | None) -> int:
     """Stream every source's good rows into the staging table; returns how many."""
-    rejects = outcome.rejects
     staged = 0
     for file_no, src in enumerate(sources):
         try:
@@ -240,30 +239,48 @@ def _stage(cur: Any, staging: str, sources: list[SourceFile], layout: Layout,
         except ImportInputError as exc:
             outcome.file_errors.append(str(exc))
             continue
-        name = stream.name
-        with cur.copy(COPY_SQL.format(staging=staging)) as copy:
-            write = copy.write_row
-            for line, fields, problem in stream.rows:
-                outcome.read += 1
-                if fields is None:
-                    rejects.add(name, line, problem)
-                    continue
-                try:
-                    row = convert(fields)
-                except RowReject as reject:
-                    rejects.add(name, line, reject.reason, reject.detail)
-                    continue
-                write((file_no, line, *row))
-                staged += 1
-                if progress is not None and outcome.read % PROGRESS_EVERY == 0:
-                    progress(counter.done, counter.total, outcome.read)
+        staged += _stage_rows(cur, staging, stream, convert, file_no, counter, outcome, progress)
         if stream.fallback_bytes.value:
             outcome.warnings.append(
-                f"{name}: {stream.fallback_bytes.value:,} byte(s) were not UTF-8 and "
+                f"{stream.name}: {stream.fallback_bytes.value:,} byte(s) were not UTF-8 and "
                 "were read as Windows-1252; check accented names"
             )
     if progress is not None:
         progress(counter.done, counter.total, outcome.read)
+    return staged
+
+
+def _stage_rows(cur: Any, staging: str, stream: RowStream, convert: Converter, file_no: int,
+                counter: ByteCounter, outcome: ImportOutcome,
+                progress: ProgressFn | None) -> int:
+    """Every row checked in Python and written with COPY, one COPY statement per
+    PROGRESS_EVERY rows: progress is written through this same connection, which cannot run
+    another statement while a COPY is open (it waited for ever when it tried)."""
+    rejects, name = outcome.rejects, stream.name
+    staged = 0
+    rows = iter(stream.rows)
+    finished = False
+    while not finished:
+        finished = True
+        with cur.copy(COPY_SQL.format(staging=staging)) as copy:
+            write = copy.write_row
+            for line, fields, problem in rows:
+                outcome.read += 1
+                if fields is None:
+                    rejects.add(name, line, problem)
+                else:
+                    try:
+                        row = convert(fields)
+                    except RowReject as reject:
+                        rejects.add(name, line, reject.reason, reject.detail)
+                    else:
+                        write((file_no, line, *row))
+                        staged += 1
+                if progress is not None and outcome.read % PROGRESS_EVERY == 0:
+                    finished = False
+                    break
+        if progress is not None and not finished:
+            progress(counter.done, counter.total, outcome.read)
     return staged
 
 

@@ -130,3 +130,65 @@ def test_an_unexpected_failure_marks_the_job_failed_and_reaches_celery(users, se
     assert job.error == ("the import stopped unexpectedly (IsADirectoryError); nothing was "
                          "half-written, and it can be uploaded again")
     assert Crime.objects.count() == 0
+
+
+def run_in_thread(work, seconds: float = 60):
+    """Runs `work` on its own thread; fails instead of hanging if it never returns."""
+    import threading
+
+    from django.db import connection
+
+    result: dict = {}
+
+    def target():
+        try:
+            result["value"] = work()
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert not thread.is_alive(), f"still running after {seconds} s"
+    return result["value"]
+
+
+def test_progress_is_written_while_a_file_is_read(users, transactional_db, monkeypatch):
+    """Progress goes through the import's own connection, which cannot run a statement
+    while a COPY is open: it used to wait for ever at the 50,000th row."""
+    from hotspots.importers import pipeline
+    from hotspots.services import import_layout
+
+    monkeypatch.setattr(pipeline, "PROGRESS_EVERY", 2)
+    job = ImportJob.objects.create(format="police_uk", source="police.uk",
+                                   original_name="march.csv", bytes_total=MARCH.stat().st_size)
+    seen = []
+
+    def progress(done: int, total: int, rows: int) -> None:
+        # What the task does: an ORM write on the import's connection, seen at once.
+        ImportJob.objects.filter(pk=job.pk).update(rows_read=rows)
+        seen.append((rows, ImportJob.objects.get(pk=job.pk).rows_read))
+
+    outcome = run_in_thread(lambda: pipeline.run_import(
+        inputs=[(MARCH, MARCH.name)], layout=import_layout(format="police_uk", mapping={}),
+        source="police.uk", job_id=job.pk, progress=progress))
+
+    assert outcome.summary() == "read 6, inserted 6, duplicate 0, rejected 0"
+    assert seen == [(2, 2), (4, 4), (6, 6), (6, 6)]
+    assert Crime.objects.filter(import_job=job).count() == 6
+
+
+def test_a_job_reports_progress_through_the_task_path(users, transactional_db, monkeypatch):
+    from django.core.files.base import ContentFile
+
+    from hotspots.importers import pipeline
+
+    monkeypatch.setattr(pipeline, "PROGRESS_EVERY", 2)
+    job = ImportJob(created_by=users["analyst"], format="police_uk", source="police.uk",
+                    original_name="march.csv", bytes_total=MARCH.stat().st_size)
+    job.upload.save("march.csv", ContentFile(MARCH.read_bytes()), save=True)
+
+    assert run_in_thread(lambda: import_job_execute(job_id=job.pk)) == "done"
+    job.refresh_from_db()
+    assert job.summary == "read 6, inserted 6, duplicate 0, rejected 0"
+    assert (job.rows_read, job.bytes_read) == (6, MARCH.stat().st_size)
