@@ -110,6 +110,8 @@ class CrimeListView(generics.ListAPIView):
 
 class ImportJobOutput(serializers.ModelSerializer):
     progress_percent = serializers.IntegerField(read_only=True)
+    phase = serializers.ChoiceField(choices=["", "reading", "saving"], read_only=True,
+                                    help_text="While running: reading the files, then saving")
     summary = serializers.CharField(read_only=True)
     created_by = serializers.CharField(source="created_by.username", default=None, read_only=True)
 
@@ -117,7 +119,7 @@ class ImportJobOutput(serializers.ModelSerializer):
         model = ImportJob
         fields = ("id", "created_at", "created_by", "status", "format", "source", "mapping",
                   "original_name", "bytes_total", "bytes_read", "progress_percent",
-                  "started_at", "finished_at", "rows_read", "rows_inserted", "rows_duplicate",
+                  "phase", "started_at", "finished_at", "rows_read", "rows_inserted", "rows_duplicate",
                   "rows_rejected", "rejects_by_reason", "rejects_sample", "warnings", "error",
                   "summary")
 

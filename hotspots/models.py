@@ -91,6 +91,14 @@ class ImportJob(models.Model):
         return min(99, int(100 * self.bytes_read / self.bytes_total))
 
     @property
+    def phase(self) -> str:
+        """What a running import is doing: reading its files, then saving what it read
+        (the set-based insert, which reports no progress of its own and can take longer)."""
+        if self.status != self.Status.RUNNING:
+            return ""
+        return "saving" if self.bytes_total and self.bytes_read >= self.bytes_total else "reading"
+
+    @property
     def summary(self) -> str:
         return (f"read {self.rows_read:,}, inserted {self.rows_inserted:,}, "
                 f"duplicate {self.rows_duplicate:,}, rejected {self.rows_rejected:,}")

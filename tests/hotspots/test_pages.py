@@ -85,6 +85,16 @@ def test_import_detail_fragment_for_htmx_polling(client, users):
     assert not text.lstrip().startswith("<!doctype")
     assert 'data-status="running"' in text and "1,234 rows read" in text and "25%" in text
     assert 'hx-trigger="every 1s"' in text
+    assert "saving" not in text
+
+    # Every byte read: the set-based insert runs, which reports no progress of its own.
+    ImportJob.objects.filter(pk=job.pk).update(bytes_read=200, rows_read=1_000_000)
+    text = client.get(reverse("import-detail", args=[job.pk]),
+                      HTTP_HX_REQUEST="true").content.decode()
+    assert "all 1,000,000 rows read; saving them" in text and "99%" in text
+    assert 'hx-trigger="every 1s"' in text
+    api = client.get(reverse("api-import", args=[job.pk])).json()
+    assert (api["status"], api["phase"], api["progress_percent"]) == ("running", "saving", 99)
 
 
 def test_analyst_changes_a_weight_on_the_page(client, users):
