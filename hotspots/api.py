@@ -119,9 +119,9 @@ class ImportJobOutput(serializers.ModelSerializer):
         model = ImportJob
         fields = ("id", "created_at", "created_by", "status", "format", "source", "mapping",
                   "original_name", "bytes_total", "bytes_read", "progress_percent",
-                  "phase", "started_at", "finished_at", "rows_read", "rows_inserted", "rows_duplicate",
-                  "rows_rejected", "rejects_by_reason", "rejects_sample", "warnings", "error",
-                  "summary")
+                  "phase", "started_at", "finished_at", "rows_read", "rows_inserted",
+                  "rows_duplicate", "rows_rejected", "rejects_by_reason", "rejects_sample",
+                  "warnings", "error", "summary")
 
 
 class ImportJobInput(serializers.Serializer):
