@@ -1,6 +1,8 @@
 """Shared fixtures: real PostGIS (pytest-django's test database), users for each role, areas."""
 
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth.models import Group
@@ -132,3 +134,34 @@ def sign_in(client: Client, username: str) -> None:
         device.save(update_fields=["last_t"])
         response = client.post("/login/second-factor/", {"code": f"{totp(device.bin_key):06d}"})
         assert response.status_code == 302, response.content[:300]
+
+
+LONDON = ZoneInfo("Europe/London")  # the test settings' TIME_ZONE
+
+
+def upcoming_monday(weeks_ahead: int = 2, today: date | None = None) -> date:
+    """A Monday at least `weeks_ahead` weeks from today, in a week with no clock change.
+
+    Tests of shifts still to come and of trials not yet started must not expire with the
+    calendar (a fixed date did, in the week it named), and a plan may be made at most 12
+    weeks ahead. Without a clock change, a shift's UTC times are its local times moved by
+    one offset."""
+    day = (today or date.today()) + timedelta(weeks=weeks_ahead)
+    day += timedelta(days=-day.weekday() % 7)
+    while _offset(day) != _offset(day + timedelta(days=8)):  # through next Tuesday's night
+        day += timedelta(weeks=1)
+    return day
+
+
+def _offset(day: date) -> timedelta | None:
+    return datetime.combine(day, time(12), tzinfo=LONDON).utcoffset()
+
+
+def local_utc(day: date, hour: int, minute: int = 0) -> datetime:
+    """`day` at `hour`:`minute` in London, as a UTC datetime."""
+    return datetime.combine(day, time(hour, minute), tzinfo=LONDON).astimezone(UTC)
+
+
+def api_time(at: datetime) -> str:
+    """How the API writes a UTC time."""
+    return at.astimezone(UTC).isoformat().replace("+00:00", "Z")

@@ -1,12 +1,12 @@
 """Page behaviours under a Content Security Policy with no inline script: what were
 onchange/onsubmit attributes are data attributes that static/js/site.js acts on."""
 
-from datetime import date
+from datetime import timedelta
 
 from evaluation.models import Trial
 from evaluation.services import trial_create
 from tests.conftest import CAMDEN, ISLINGTON
-from tests.evaluation.test_trials import places  # noqa: F401  (fixture)
+from tests.evaluation.test_trials import START, places  # noqa: F401  (fixture)
 
 from .conftest import login
 
@@ -28,7 +28,7 @@ def test_starting_a_trial_asks_first_and_cancelling_changes_nothing(
     trial = trial_create(area=areas["CN"], name="Pilot", design="parallel",
                          arms=[{"name": "15 min", "visit_minutes": 15},
                                {"name": "control", "control": True}],
-                         start_date=date(2026, 12, 7), end_date=date(2026, 12, 20),
+                         start_date=START, end_date=START + timedelta(days=13),
                          actor=users["analyst"], seed=3, hourly_cost={})
     login(page, live_server.url, "analyst")
     page.goto(f"{live_server.url}/trials/{trial.pk}/")

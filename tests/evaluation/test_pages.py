@@ -6,15 +6,15 @@ from evaluation.models import Trial
 from tests.conftest import CAMDEN
 from tests.html_forms import as_sent, form_fields
 
-from .test_trials import places  # noqa: F401  (fixture)
+from .test_trials import END, START, places  # noqa: F401  (fixture)
 
 
 def test_analyst_designs_starts_and_reads_a_trial(api, users, areas, places):  # noqa: F811
     client = api(users["analyst"])
     made = client.post(reverse("trial-list"), {
         "name": "Camden 10 v 15", "area": areas[CAMDEN].pk, "design": "parallel",
-        "lengths": "10, 15", "role": "pc", "control": "1", "start": "2026-12-07",
-        "end": "2026-12-20", "cost_pc": "41.5", "seed": "9"})
+        "lengths": "10, 15", "role": "pc", "control": "1", "start": START.isoformat(),
+        "end": END.isoformat(), "cost_pc": "41.5", "seed": "9"})
     trial = Trial.objects.get()
     assert made.status_code == 302 and made["Location"] == reverse("trial-detail",
                                                                    args=[trial.pk])
@@ -36,7 +36,8 @@ def test_analyst_designs_starts_and_reads_a_trial(api, users, areas, places):  #
 def test_a_bad_trial_form_says_why(api, users, areas, places):  # noqa: F811
     response = api(users["analyst"]).post(reverse("trial-list"), {
         "name": "Too many arms", "area": areas[CAMDEN].pk, "design": "parallel",
-        "lengths": "5, 10, 15, 20", "control": "1", "start": "2026-12-07", "end": "2026-12-20"})
+        "lengths": "5, 10, 15, 20", "control": "1", "start": START.isoformat(),
+        "end": END.isoformat()})
     assert response.status_code == 400
     assert "4 hot spot(s) cannot fill this design: it needs at least 5" in \
         response.content.decode()
@@ -45,8 +46,8 @@ def test_a_bad_trial_form_says_why(api, users, areas, places):  # noqa: F811
 
 def test_a_refused_trial_form_comes_back_as_it_was_sent(api, users, areas, places):  # noqa: F811
     sent = {"name": "Camden <b>pilot</b>", "area": str(areas[CAMDEN].pk),
-            "design": "crossover", "lengths": "10, 20", "role": "pcso", "start": "2026-12-07",
-            "end": "2026-12-20", "cost_pc": "41.5", "cost_pcso": "30", "cost_special": "",
+            "design": "crossover", "lengths": "10, 20", "role": "pcso", "start": START.isoformat(),
+            "end": END.isoformat(), "cost_pc": "41.5", "cost_pcso": "30", "cost_special": "",
             "seed": "77"}
     response = api(users["analyst"]).post(reverse("trial-list"), sent)
 

@@ -19,9 +19,11 @@ from evaluation.services import (
 from hotspots.models import Crime, Hotspot, HotspotRun, OffenceType
 from tasking.models import PatrolTask
 from tasking.services import plan_generate, shift_pattern_create
-from tests.conftest import CAMDEN
+from tests.conftest import CAMDEN, local_utc, upcoming_monday
 
-START, END = date(2026, 12, 7), date(2026, 12, 20)  # two weeks, Monday to Sunday
+# Two weeks, Monday to Sunday, still to come whenever the tests run.
+START = upcoming_monday(3)
+END = START + timedelta(days=13)
 ARMS = [{"name": "10 min PC", "visit_minutes": 10, "role": "pc"},
         {"name": "control", "control": True}]
 
@@ -151,8 +153,8 @@ def test_outcome_counts_wdd_and_rate_ratio(areas, users, places):
                                  occurred_from=when, occurred_to=when,
                                  location=Point(c.x, c.y + (125 if ring else 0), srid=27700))
 
-    before = datetime(2026, 11, 30, 12, tzinfo=UTC)   # in the two weeks before the trial
-    after = datetime(2026, 12, 10, 12, tzinfo=UTC)    # during it
+    before = local_utc(START - timedelta(days=7), 12)  # in the two weeks before the trial
+    after = local_utc(START + timedelta(days=3), 12)    # during it
     arm = dict(trial.places.values_list("hotspot_id", "arm"))
     for spot in places:
         is_treated = arm[spot.pk] == 0

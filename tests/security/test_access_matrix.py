@@ -7,13 +7,14 @@ what the next role sees; a refused one (401, 403, 404, 405, or a page's redirect
 must also leave every table of the application as it was. A route added without a row here
 fails test_every_route_is_in_the_matrix."""
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tests.security.world import build_world, fingerprint
+from tests.security.world import WEEK, build_world, fingerprint
 
 pytestmark = pytest.mark.django_db
 
@@ -67,7 +68,7 @@ TARGETS.update({
 # world; the row's target is "<place>+<label>".
 def _forms(w: Any) -> dict[tuple[str, str], dict[str, Any]]:
     camden, team = w.ids["area"]["camden"], w.ids["team"]["camden"]
-    shift, week = w.ids["shift"]["camden"], "2026-11-30"
+    shift, week = w.ids["shift"]["camden"], WEEK.isoformat()
     return {
         ("shifts", "capacity"): {"action": "capacity", "area": camden, "week": week,
                                  f"cap-{shift}-{team}": "75"},
@@ -76,10 +77,11 @@ def _forms(w: Any) -> dict[tuple[str, str], dict[str, Any]]:
         ("offence-types", "weight"): {"id": w.ids["offence_type"]["any"],
                                       "harm_weight": "412.5", "include_in_targeting": "on"},
         ("hotspot-run-now", "area"): {"area": camden},
-        ("plan-list", "area"): {"area": camden, "week": "2026-12-07"},
+        ("plan-list", "area"): {"area": camden, "week": (WEEK + timedelta(days=7)).isoformat()},
         ("trial-list", "area"): {"area": camden, "name": "t", "design": "parallel",
-                                 "lengths": "10", "control": "1", "start": "2027-01-04",
-                                 "end": "2027-01-17"},
+                                 "lengths": "10", "control": "1",
+                                 "start": (WEEK + timedelta(days=35)).isoformat(),
+                                 "end": (WEEK + timedelta(days=48)).isoformat()},
         ("problem-solving", "notes"): {"version": w.ids["ps_version"]["camden"],
                                        "scanning": "Repeat burglary, rear gardens"},
     }

@@ -6,7 +6,7 @@ once for an object the caller may reach and once for one they may not."""
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from django.apps import apps
@@ -23,12 +23,12 @@ from patrols.services import device_create
 from reports.models import ExportJob
 from tasking.models import PatrolTask
 from tasking.services import plan_generate, problem_solving_update, shift_pattern_create
-from tests.conftest import CAMDEN, ISLINGTON, make_user
+from tests.conftest import CAMDEN, ISLINGTON, make_user, upcoming_monday
 
 # Points well inside each borough (British National Grid metres).
 INSIDE = {CAMDEN: (527400.0, 184300.0), ISLINGTON: (531400.0, 184800.0)}
-WEEK = date(2026, 11, 30)  # a Monday
-TRIAL_START, TRIAL_END = date(2026, 12, 7), date(2026, 12, 20)
+WEEK = upcoming_monday()
+TRIAL_START, TRIAL_END = WEEK + timedelta(days=7), WEEK + timedelta(days=20)
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """Hot spots and shift patterns for the tasking tests, made directly (no run needed)."""
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, datetime, time
 
 import pytest
 from django.contrib.gis.geos import Polygon
@@ -8,11 +8,11 @@ from django.contrib.gis.geos import Polygon
 from accounts.models import Team
 from hotspots.models import Hotspot, HotspotRun
 from tasking.services import shift_pattern_create
-from tests.conftest import CAMDEN, ISLINGTON
+from tests.conftest import CAMDEN, ISLINGTON, upcoming_monday
 
 # Points well inside each borough (British National Grid metres).
 INSIDE = {CAMDEN: (527400.0, 184300.0), ISLINGTON: (531400.0, 184800.0)}
-WEEK = date(2026, 11, 30)  # a Monday
+WEEK = upcoming_monday()
 
 
 def night_profile(weight: float = 1.0) -> list[float]:

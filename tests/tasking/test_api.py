@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from audit.models import AuditEvent
 from tasking.models import PatrolTask, ShiftPattern, TaskingPlan
-from tests.conftest import CAMDEN, ISLINGTON
+from tests.conftest import CAMDEN, ISLINGTON, api_time, local_utc
 
 from .conftest import WEEK, day_profile, night_profile
 
@@ -36,8 +36,8 @@ def test_supervisor_generates_reads_the_map_reassigns_and_publishes(api, users, 
                                                 "week": WEEK.isoformat()}).json()
     assert shifts["count"] == 21
     night = next(s for s in shifts["results"] if s["pattern_name"] == "Night")
-    assert (night["starts_at"], night["ends_at"]) == ("2026-11-30T23:00:00Z",
-                                                      "2026-12-01T07:00:00Z")
+    assert (night["starts_at"], night["ends_at"]) == (
+        api_time(local_utc(WEEK, 23)), api_time(local_utc(WEEK + timedelta(days=1), 7)))
     data = client.get(reverse("api-plan-map", args=[plan["id"]]), {"shift": night["id"]}).json()
     features = data["hotspots"]["features"]
     assert [f["properties"]["priority"] for f in features] == [1, 2, 3]
@@ -82,7 +82,8 @@ def test_add_and_remove_a_visit(api, users, areas, patterns, spots):
     plan = generate(client, areas, seed=5).json()
     night = PatrolTask.objects.filter(plan_id=plan["id"], shift__pattern__name="Night").first()
     body = {"version": 1, "shift": night.shift_id, "hotspot": spots[2].pk,
-            "starts_at": "2026-12-01T03:30:00+00:00", "minutes": 20, "callsign": "CT21"}
+            "starts_at": f"{WEEK + timedelta(days=1)}T03:30:00+00:00", "minutes": 20,
+            "callsign": "CT21"}
     added = client.post(reverse("api-plan-tasks", args=[plan["id"]]), data=body,
                         content_type="application/json")
     assert added.status_code == 201, added.content
@@ -114,7 +115,7 @@ def test_bad_shift_patterns_through_the_api(api, users, areas, patterns, body, m
 
 
 @pytest.mark.parametrize(("extra", "message"), [
-    ({"week_start": "2026-12-01"}, "a week starts on a Monday"),
+    ({"week_start": (WEEK + timedelta(days=1)).isoformat()}, "a week starts on a Monday"),
     ({"rules": {"visit_minutes": 45}}, "10 to 20 minutes"),
     ({"seed": -3}, "greater than or equal to 0"),
     ({"week_start": "next week"}, "Date has wrong format"),

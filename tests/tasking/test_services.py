@@ -20,7 +20,7 @@ from tasking.models import (
     TaskingPlan,
 )
 from tasking.selectors import tasks_for_officer
-from tests.conftest import CAMDEN, ISLINGTON, make_user
+from tests.conftest import CAMDEN, ISLINGTON, local_utc, make_user
 
 from .conftest import WEEK, day_profile, night_profile
 
@@ -54,8 +54,8 @@ def test_a_weeks_shifts_are_made_once_with_the_patterns_capacity(areas, patterns
     assert len(first) == 21 and Shift.objects.count() == 21
     assert ShiftCapacity.objects.count() == 21 * 2
     night = next(s for s in first if s.pattern.name == "Night" and s.date == WEEK)
-    assert night.starts_at == datetime(2026, 11, 30, 23, tzinfo=UTC)
-    assert night.ends_at == datetime(2026, 12, 1, 7, tzinfo=UTC)
+    assert night.starts_at == local_utc(WEEK, 23)
+    assert night.ends_at == local_utc(WEEK + timedelta(days=1), 7)
     assert dict(night.capacities.values_list("team__name", "minutes")) == {
         "Camden Town SNT": 30, "Kentish Town SNT": 0}
 
@@ -173,7 +173,7 @@ def test_zero_capacity_is_a_visible_warning_not_a_silent_gap(areas, users, patte
     services.shift_capacity_set(shift=night, team=teams["ct"], minutes=0,
                                 actor=users["supervisor"])
     plan = _generate(areas, users, seed=1)
-    assert "shift Night Mon 30 Nov has no capacity: no visits planned" in plan.warnings
+    assert f"shift Night {WEEK:%a %d %b} has no capacity: no visits planned" in plan.warnings
     assert not plan.tasks.filter(shift=night).exists()
 
 
