@@ -57,6 +57,16 @@ def offence_type_update(*, offence_type: OffenceType, actor: Any, harm_weight: f
     return locked
 
 
+def _crs_kind(srid: int) -> str | None:
+    """"geographic" or "projected" for a coordinate reference system PostGIS knows, else None."""
+    with connection.cursor() as cur:
+        cur.execute("SELECT proj4text FROM spatial_ref_sys WHERE srid = %s", [srid])
+        row = cur.fetchone()
+    if row is None:
+        return None
+    return "geographic" if (row[0] or "").strip().startswith("+proj=longlat") else "projected"
+
+
 def import_layout(*, format: str, mapping: dict[str, Any]) -> Layout:
     """The layout for a format and mapping; raises ImportInputError with a clear message."""
     types: list[dict[str, Any]] = [
@@ -66,7 +76,8 @@ def import_layout(*, format: str, mapping: dict[str, Any]) -> Layout:
     if format == ImportJob.Format.GENERIC:
         if not isinstance(mapping, dict) or not mapping:
             raise ImportInputError("a generic import needs a column mapping")
-        return generic_layout(mapping=mapping, types_table=types, default_tz=settings.TIME_ZONE)
+        return generic_layout(mapping=mapping, types_table=types, default_tz=settings.TIME_ZONE,
+                              crs_kind=_crs_kind)
     raise ImportInputError(f"unknown format {format!r}; use police_uk or generic")
 
 
@@ -107,6 +118,12 @@ def crime_import_paths(*, paths: list[Path], format: str, source: str,
     except ImportInputError as exc:
         ImportJob.objects.filter(pk=job.pk).update(
             status=ImportJob.Status.FAILED, error=str(exc), finished_at=timezone.now())
+        raise
+    except Exception as exc:
+        # As in the task: the job must not sit at "running" on the analyst's page.
+        ImportJob.objects.filter(pk=job.pk).update(
+            status=ImportJob.Status.FAILED, finished_at=timezone.now(),
+            error=f"the import stopped unexpectedly ({type(exc).__name__})")
         raise
     with transaction.atomic():
         _record_outcome(job, outcome)

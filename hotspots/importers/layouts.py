@@ -134,8 +134,13 @@ def police_uk_layout(*, types: TypeResolver, tz: ZoneInfo) -> Layout:
 
 
 def generic_layout(*, mapping: dict[str, Any], types_table: list[dict[str, Any]],
-                   default_tz: str) -> Layout:
-    """A layout from a user's column mapping; every mistake in the mapping is explained."""
+                   default_tz: str,
+                   crs_kind: Callable[[int], str | None] | None = None) -> Layout:
+    """A layout from a user's column mapping; every mistake in the mapping is explained.
+
+    `crs_kind` says whether the database knows an SRID and whether it is geographic: an
+    unknown SRID, or x/y beyond the globe in a geographic one, would otherwise stop the
+    whole import in PostGIS instead of being explained or rejected row by row."""
     unknown = set(mapping) - set(MAPPING_OPTIONS)
     if unknown:
         raise ImportInputError(
@@ -177,6 +182,14 @@ def generic_layout(*, mapping: dict[str, Any], types_table: list[dict[str, Any]]
         raise ImportInputError(f"mapping: srid {mapping.get('srid')!r} is not a number") from None
     if has_lonlat and srid != 4326:
         raise ImportInputError("mapping: lon/lat are WGS84 (srid 4326); use x and y for other CRSs")
+    geographic = has_lonlat
+    if crs_kind is not None:
+        kind = crs_kind(srid)
+        if kind is None:
+            raise ImportInputError(
+                f"mapping: srid {srid} is not a coordinate reference system this database "
+                "knows (27700 is British National Grid)")
+        geographic = kind == "geographic"
     try:
         tz = ZoneInfo(str(mapping.get("timezone") or default_tz))
     except (ZoneInfoNotFoundError, ValueError):
@@ -196,8 +209,8 @@ def generic_layout(*, mapping: dict[str, Any], types_table: list[dict[str, Any]]
         i_date, i_from, i_to = idx.get("date"), idx.get("from"), idx.get("to")
         i_type = idx.get("type")
         i_loc, i_lsoa, i_out = idx.get("location"), idx.get("lsoa"), idx.get("outcome")
-        if has_lonlat:
-            i_a, i_b = idx["lon"], idx["lat"]
+        if geographic:
+            i_a, i_b = (idx["lon"], idx["lat"]) if has_lonlat else (idx["x"], idx["y"])
 
             def coords(f: list[str]) -> tuple[float, float]:
                 return (parse_coordinate(f[i_a], "longitude", -180.0, 180.0),

@@ -14,7 +14,7 @@ from typing import Any
 
 import psycopg
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, InternalError, connection, transaction
 
 from .errors import ImportInputError, Rejects
 from .layouts import Converter, Layout
@@ -61,18 +61,27 @@ PARTITION = ("((hashtext(coalesce({alias}.reference, {alias}.content_key)) & 214
 PLACE_SQL = """
 CREATE TEMP TABLE import_placed ON COMMIT DROP AS
 SELECT s.rn, s.reference AS ref, s.type_id, s.occurred_from, s.occurred_to,
-       ST_Transform(ST_SetSRID(ST_MakePoint(s.x, s.y), %(srid)s::integer),
-                    %(target)s::integer) AS geom,
+       {transform}(ST_SetSRID(ST_MakePoint(s.x, s.y), %(srid)s::integer),
+                   %(target)s::integer) AS geom,
        s.location_text, s.lsoa_code, s.outcome
   FROM {staging} s WHERE s.reference IS NOT NULL AND {partition}
 UNION ALL
 SELECT s.rn, 'h:' || s.content_key || ':' || row_number() OVER (
            PARTITION BY s.file_no, s.content_key ORDER BY s.line_no),
        s.type_id, s.occurred_from, s.occurred_to,
-       ST_Transform(ST_SetSRID(ST_MakePoint(s.x, s.y), %(srid)s::integer),
-                    %(target)s::integer),
+       {transform}(ST_SetSRID(ST_MakePoint(s.x, s.y), %(srid)s::integer),
+                   %(target)s::integer),
        s.location_text, s.lsoa_code, s.outcome
   FROM {staging} s WHERE s.reference IS NULL AND {partition}
+"""
+
+# A point PROJ cannot place (90 degrees of longitude from British National Grid's central
+# meridian, an easting of 1e20 in UTM) stops the statement. It then runs again with
+# hotspots_transform_or_null (migration 0005), which is slower, and such rows are rejected.
+UNPLACED_SQL = """
+WITH gone AS (DELETE FROM import_placed WHERE geom IS NULL RETURNING rn)
+SELECT s.file_no, s.line_no, s.x, s.y FROM {staging} s JOIN gone USING (rn)
+ ORDER BY s.file_no, s.line_no
 """
 
 # 2. Areas. Each area part is the outer row and probes an index on the new points, so
@@ -144,6 +153,14 @@ TYPES_LOCK_SQL = "SELECT id FROM hotspots_offencetype WHERE id = ANY(%(types)s) 
 
 
 @dataclass
+class PartResult:
+    inserted: int
+    outside: int  # inserted with no area
+    # (file number, line, x, y) of rows whose point PROJ could not place
+    unplaced: list[tuple[int, int, float, float]]
+
+
+@dataclass
 class ImportOutcome:
     read: int = 0
     inserted: int = 0
@@ -201,6 +218,7 @@ def run_import(
             cur.execute(f"CREATE TEMP TABLE {staging} {STAGING_COLUMNS}")
         try:
             staged = _stage(cur, staging, sources, layout, counter, outcome, progress)
+            names = [s.name for s in sources]
             copied = time.perf_counter()
             outcome.timings["read_and_copy"] = copied - started
             parts = _partitions(staged) if shared else 1
@@ -216,9 +234,14 @@ def run_import(
         finally:
             cur.execute(f"DROP TABLE IF EXISTS {staging}, import_placed, import_area")
     outcome.timings["insert"] = time.perf_counter() - copied
-    outcome.inserted = sum(r[0] for r in results)
-    outside = sum(r[1] for r in results)
-    outcome.duplicate = staged - outcome.inserted
+    outcome.inserted = sum(r.inserted for r in results)
+    outside = sum(r.outside for r in results)
+    unplaced = sorted(u for r in results for u in r.unplaced)
+    for file_no, line, x, y in unplaced:
+        outcome.rejects.add(names[file_no], line, "coordinate outside the coordinate system",
+                            f"({x:g}, {y:g}) in EPSG:{layout.srid} cannot be placed in "
+                            f"EPSG:{settings.HOTSPOTS_SRID}")
+    outcome.duplicate = staged - outcome.inserted - len(unplaced)
     with connection.cursor() as dj:
         dj.execute(AREAS_EXIST_SQL)
         has_areas = bool(dj.fetchone()[0])
@@ -292,13 +315,26 @@ def _partitions(staged: int) -> int:
 
 
 def _insert_partition(cur: Any, staging: str, part: int, parts: int,
-                      params: dict[str, Any]) -> tuple[int, int]:
-    """Keys, geometry, areas and the insert for one partition; (inserted, outside areas)."""
+                      params: dict[str, Any]) -> PartResult:
+    """Keys, geometry, areas and the insert for one partition."""
     where = "true" if parts == 1 else PARTITION.format(alias="s", parts=parts, part=part)
     cur.execute(TYPES_LOCK_SQL, params)
     if len(cur.fetchall()) != len(params["types"]):
         raise ImportInputError("an offence type was deleted during the import; run it again")
-    cur.execute(PLACE_SQL.format(staging=staging, partition=where), params)
+    unplaced: list[tuple[int, int, float, float]] = []
+    cur.execute("SAVEPOINT import_place")
+    try:
+        cur.execute(PLACE_SQL.format(staging=staging, partition=where,
+                                     transform="ST_Transform"), params)
+        cur.execute("RELEASE SAVEPOINT import_place")
+    except (psycopg.errors.InternalError_, InternalError) as exc:
+        if "transform" not in str(exc):
+            raise
+        cur.execute("ROLLBACK TO SAVEPOINT import_place")
+        cur.execute(PLACE_SQL.format(staging=staging, partition=where,
+                                     transform="hotspots_transform_or_null"), params)
+        cur.execute(UNPLACED_SQL.format(staging=staging))
+        unplaced = [(int(f), int(n), float(x), float(y)) for f, n, x, y in cur.fetchall()]
     statements = AREA_SQL if params["uncovered"] else AREA_SQL[:-1]
     for statement in statements:
         cur.execute(statement)
@@ -312,11 +348,11 @@ def _insert_partition(cur: Any, staging: str, part: int, parts: int,
         cur.execute(INSERT_SQL.format(**SAFE), params)
         inserted, outside = cur.fetchone()
     cur.execute("DROP TABLE import_placed, import_area")
-    return int(inserted), int(outside)
+    return PartResult(int(inserted), int(outside), unplaced)
 
 
 def _insert_in_parallel(staging: str, parts: int,
-                        params: dict[str, Any]) -> list[tuple[int, int]]:
+                        params: dict[str, Any]) -> list[PartResult]:
     """Each partition on its own connection and core, each in its own transaction.
 
     Keys never cross partitions, so the inserts cannot conflict. If one partition fails the
@@ -325,7 +361,7 @@ def _insert_in_parallel(staging: str, parts: int,
     """
     conn_params = connection.get_connection_params()
 
-    def work(part: int) -> tuple[int, int]:
+    def work(part: int) -> PartResult:
         with psycopg.connect(**conn_params) as conn:
             with conn.cursor() as cur:
                 cur.execute(PARTITION_SESSION_SQL)

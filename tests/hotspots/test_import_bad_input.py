@@ -196,3 +196,31 @@ def test_unknown_format_is_refused_before_anything_is_written(tmp_path):
     with pytest.raises(ImportInputError, match="unknown format 'excel'"):
         crime_import_paths(paths=[tmp_path / "x.csv"], format="excel", source="s")
     assert ImportJob.objects.count() == 0
+
+
+@pytest.mark.parametrize("parallel", [False, True])
+def test_a_point_that_cannot_be_placed_is_rejected_not_the_file(tmp_path, settings, parallel,
+                                                                 request):
+    """Longitude 90 lies 92 degrees from British National Grid's central meridian, where
+    PROJ cannot go: only that row is rejected (once on one connection, once on two)."""
+    if parallel:
+        request.getfixturevalue("transactional_db")
+        settings.IMPORT_PARALLEL_MIN_ROWS = 1
+    path = write(tmp_path / "far.csv", HEADER,
+                 row("near-1"),                          # line 2
+                 row("far-away", lon="90", lat="0"),     # line 3
+                 row("near-2"),                          # line 4
+                 row("", lon="90.5", lat="0.5"))         # line 5: no Crime ID, an ASB key
+    job = police_uk(path)
+
+    assert (job.status, job.rows_read, job.rows_inserted, job.rows_duplicate,
+            job.rows_rejected) == ("done", 4, 2, 0, 2)
+    assert sorted(Crime.objects.values_list("reference", flat=True)) == ["near-1", "near-2"]
+    assert job.rejects_by_reason == {"coordinate outside the coordinate system": 2}
+    assert job.rejects_sample == [
+        {"file": "far.csv", "line": 3, "reason": "coordinate outside the coordinate system: "
+                                                 "(90, 0) in EPSG:4326 cannot be placed in "
+                                                 "EPSG:27700"},
+        {"file": "far.csv", "line": 5, "reason": "coordinate outside the coordinate system: "
+                                                 "(90.5, 0.5) in EPSG:4326 cannot be placed in "
+                                                 "EPSG:27700"}]

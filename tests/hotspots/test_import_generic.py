@@ -93,6 +93,24 @@ def test_default_type_when_the_file_has_no_type_column_and_month_precision(tmp_p
     assert crime.lsoa_code == "E01027451"
 
 
+
+def test_x_y_in_a_geographic_crs_are_checked_as_longitude_and_latitude(tmp_path):
+    """PostGIS cannot move a latitude of 100 into British National Grid: the row is
+    rejected with its reason, instead of stopping the whole import."""
+    path = tmp_path / "xy.csv"
+    path.write_text("ref,d,x,y,t\n"
+                    "G1,2024-05-01,-0.1462,51.5617,Burglary\n"
+                    "G2,2024-05-01,-0.1462,100,Burglary\n")
+    job = generic(path, {"columns": {"reference": "ref", "date": "d", "x": "x", "y": "y",
+                                     "type": "t"}, "srid": 4326})
+
+    assert (job.status, job.rows_read, job.rows_inserted, job.rows_rejected) == (
+        "done", 2, 1, 1)
+    assert list(Crime.objects.values_list("reference", flat=True)) == ["G1"]
+    assert job.rejects_sample == [{
+        "file": "xy.csv", "line": 3,
+        "reason": "coordinate out of range: latitude '100' not in [-90, 90]"}]
+
 @pytest.mark.parametrize(("mapping", "message"), [
     ({"columns": {"date": "d", "lon": "lon", "lat": "lat"}},
      "mapping: give a type column or a default_type"),
@@ -107,6 +125,9 @@ def test_default_type_when_the_file_has_no_type_column_and_month_precision(tmp_p
      "mapping: unknown time zone 'Mars/Base'"),
     ({"columns": {"date": "d", "lon": "lon", "lat": "lat", "type": "t"}, "srid": 27700},
      "mapping: lon/lat are WGS84 (srid 4326); use x and y for other CRSs"),
+    ({"columns": {"date": "d", "x": "lon", "y": "lat", "type": "t"}, "srid": 99999},
+     "mapping: srid 99999 is not a coordinate reference system this database knows "
+     "(27700 is British National Grid)"),
     ({"columns": {"date": "d", "lon": "lon", "lat": "lat", "type": "t"},
       "types": {"B": "no-such-type"}},
      "type mapping: 'B' maps to unknown offence type 'no-such-type'"),
@@ -153,3 +174,20 @@ def test_command_explains_a_malformed_mapping(tmp_path, mapping):
     with pytest.raises(CommandError, match=r"^mapping: \"(columns|types)\" must map"):
         call_command("import_crimes", str(path), "--mapping", mapping)
     assert ImportJob.objects.count() == 0
+
+
+def test_an_easting_proj_cannot_transform_rejects_only_its_row(tmp_path):
+    path = tmp_path / "utm.csv"
+    path.write_text("ref,d,x,y,t\n"
+                    "U1,2024-05-01,699000,5710000,Burglary\n"
+                    "U2,2024-05-01,1e20,5000000,Burglary\n")
+    job = generic(path, {"columns": {"reference": "ref", "date": "d", "x": "x", "y": "y",
+                                     "type": "t"}, "srid": 32630})
+
+    assert (job.status, job.rows_read, job.rows_inserted, job.rows_rejected) == (
+        "done", 2, 1, 1)
+    assert list(Crime.objects.values_list("reference", flat=True)) == ["U1"]
+    assert job.rejects_sample == [{
+        "file": "utm.csv", "line": 3,
+        "reason": "coordinate outside the coordinate system: (1e+20, 5e+06) in EPSG:32630 "
+                  "cannot be placed in EPSG:27700"}]
