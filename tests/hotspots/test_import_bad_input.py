@@ -224,3 +224,16 @@ def test_a_point_that_cannot_be_placed_is_rejected_not_the_file(tmp_path, settin
         {"file": "far.csv", "line": 5, "reason": "coordinate outside the coordinate system: "
                                                  "(90.5, 0.5) in EPSG:4326 cannot be placed in "
                                                  "EPSG:27700"}]
+
+
+def test_a_command_line_import_that_stops_unexpectedly_is_marked_failed(tmp_path):
+    # A path that is a directory fails deep inside the reader, unforeseen.
+    folder = tmp_path / "odd.csv"
+    folder.mkdir()
+    with pytest.raises(IsADirectoryError):
+        police_uk(folder)
+    job = ImportJob.objects.get()
+    assert (job.status, job.error) == ("failed",
+                                       "the import stopped unexpectedly (IsADirectoryError)")
+    assert job.finished_at is not None
+    assert Crime.objects.count() == 0
