@@ -94,22 +94,26 @@ def test_default_type_when_the_file_has_no_type_column_and_month_precision(tmp_p
 
 
 
-def test_x_y_in_a_geographic_crs_are_checked_as_longitude_and_latitude(tmp_path):
-    """PostGIS cannot move a latitude of 100 into British National Grid: the row is
-    rejected with its reason, instead of stopping the whole import."""
+@pytest.mark.parametrize(("srid", "good", "bad", "reason"), [
+    # x/y in a geographic CRS are a longitude and a latitude, checked row by row.
+    (4326, "-0.1462,51.5617", "-0.1462,100",
+     "coordinate out of range: latitude '100' not in [-90, 90]"),
+    # PROJ cannot take this easting into British National Grid: only its row is rejected.
+    (32630, "699000,5710000", "1e20,5000000",
+     "coordinate outside the coordinate system: (1e+20, 5e+06) in EPSG:32630 cannot be "
+     "placed in EPSG:27700"),
+])
+def test_a_point_that_cannot_be_placed_rejects_only_its_row(tmp_path, srid, good, bad, reason):
     path = tmp_path / "xy.csv"
-    path.write_text("ref,d,x,y,t\n"
-                    "G1,2024-05-01,-0.1462,51.5617,Burglary\n"
-                    "G2,2024-05-01,-0.1462,100,Burglary\n")
+    path.write_text(f"ref,d,x,y,t\nG1,2024-05-01,{good},Burglary\nG2,2024-05-01,{bad},Burglary\n")
     job = generic(path, {"columns": {"reference": "ref", "date": "d", "x": "x", "y": "y",
-                                     "type": "t"}, "srid": 4326})
+                                     "type": "t"}, "srid": srid})
 
     assert (job.status, job.rows_read, job.rows_inserted, job.rows_rejected) == (
         "done", 2, 1, 1)
     assert list(Crime.objects.values_list("reference", flat=True)) == ["G1"]
-    assert job.rejects_sample == [{
-        "file": "xy.csv", "line": 3,
-        "reason": "coordinate out of range: latitude '100' not in [-90, 90]"}]
+    assert job.rejects_sample == [{"file": "xy.csv", "line": 3, "reason": reason}]
+
 
 @pytest.mark.parametrize(("mapping", "message"), [
     ({"columns": {"date": "d", "lon": "lon", "lat": "lat"}},
@@ -175,19 +179,3 @@ def test_command_explains_a_malformed_mapping(tmp_path, mapping):
         call_command("import_crimes", str(path), "--mapping", mapping)
     assert ImportJob.objects.count() == 0
 
-
-def test_an_easting_proj_cannot_transform_rejects_only_its_row(tmp_path):
-    path = tmp_path / "utm.csv"
-    path.write_text("ref,d,x,y,t\n"
-                    "U1,2024-05-01,699000,5710000,Burglary\n"
-                    "U2,2024-05-01,1e20,5000000,Burglary\n")
-    job = generic(path, {"columns": {"reference": "ref", "date": "d", "x": "x", "y": "y",
-                                     "type": "t"}, "srid": 32630})
-
-    assert (job.status, job.rows_read, job.rows_inserted, job.rows_rejected) == (
-        "done", 2, 1, 1)
-    assert list(Crime.objects.values_list("reference", flat=True)) == ["U1"]
-    assert job.rejects_sample == [{
-        "file": "utm.csv", "line": 3,
-        "reason": "coordinate outside the coordinate system: (1e+20, 5e+06) in EPSG:32630 "
-                  "cannot be placed in EPSG:27700"}]
