@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.contrib.gis.db.backends.postgis.models import PostGISSpatialRefSys
 from django.contrib.gis.db.models.functions import Transform
 from django.db.models import Count, QuerySet
 
@@ -74,3 +75,12 @@ def run_lorenz_points(*, run: HotspotRun, points: int = 101) -> list[tuple[float
     places, shares = lorenz(harm)
     pick = np.unique(np.linspace(0, places.size - 1, points).round().astype(int))
     return [(float(places[i]), float(shares[i])) for i in pick]
+
+
+def crs_kind(srid: int) -> str | None:
+    """"geographic" or "projected" for a coordinate reference system PostGIS knows (GDAL
+    reads its definition), None for an SRID it does not know."""
+    found = PostGISSpatialRefSys.objects.filter(srid=srid).first()
+    if found is None:
+        return None
+    return "geographic" if found.geographic else "projected"

@@ -20,6 +20,7 @@ from .importers.pipeline import ImportOutcome, run_import
 from .locks import IMPORT_JOBS, job_lock, jobs_resume
 from .models import ImportJob, OffenceType
 from .offence_defaults import DEFAULT_OFFENCE_TYPES, SOURCE
+from .selectors import crs_kind
 
 logger = logging.getLogger(__name__)
 
@@ -57,16 +58,6 @@ def offence_type_update(*, offence_type: OffenceType, actor: Any, harm_weight: f
     return locked
 
 
-def _crs_kind(srid: int) -> str | None:
-    """"geographic" or "projected" for a coordinate reference system PostGIS knows, else None."""
-    with connection.cursor() as cur:
-        cur.execute("SELECT proj4text FROM spatial_ref_sys WHERE srid = %s", [srid])
-        row = cur.fetchone()
-    if row is None:
-        return None
-    return "geographic" if (row[0] or "").strip().startswith("+proj=longlat") else "projected"
-
-
 def import_layout(*, format: str, mapping: dict[str, Any]) -> Layout:
     """The layout for a format and mapping; raises ImportInputError with a clear message."""
     types: list[dict[str, Any]] = [
@@ -77,7 +68,7 @@ def import_layout(*, format: str, mapping: dict[str, Any]) -> Layout:
         if not isinstance(mapping, dict) or not mapping:
             raise ImportInputError("a generic import needs a column mapping")
         return generic_layout(mapping=mapping, types_table=types, default_tz=settings.TIME_ZONE,
-                              crs_kind=_crs_kind)
+                              crs_kind=crs_kind)
     raise ImportInputError(f"unknown format {format!r}; use police_uk or generic")
 
 
@@ -116,14 +107,11 @@ def crime_import_paths(*, paths: list[Path], format: str, source: str,
         outcome = run_import(inputs=[(p, p.name) for p in paths], layout=layout,
                              source=source, job_id=job.pk)
     except ImportInputError as exc:
-        ImportJob.objects.filter(pk=job.pk).update(
-            status=ImportJob.Status.FAILED, error=str(exc), finished_at=timezone.now())
+        _job_failed(job.pk, str(exc))
         raise
     except Exception as exc:
         # As in the task: the job must not sit at "running" on the analyst's page.
-        ImportJob.objects.filter(pk=job.pk).update(
-            status=ImportJob.Status.FAILED, finished_at=timezone.now(),
-            error=f"the import stopped unexpectedly ({type(exc).__name__})")
+        _job_failed(job.pk, f"the import stopped unexpectedly ({type(exc).__name__})")
         raise
     with transaction.atomic():
         _record_outcome(job, outcome)
@@ -186,16 +174,13 @@ def _import_job_run(job_id: int) -> str:
             progress=lambda done, total, rows: _job_progress(job_id, done, rows),
         )
     except ImportInputError as exc:
-        ImportJob.objects.filter(pk=job_id).update(
-            status=ImportJob.Status.FAILED, error=str(exc), finished_at=timezone.now())
+        _job_failed(job_id, str(exc))
         return ImportJob.Status.FAILED
     except Exception as exc:
         # Not a retry: the job must not sit at "running" on the analyst's page.
         logger.exception("import %s stopped", job_id)
-        ImportJob.objects.filter(pk=job_id).update(
-            status=ImportJob.Status.FAILED, finished_at=timezone.now(),
-            error=f"the import stopped unexpectedly ({type(exc).__name__}); "
-                  "nothing was half-written, and it can be uploaded again")
+        _job_failed(job_id, f"the import stopped unexpectedly ({type(exc).__name__}); "
+                            "nothing was half-written, and it can be uploaded again")
         raise
     job.refresh_from_db()
     job.bytes_read = job.bytes_total
@@ -205,6 +190,11 @@ def _import_job_run(job_id: int) -> str:
                      detail={"summary": outcome.summary()})
     logger.info("import %s: %s", job_id, outcome.summary())
     return job.status
+
+
+def _job_failed(job_id: int, error: str) -> None:
+    ImportJob.objects.filter(pk=job_id).update(
+        status=ImportJob.Status.FAILED, error=error, finished_at=timezone.now())
 
 
 def _job_progress(job_id: int, done: int, rows: int) -> None:
