@@ -10,6 +10,9 @@ from django.contrib.gis.gdal.error import SRSException
 from django.contrib.gis.geos import GEOSGeometry, MultiPolygon
 from django.db import connection, transaction
 
+from audit.services import audit_record
+from hotspots.importers.pipeline import reassign_areas
+
 from .models import Area
 
 
@@ -22,10 +25,12 @@ class AreaImportResult:
     created: int
     updated: int
     repaired: int
+    crimes_moved: int = 0  # stored crimes whose area changed with these boundaries
 
     def summary(self) -> str:
         return (f"areas created: {self.created}, updated: {self.updated}, "
-                f"invalid geometries repaired: {self.repaired}")
+                f"invalid geometries repaired: {self.repaired}, "
+                f"crimes given a new area: {self.crimes_moved:,}")
 
 
 def _open_layer(path: Path, layer: str | None) -> Any:
@@ -107,8 +112,21 @@ def areas_import(
     if not seen:
         raise AreaImportError(f"{path}: the layer has no features")
     repaired = _areas_repair(codes=sorted(seen))
-    areas_rebuild_index()
-    return AreaImportResult(created=created, updated=updated, repaired=repaired)
+    moved = areas_rebuild_index()
+    return AreaImportResult(created=created, updated=updated, repaired=repaired,
+                            crimes_moved=moved)
+
+
+@transaction.atomic
+def areas_changed_by_hand(*, actor: Any, action: str, areas: list[Area]) -> int:
+    """Areas were added, edited or deleted in the admin (the rows are already written or
+    about to be deleted, in this transaction): repair what was drawn, rebuild paths, parts
+    and crimes' areas, and audit it. Returns how many crimes changed area."""
+    for area in areas:
+        audit_record(actor=actor, action=action, target=area,
+                     detail={"code": area.code, "name": area.name, "through": "admin"})
+    _areas_repair(codes=[a.code for a in areas])
+    return areas_rebuild_index()
 
 
 def _areas_repair(*, codes: list[str]) -> int:
@@ -148,9 +166,15 @@ def area_create_from_children(*, code: str, name: str, level: int, child_codes: 
     return parent
 
 
-def areas_rebuild_index() -> None:
-    """Recompute every area's path and its subdivided parts, set-based."""
-    with connection.cursor() as cur:
+def areas_rebuild_index() -> int:
+    """Recompute every area's path, its subdivided parts and every crime's area, set-based;
+    returns how many crimes changed area. Boundaries drawn after the crimes were imported,
+    redrawn or deleted would otherwise leave crimes out of their area's hot spots."""
+    with transaction.atomic(), connection.cursor() as cur:
+        # Self-exclusive, and it waits for running crime imports (which hold SHARE on the
+        # parts until they commit) while new ones wait for it: no crime keeps an area found
+        # in the parts this replaces.
+        cur.execute("LOCK TABLE accounts_areapart IN SHARE ROW EXCLUSIVE MODE")
         cur.execute(
             """
             WITH RECURSIVE tree AS (
@@ -179,3 +203,4 @@ def areas_rebuild_index() -> None:
                                     FROM accounts_area ch WHERE ch.parent_id = a.id) c
             """
         )
+        return reassign_areas(cur)

@@ -110,6 +110,26 @@ AREA_SQL = [
     """,
 ]
 
+# When boundaries change (areas imported, redrawn, moved or deleted) every stored crime takes
+# the area an import would give it now: its points go through the same area statements, and
+# only the crimes whose area differs are written.
+REASSIGN_SQL = [
+    "CREATE TEMP TABLE import_placed ON COMMIT DROP AS "
+    "SELECT id AS rn, location AS geom FROM hotspots_crime",
+    *AREA_SQL,
+    """
+    UPDATE hotspots_crime c SET area_id = n.area_id
+      FROM (SELECT p.rn, a.area_id FROM import_placed p LEFT JOIN import_area a ON a.rn = p.rn) n
+     WHERE c.id = n.rn AND c.area_id IS DISTINCT FROM n.area_id
+    """,
+]
+
+# The importer reads accounts_areapart and writes crimes with the areas it found: it holds
+# this lock until it commits, so a boundary change (which rewrites the parts, then every
+# crime's area) waits for running imports, and imports wait for it. Neither can leave a
+# crime with an area from the boundaries before the change.
+PARTS_LOCK_SQL = "LOCK TABLE accounts_areapart IN SHARE MODE"
+
 # 3. One insert. The usual case, a file whose keys are distinct, takes the fast statement:
 #    keys already stored are left out by an anti-join and the rest is a plain insert. A key
 #    twice in the file, or one that a concurrent import stores first, breaks the unique
@@ -222,10 +242,8 @@ def run_import(
             copied = time.perf_counter()
             outcome.timings["read_and_copy"] = copied - started
             parts = _partitions(staged) if shared else 1
-            cur.execute(UNCOVERED_SQL)
             params = {"srid": layout.srid, "target": settings.HOTSPOTS_SRID,
-                      "source": source, "job": job_id, "types": sorted(layout.type_ids),
-                      "uncovered": bool(cur.fetchone()[0])}
+                      "source": source, "job": job_id, "types": sorted(layout.type_ids)}
             if parts == 1:
                 with transaction.atomic(), connection.cursor() as dj:
                     results = [_insert_partition(dj, staging, 0, 1, params)]
@@ -321,6 +339,9 @@ def _insert_partition(cur: Any, staging: str, part: int, parts: int,
     cur.execute(TYPES_LOCK_SQL, params)
     if len(cur.fetchall()) != len(params["types"]):
         raise ImportInputError("an offence type was deleted during the import; run it again")
+    cur.execute(PARTS_LOCK_SQL)
+    cur.execute(UNCOVERED_SQL)  # read under the lock: the parts cannot change now
+    uncovered = bool(cur.fetchone()[0])
     unplaced: list[tuple[int, int, float, float]] = []
     cur.execute("SAVEPOINT import_place")
     try:
@@ -335,7 +356,7 @@ def _insert_partition(cur: Any, staging: str, part: int, parts: int,
                                      transform="hotspots_transform_or_null"), params)
         cur.execute(UNPLACED_SQL.format(staging=staging))
         unplaced = [(int(f), int(n), float(x), float(y)) for f, n, x, y in cur.fetchall()]
-    statements = AREA_SQL if params["uncovered"] else AREA_SQL[:-1]
+    statements = AREA_SQL if uncovered else AREA_SQL[:-1]
     for statement in statements:
         cur.execute(statement)
     cur.execute("SAVEPOINT import_fast")
@@ -349,6 +370,20 @@ def _insert_partition(cur: Any, staging: str, part: int, parts: int,
         inserted, outside = cur.fetchone()
     cur.execute("DROP TABLE import_placed, import_area")
     return PartResult(int(inserted), int(outside), unplaced)
+
+
+def reassign_areas(cur: Any) -> int:
+    """Give every stored crime the area its point is in now; returns how many changed.
+    The caller holds a transaction, and the lock that keeps imports out
+    (accounts.services.areas_rebuild_index)."""
+    cur.execute(UNCOVERED_SQL)
+    uncovered = bool(cur.fetchone()[0])
+    statements = REASSIGN_SQL if uncovered else [*REASSIGN_SQL[:-2], REASSIGN_SQL[-1]]
+    for statement in statements:
+        cur.execute(statement)
+    moved = cur.rowcount
+    cur.execute("DROP TABLE import_placed, import_area")
+    return int(moved)
 
 
 def _insert_in_parallel(staging: str, parts: int,

@@ -1,12 +1,15 @@
 """Area boundaries: import from GeoJSON/GeoPackage, hierarchy, subdivided parts, bad files."""
 
 import json
+from collections import Counter
+from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
 
 from accounts.models import Area, AreaPart
 from accounts.selectors import area_subtree_ids
+from accounts.services import area_create_from_children
 from tests.conftest import CAMDEN, DEMO_AREAS, ISLINGTON, shared_file
 
 pytestmark = pytest.mark.django_db
@@ -81,3 +84,32 @@ def test_london_boroughs_geopackage(db):
     assert Area.objects.filter(parent=met).count() == 33
     # The file's own hectares column sums to 159,469.725 ha.
     assert met.geom.area / 1e4 == pytest.approx(159_469.725, rel=1e-5)
+
+
+def test_crimes_imported_before_their_areas_take_them_when_the_areas_arrive(db):
+    """A force may load its crime first and its boundaries later, or redraw a boundary:
+    every crime then takes the area its point is in now, as an import would give it."""
+    from hotspots.models import Crime
+    from hotspots.services import crime_import_paths
+    from tests.conftest import FIXTURES
+
+    # Ten crimes in Camden, and Northumbria's ASB outside every area here.
+    files = sorted((FIXTURES / "policeuk").glob("*.csv"))
+
+    def by_area() -> dict[str, str | None]:
+        return dict(Crime.objects.values_list("reference", "area__code"))
+
+    crime_import_paths(paths=files, format="police_uk", source="police.uk")
+    assert set(by_area().values()) == {None}
+    out = StringIO()
+    call_command("import_areas", str(DEMO_AREAS), "--code-field", "gss_code", stdout=out)
+    assert out.getvalue() == ("areas created: 2, updated: 0, invalid geometries repaired: 0, "
+                              "crimes given a new area: 10\n")
+    area_create_from_children(code="CN", name="Central North", level=Area.Level.BCU,
+                              child_codes=[CAMDEN, ISLINGTON])
+    late = by_area()
+    Crime.objects.all().delete()
+    crime_import_paths(paths=files, format="police_uk", source="police.uk")
+    assert late == by_area()
+    assert sorted(Counter(late.values()).items(), key=str) == [
+        (CAMDEN, 10), (None, 5)]

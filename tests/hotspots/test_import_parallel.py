@@ -54,3 +54,50 @@ def test_leftover_staging_tables_are_purged(transactional_db):
         cur.execute("CREATE UNLOGGED TABLE import_staging_deadbeef (x int)")
     assert import_staging_purge() == ["import_staging_deadbeef"]
     assert staging_tables() == []
+
+
+def test_an_import_waits_for_a_boundary_change_and_takes_the_new_areas(parallel, areas):
+    """Camden is deleted while an import is under way: the import waits for the change to
+    commit, then its crimes take the area now there (Central North, which Camden leaves
+    uncovered), not the id of an area that no longer exists."""
+    import threading
+
+    from django.db import transaction
+
+    from accounts.models import Area
+    from accounts.services import areas_rebuild_index
+
+    changed, release = threading.Event(), threading.Event()
+    outcome: dict = {}
+
+    def boundary_change() -> None:
+        try:
+            with transaction.atomic():
+                Area.objects.filter(code=CAMDEN).delete()
+                outcome["moved"] = areas_rebuild_index()
+                changed.set()
+                release.wait(30)
+        finally:
+            connection.close()
+
+    def import_files() -> None:
+        try:
+            outcome["job"] = crime_import_paths(paths=[MARCH, APRIL], format="police_uk",
+                                                source="police.uk")
+        finally:
+            connection.close()
+
+    change = threading.Thread(target=boundary_change, daemon=True)
+    change.start()
+    assert changed.wait(30)
+    importing = threading.Thread(target=import_files, daemon=True)
+    importing.start()
+    importing.join(3)
+    assert importing.is_alive()  # waiting for the boundary change
+    assert Crime.objects.count() == 0
+    release.set()
+    change.join(30)
+    importing.join(60)
+    assert not change.is_alive() and not importing.is_alive()
+    assert (outcome["moved"], outcome["job"].rows_inserted) == (0, 10)
+    assert list(Crime.objects.values_list("area__code", flat=True).distinct()) == ["CN"]
