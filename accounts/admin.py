@@ -9,18 +9,40 @@ from django.http import HttpRequest
 # Imported first so that its registration can be replaced below.
 from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin as BaseTOTPDeviceAdmin
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from leaflet.admin import LeafletGeoAdmin
 
 from audit.services import audit_record
 
 from .models import Area, Team, User
+from .services import areas_changed_by_hand
 
 
 @admin.register(Area)
-class AreaAdmin(admin.GISModelAdmin):
+class AreaAdmin(LeafletGeoAdmin):
+    """Boundaries drawn on django-leaflet's map (this site's own Leaflet, so it works under
+    the Content Security Policy and with no tile server). Every change rebuilds paths, parts
+    and crimes' areas and is audited, as an import of boundaries does."""
+
     list_display = ("name", "code", "level", "parent")
     list_filter = ("level",)
     search_fields = ("name", "code")
     readonly_fields = ("path",)
+
+    def save_model(self, request: HttpRequest, obj: Area, form: Any, change: bool) -> None:
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            areas_changed_by_hand(actor=request.user, areas=[obj],
+                                  action="area.changed" if change else "area.added")
+
+    def delete_model(self, request: HttpRequest, obj: Area) -> None:
+        self.delete_queryset(request, Area.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Area]) -> None:
+        with transaction.atomic():
+            doomed = list(queryset)
+            super().delete_queryset(request, queryset)
+            # Audited after the delete, inside its transaction: the events keep the ids.
+            areas_changed_by_hand(actor=request.user, areas=doomed, action="area.deleted")
 
 
 @admin.register(Team)

@@ -1,4 +1,5 @@
 from django.contrib.gis import admin
+from django.http import HttpRequest
 
 from .models import Crime, ImportJob, OffenceType
 
@@ -10,12 +11,27 @@ class OffenceTypeAdmin(admin.ModelAdmin):
 
 
 @admin.register(Crime)
-class CrimeAdmin(admin.GISModelAdmin):
+class CrimeAdmin(admin.ModelAdmin):
+    """A recorded crime is the source system's record: it is corrected there and imported
+    again, not edited here (its key settles re-imports, and its area follows its point and
+    the boundaries). The admin views and deletes; it neither adds nor changes."""
+
     list_display = ("reference", "source", "offence_type", "occurred_from", "area")
     list_filter = ("source", "offence_type")
     search_fields = ("reference", "location_text", "lsoa_code")
-    raw_id_fields = ("area", "import_job")
     list_select_related = ("offence_type", "area")
+    exclude = ("location",)
+    readonly_fields = ("point",)
+
+    @admin.display(description="location")
+    def point(self, obj: Crime) -> str:
+        return f"{obj.location.x:.0f}, {obj.location.y:.0f} (EPSG:{obj.location.srid})"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Crime | None = None) -> bool:
+        return False
 
 
 @admin.register(ImportJob)
