@@ -187,6 +187,10 @@ def areas_rebuild_index() -> int:
              WHERE a.id = tree.id AND a.path IS DISTINCT FROM tree.path
             """
         )
+        # What the parts were, to find where they changed: ST_Subdivide cuts the same
+        # boundary the same way, so an unchanged area gives byte-identical parts.
+        cur.execute("CREATE TEMP TABLE areapart_before ON COMMIT DROP AS "
+                    "SELECT area_id, is_leaf, ST_AsEWKB(geom) AS g FROM accounts_areapart")
         cur.execute("DELETE FROM accounts_areapart")
         # A leaf keeps its whole boundary. An area with children keeps only what its
         # children leave uncovered: a point there has no leaf and takes the deepest such
@@ -203,4 +207,18 @@ def areas_rebuild_index() -> int:
                                     FROM accounts_area ch WHERE ch.parent_id = a.id) c
             """
         )
-        return reassign_areas(cur)
+        # Crimes can change area only inside a part that was removed or added.
+        cur.execute(
+            """
+            CREATE TEMP TABLE areas_changed ON COMMIT DROP AS
+            SELECT ST_GeomFromEWKB(g) AS geom FROM (
+                (SELECT area_id, is_leaf, g FROM areapart_before
+                 EXCEPT SELECT area_id, is_leaf, ST_AsEWKB(geom) FROM accounts_areapart)
+                UNION ALL
+                (SELECT area_id, is_leaf, ST_AsEWKB(geom) FROM accounts_areapart
+                 EXCEPT SELECT area_id, is_leaf, g FROM areapart_before)) changed
+            """
+        )
+        moved = reassign_areas(cur)
+        cur.execute("DROP TABLE areapart_before, areas_changed")
+        return moved

@@ -111,11 +111,16 @@ AREA_SQL = [
 ]
 
 # When boundaries change (areas imported, redrawn, moved or deleted) every stored crime takes
-# the area an import would give it now: its points go through the same area statements, and
-# only the crimes whose area differs are written.
+# the area an import would give it now. Only crimes inside a part that was added or removed
+# can change (areas_changed, made by accounts.services.areas_rebuild_index): their points go
+# through the importer's own area statements, and those whose area differs are written.
 REASSIGN_SQL = [
-    "CREATE TEMP TABLE import_placed ON COMMIT DROP AS "
-    "SELECT id AS rn, location AS geom FROM hotspots_crime",
+    """
+    CREATE TEMP TABLE import_placed ON COMMIT DROP AS
+    SELECT DISTINCT ON (c.id) c.id AS rn, c.location AS geom
+      FROM areas_changed ch JOIN hotspots_crime c ON ST_Intersects(ch.geom, c.location)
+     ORDER BY c.id
+    """,
     *AREA_SQL,
     """
     UPDATE hotspots_crime c SET area_id = n.area_id
@@ -373,9 +378,9 @@ def _insert_partition(cur: Any, staging: str, part: int, parts: int,
 
 
 def reassign_areas(cur: Any) -> int:
-    """Give every stored crime the area its point is in now; returns how many changed.
-    The caller holds a transaction, and the lock that keeps imports out
-    (accounts.services.areas_rebuild_index)."""
+    """Give every stored crime in a changed part (the temporary table areas_changed) the
+    area its point is in now; returns how many changed area. The caller holds a
+    transaction, and the lock that keeps imports out (accounts.services.areas_rebuild_index)."""
     cur.execute(UNCOVERED_SQL)
     uncovered = bool(cur.fetchone()[0])
     statements = REASSIGN_SQL if uncovered else [*REASSIGN_SQL[:-2], REASSIGN_SQL[-1]]
