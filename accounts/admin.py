@@ -13,6 +13,7 @@ from leaflet.admin import LeafletGeoAdmin
 
 from audit.services import audit_record
 
+from .forms import AreaAdminForm
 from .models import Area, Team, User
 from .services import areas_changed_by_hand
 
@@ -23,6 +24,7 @@ class AreaAdmin(LeafletGeoAdmin):
     the Content Security Policy and with no tile server). Every change rebuilds paths, parts
     and crimes' areas and is audited, as an import of boundaries does."""
 
+    form = AreaAdminForm
     list_display = ("name", "code", "level", "parent")
     list_filter = ("level",)
     search_fields = ("name", "code")

@@ -109,3 +109,29 @@ def test_crimes_are_read_only_in_the_admin(client, staff, areas):
     crime.refresh_from_db()
     assert (crime.reference, crime.location_text) != ("changed", "elsewhere")
     assert Crime.objects.filter(reference="changed").count() == 0
+
+
+@pytest.mark.parametrize(("code", "changes", "field", "message"), [
+    # Central North under Camden: Camden is its child, so this would make a loop.
+    ("CN", {"parent": CAMDEN}, "parent",
+     "Camden (Neighbourhood) is not above a basic command unit: choose a higher-level area"),
+    ("CN", {"level": 3}, "level", "Camden (Neighbourhood) sits under this area, so it must stay "
+                                  "above a neighbourhood"),
+    (ISLINGTON, {"parent": CAMDEN}, "parent",
+     "Camden (Neighbourhood) is not above a neighbourhood: choose a higher-level area"),
+])
+def test_the_admin_refuses_an_area_under_one_of_its_own_level_or_below(
+        client, staff, areas, code, changes, field, message):
+    area = areas[code]
+    before = list(Area.objects.order_by("pk").values_list("pk", "level", "parent", "path"))
+    client.force_login(staff)
+    if "parent" in changes:
+        changes = {**changes, "parent": areas[changes["parent"]].pk}
+
+    response = client.post(f"/admin/accounts/area/{area.pk}/change/",
+                           change_form(area, **changes))
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {field: [message]}
+    assert list(Area.objects.order_by("pk").values_list("pk", "level", "parent", "path")) == before
+    assert not AuditEvent.objects.filter(action__startswith="area.").exists()
