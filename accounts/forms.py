@@ -18,7 +18,7 @@ class AreaAdminForm(forms.ModelForm):
         fields = ("name", "code", "level", "parent", "geom")
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         level, parent = data.get("level"), data.get("parent")
         if level is None:
             return data
