@@ -114,20 +114,17 @@ AREA_SQL = [
 # the area an import would give it now. Only crimes inside a part that was added or removed
 # can change (areas_changed, made by accounts.services.areas_rebuild_index): their points go
 # through the importer's own area statements, and those whose area differs are written.
-REASSIGN_SQL = [
-    """
-    CREATE TEMP TABLE import_placed ON COMMIT DROP AS
-    SELECT DISTINCT ON (c.id) c.id AS rn, c.location AS geom
-      FROM areas_changed ch JOIN hotspots_crime c ON ST_Intersects(ch.geom, c.location)
-     ORDER BY c.id
-    """,
-    *AREA_SQL,
-    """
-    UPDATE hotspots_crime c SET area_id = n.area_id
-      FROM (SELECT p.rn, a.area_id FROM import_placed p LEFT JOIN import_area a ON a.rn = p.rn) n
-     WHERE c.id = n.rn AND c.area_id IS DISTINCT FROM n.area_id
-    """,
-]
+REASSIGN_PLACE_SQL = """
+CREATE TEMP TABLE import_placed ON COMMIT DROP AS
+SELECT DISTINCT ON (c.id) c.id AS rn, c.location AS geom
+  FROM areas_changed ch JOIN hotspots_crime c ON ST_Intersects(ch.geom, c.location)
+ ORDER BY c.id
+"""
+REASSIGN_UPDATE_SQL = """
+UPDATE hotspots_crime c SET area_id = n.area_id
+  FROM (SELECT p.rn, a.area_id FROM import_placed p LEFT JOIN import_area a ON a.rn = p.rn) n
+ WHERE c.id = n.rn AND c.area_id IS DISTINCT FROM n.area_id
+"""
 
 # The importer reads accounts_areapart and writes crimes with the areas it found: it holds
 # this lock until it commits, so a boundary change (which rewrites the parts, then every
@@ -345,8 +342,6 @@ def _insert_partition(cur: Any, staging: str, part: int, parts: int,
     if len(cur.fetchall()) != len(params["types"]):
         raise ImportInputError("an offence type was deleted during the import; run it again")
     cur.execute(PARTS_LOCK_SQL)
-    cur.execute(UNCOVERED_SQL)  # read under the lock: the parts cannot change now
-    uncovered = bool(cur.fetchone()[0])
     unplaced: list[tuple[int, int, float, float]] = []
     cur.execute("SAVEPOINT import_place")
     try:
@@ -361,9 +356,7 @@ def _insert_partition(cur: Any, staging: str, part: int, parts: int,
                                      transform="hotspots_transform_or_null"), params)
         cur.execute(UNPLACED_SQL.format(staging=staging))
         unplaced = [(int(f), int(n), float(x), float(y)) for f, n, x, y in cur.fetchall()]
-    statements = AREA_SQL if uncovered else AREA_SQL[:-1]
-    for statement in statements:
-        cur.execute(statement)
+    _find_areas(cur)
     cur.execute("SAVEPOINT import_fast")
     try:
         cur.execute(INSERT_SQL.format(**FAST), params)
@@ -377,15 +370,24 @@ def _insert_partition(cur: Any, staging: str, part: int, parts: int,
     return PartResult(int(inserted), int(outside), unplaced)
 
 
+def _find_areas(cur: Any) -> None:
+    """import_area from import_placed. Whether parents have uncovered parts is read here,
+    under the lock on the parts (PARTS_LOCK_SQL or the rebuild's), so it cannot change."""
+    cur.execute(UNCOVERED_SQL)
+    for statement in AREA_SQL if cur.fetchone()[0] else AREA_SQL[:-1]:
+        cur.execute(statement)
+
+
 def reassign_areas(cur: Any) -> int:
     """Give every stored crime in a changed part (the temporary table areas_changed) the
     area its point is in now; returns how many changed area. The caller holds a
     transaction, and the lock that keeps imports out (accounts.services.areas_rebuild_index)."""
-    cur.execute(UNCOVERED_SQL)
-    uncovered = bool(cur.fetchone()[0])
-    statements = REASSIGN_SQL if uncovered else [*REASSIGN_SQL[:-2], REASSIGN_SQL[-1]]
-    for statement in statements:
-        cur.execute(statement)
+    cur.execute(REASSIGN_PLACE_SQL)
+    if cur.rowcount == 0:  # no crime where the boundaries changed (or no crime at all)
+        cur.execute("DROP TABLE import_placed")
+        return 0
+    _find_areas(cur)
+    cur.execute(REASSIGN_UPDATE_SQL)
     moved = cur.rowcount
     cur.execute("DROP TABLE import_placed, import_area")
     return int(moved)
