@@ -1,7 +1,7 @@
 """Trials against real PostGIS: design and randomisation, locking, tasking that follows the
 assignments, and the outcome (counts, WDD, rate ratio, dosage and cost)."""
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from django.contrib.gis.geos import Point, Polygon
@@ -59,8 +59,9 @@ def test_parallel_trial_is_block_randomised_reproducibly(areas, users, places):
     # Blocks by harm: (400, 300) and (200, 100), one place of each arm in each block.
     assert [r[1] for r in rows] == [0, 0, 1, 1]
     assert sorted(r[2] for r in rows[:2]) == [0, 1] and sorted(r[2] for r in rows[2:]) == [0, 1]
-    again = make(areas, users, name="copy", start_date=date(2027, 1, 4),
-                 end_date=date(2027, 1, 10))
+    # The copy runs the week after the first ends: the same places, dates that do not overlap.
+    again = make(areas, users, name="copy", start_date=END + timedelta(days=1),
+                 end_date=END + timedelta(days=7))
     assert list(again.places.order_by("hotspot_id").values_list("arm", flat=True)) == list(
         trial.places.order_by("hotspot_id").values_list("arm", flat=True))
     assert AuditEvent.objects.filter(action="trial.create").count() == 2
