@@ -39,6 +39,9 @@ class SessionLifetimeMiddleware:
 
 # Paths a signed-in user reaches before the second factor: signing in and out, the code
 # page itself, static files, and the token endpoint (which asks for the code itself).
+# Every path decision reads request.path_info, the path inside the application: request.path
+# also holds SCRIPT_NAME, which a proxy (or a client, where a server trusts the header) sets,
+# and "/login" + "/api/v1/me/" must not pass as a sign-in page.
 SECOND_FACTOR_EXEMPT = ("/login/", "/logout/", "/static/", "/api/v1/auth/token/")
 
 
@@ -55,9 +58,9 @@ class SecondFactorMiddleware:
 
         user: Any = getattr(request, "user", None)
         if (user is not None and user.is_authenticated
-                and not request.path.startswith(SECOND_FACTOR_EXEMPT)
+                and not request.path_info.startswith(SECOND_FACTOR_EXEMPT)
                 and not user.is_verified() and needs_second_factor(user)):
-            if request.path.startswith("/api/"):
+            if request.path_info.startswith("/api/"):
                 return JsonResponse(
                     {"detail": "This account needs its second factor: sign in with the code "
                                "from your authenticator app, or use an API token."},
@@ -79,11 +82,11 @@ class RequestSizeMiddleware:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = 0
-        limit = self.limit(request.path)
+        limit = self.limit(request.path_info)
         if length > limit:
             message = (f"The request is too large: {length:,} bytes; the limit here is "
                        f"{limit:,} bytes.")
-            if request.path.startswith("/api/"):
+            if request.path_info.startswith("/api/"):
                 return JsonResponse({"detail": message}, status=413)
             return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
         return self.get_response(request)
