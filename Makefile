@@ -4,6 +4,9 @@ PORT ?= 8000
 export PORT
 # The demo force's data ends in February 2025: its hot spot runs look back from then.
 demo: export HOTSPOTS_WINDOW_END ?= 2025-03-01
+# The demo runs on local settings (DEBUG off, a secret of its own); served without naming
+# its settings, the application would start as production.
+demo: export DJANGO_SETTINGS_MODULE ?= config.settings.local
 
 .PHONY: setup setup-test demo test lint typecheck pytest bench load clean
 

@@ -4,7 +4,9 @@ import os
 
 from celery import Celery
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+# Whatever serves the application without naming its settings gets production's (make demo
+# names config.settings.local).
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
 
 app = Celery("hotspots")
 app.config_from_object("django.conf:settings", namespace="CELERY")
