@@ -84,7 +84,8 @@ def partition_name(day: date) -> str:
 
 def ping_partitions_ensure(*, days: Iterable[date]) -> list[str]:
     """Make the daily (UTC) partitions for these days if missing; safe when run at once by
-    several web workers (an advisory lock per day)."""
+    several web workers. The owner's function makes them (patrols migration 0003): the
+    application's role may not attach a partition itself."""
     made = []
     with connection.cursor() as cur:
         for day in sorted(set(days)):
@@ -93,12 +94,7 @@ def ping_partitions_ensure(*, days: Iterable[date]) -> list[str]:
             if cur.fetchone()[0] is not None:
                 continue
             with transaction.atomic():
-                cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [name])
-                cur.execute(
-                    f"CREATE TABLE IF NOT EXISTS {name} PARTITION OF patrols_gpsping "
-                    "FOR VALUES FROM (%s) TO (%s)",
-                    [datetime(day.year, day.month, day.day, tzinfo=UTC),
-                     datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(days=1)])
+                cur.execute("SELECT patrols_ping_partition_create(%s)", [day])
             made.append(name)
     return made
 
@@ -121,9 +117,8 @@ def pings_purge(*, now: datetime | None = None) -> dict[str, int]:
     with transaction.atomic(), connection.cursor() as cur:
         for name, day in ping_partitions():
             if day < cutoff:  # the partition ends at midnight after `day`, before the cutoff
-                cur.execute(f"SELECT count(*) FROM {name}")
-                dropped[name] = int(cur.fetchone()[0])
-                cur.execute(f"DROP TABLE {name}")
+                cur.execute("SELECT patrols_ping_partition_drop(%s)", [day])
+                dropped[name] = int(cur.fetchone()[0] or 0)
         if dropped:
             audit_record(actor=None, action="pings.purge",
                          detail={"retention_days": settings.PING_RETENTION_DAYS,

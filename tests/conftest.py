@@ -29,6 +29,57 @@ def shared_file(*parts: str) -> Path:
     return path
 
 
+_ROLES: dict[str, dict[str, object]] = {}
+
+
+def _use_role(which: str) -> None:
+    """Connect as the schema's owner or as the application's role (docs/adr/0011). The
+    connection's settings are changed in place, so threads (the live server) and the
+    processes the fault tests start follow."""
+    from django.db import connections
+
+    from core.db_roles import owner_settings
+
+    conn = connections["default"]
+    if not _ROLES:
+        _ROLES["app"] = {k: conn.settings_dict.get(k) for k in ("USER", "PASSWORD", "HOST",
+                                                                "PORT")}
+        _ROLES["owner"] = dict(owner_settings() or _ROLES["app"])
+    conn.close()
+    conn.settings_dict.update(_ROLES[which])
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """The owner makes and migrates the test database, as `manage.py migrate` does."""
+    _use_role("owner")
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Then every test runs as the application's role, with only the privileges production
+    gives it. Emptying the tables after a transactional test is the owner's job: the
+    application's role may not TRUNCATE the audit trail (tests/security/test_db_roles.py)."""
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    flush = DatabaseOperations.execute_sql_flush
+
+    def flush_as_owner(self, sql_list):
+        _use_role("owner")
+        try:
+            flush(self, sql_list)
+        finally:
+            _use_role("app")
+
+    with django_db_blocker.unblock():
+        _use_role("app")
+    DatabaseOperations.execute_sql_flush = flush_as_owner  # type: ignore[method-assign]
+    yield
+    DatabaseOperations.execute_sql_flush = flush  # type: ignore[method-assign]
+    with django_db_blocker.unblock():
+        _use_role("owner")  # the owner drops the test database
+
+
 @pytest.fixture(autouse=True)
 def _reference_data(request):
     """Transactional tests flush every table, the migrated offence types included."""

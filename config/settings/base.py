@@ -13,7 +13,10 @@ env = environ.Env()
 # A .env file is optional; real deployments set the environment directly.
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
-SECRET_KEY = env("DJANGO_SECRET_KEY", default="insecure-local-only-change-me")
+# Tests only: local settings generate a key per checkout, production refuses to start without
+# one of its own.
+INSECURE_DEV_SECRET = "insecure-local-only-change-me"  # noqa: S105  (refused in production)
+SECRET_KEY = env("DJANGO_SECRET_KEY", default=INSECURE_DEV_SECRET)
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 
@@ -35,6 +38,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "leaflet",
     "axes",
+    "core",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "accounts",
@@ -111,11 +115,18 @@ TEMPLATES = [
 ]
 
 # postgis://user:password@host:port/name ; the scheme selects the GeoDjango backend.
+# Two roles (docs/adr/0011): the application connects as DATABASE_URL's role, which owns no
+# table and may only read and add audit events; `manage.py migrate` connects as
+# DATABASE_OWNER_URL's role, which owns the schema, and then grants the application's role
+# what it needs (core/db_roles.py). Without DATABASE_OWNER_URL one role does both.
 DATABASES = {
     "default": env.db(
-        "DATABASE_URL", default="postgis://postgres@127.0.0.1:5432/hotspots"
+        "DATABASE_URL", default="postgis://hotspots_app@127.0.0.1:5432/hotspots"
     ),
 }
+DATABASE_OWNER_URL = env("DATABASE_OWNER_URL",
+                         default="postgis://postgres@127.0.0.1:5432/hotspots")
+DATABASE_APP_ROLE = DATABASES["default"].get("USER", "")
 DATABASES["default"]["ENGINE"] = "django.contrib.gis.db.backends.postgis"
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["TEST"] = {"NAME": env("DATABASE_TEST_NAME", default="test_hotspots")}

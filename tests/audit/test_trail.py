@@ -2,6 +2,8 @@
 
 from datetime import timedelta
 
+import psycopg
+import psycopg.errors
 import pytest
 from django.db import connection, transaction
 from django.db.utils import ProgrammingError
@@ -12,22 +14,38 @@ from audit.models import AuditEvent
 from audit.services import audit_record
 
 
+@pytest.mark.django_db(transaction=True)  # committed: the owner's connection must see it
 def test_the_database_refuses_to_change_or_delete_an_event(users):
+    """Two locks: the application's role has no UPDATE or DELETE on the trail, and the
+    trigger refuses them even to the owner (tests/security/test_db_roles.py has the rest)."""
     event = audit_record(actor=users["analyst"], action="offence_type.update",
                          detail={"before": 1, "after": 2})
     for attempt in (
         lambda: AuditEvent.objects.filter(pk=event.pk).update(action="nothing"),
         lambda: AuditEvent.objects.filter(pk=event.pk).delete(),
     ):
-        with pytest.raises(ProgrammingError, match="the audit trail is append-only"), \
+        with pytest.raises(ProgrammingError, match="permission denied for table audit_"), \
                 transaction.atomic():
             attempt()
-    with pytest.raises(ProgrammingError, match="append-only: DELETE refused"), \
-            transaction.atomic(), connection.cursor() as cur:
-        cur.execute("DELETE FROM audit_auditevent")
+    with _as_owner() as owner, owner.transaction():
+        for statement, refused in (("UPDATE audit_auditevent SET action = 'x'", "UPDATE"),
+                                   ("DELETE FROM audit_auditevent", "DELETE")):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege,
+                               match=f"append-only: {refused} refused"), owner.transaction():
+                owner.execute(statement)
     event.refresh_from_db()
     assert (event.action, event.detail) == ("offence_type.update", {"before": 1, "after": 2})
     assert AuditEvent.objects.count() == 1
+
+
+def _as_owner() -> psycopg.Connection:
+    from core.db_roles import owner_settings
+
+    owner = owner_settings()
+    assert owner is not None
+    return psycopg.connect(dbname=connection.settings_dict["NAME"], host=owner["HOST"],
+                           port=owner["PORT"], user=owner["USER"],
+                           password=owner["PASSWORD"] or None)
 
 
 def test_auditors_search_the_trail(api, users):

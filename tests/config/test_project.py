@@ -37,8 +37,17 @@ def test_docker_compose_file_is_accepted():
         # Debian has no compose v2 plugin; its docker-compose reads the same file format.
         assert shutil.which("docker-compose"), "scripts/setup.sh --test installs docker-compose"
         command = ["docker-compose", "config", "-q"]
-    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    import os
+
+    secrets = {"DJANGO_SECRET_KEY": "k" * 50, "DJANGO_ALLOWED_HOSTS": "hotspots.example",
+               "POSTGRES_PASSWORD": "a", "OWNER_DB_PASSWORD": "b", "APP_DB_PASSWORD": "c"}
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True,
+                            env={**os.environ, **secrets})
     assert result.returncode == 0, result.stderr
+    # Without its secrets the stack refuses to start, naming what is missing.
+    bare = {k: v for k, v in os.environ.items() if k not in secrets}
+    refused = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, env=bare)
+    assert refused.returncode != 0 and "Missing mandatory value" in refused.stderr
 
 
 @pytest.mark.django_db
