@@ -7,6 +7,8 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db.models import QuerySet
 
+from core.params import date_param
+
 from .models import AuditEvent
 
 
@@ -33,9 +35,9 @@ def audit_search(*, action: str = "", actor: str = "", target: str = "",
 
 
 def params(get: Any) -> dict[str, Any]:
-    """Search terms from a query string; a date that is not one is a ValueError."""
+    """Search terms from a query string; a date that is not one is an InputError."""
     out: dict[str, Any] = {k: get.get(k, "") for k in ("action", "actor", "target")}
     for key in ("start", "end"):
         text = get.get(key, "")
-        out[key] = date.fromisoformat(text) if text else None
+        out[key] = date_param(text, key) if text else None
     return out

@@ -6,6 +6,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
+from core.errors import InputError
+
 from . import selectors
 
 
@@ -15,8 +17,8 @@ from . import selectors
 def audit_page(request: HttpRequest) -> HttpResponse:
     try:
         terms = selectors.params(request.GET)
-    except ValueError:
+    except InputError as exc:
         return render(request, "audit/search.html", {
-            "error": "Dates are YYYY-MM-DD.", "terms": request.GET, "page": None}, status=400)
+            "error": f"{exc}.", "terms": request.GET, "page": None}, status=400)
     page = Paginator(selectors.audit_search(**terms), 100).get_page(request.GET.get("page"))
     return render(request, "audit/search.html", {"page": page, "terms": request.GET})

@@ -14,6 +14,7 @@ from rest_framework_gis.fields import GeometryField
 from rest_framework_gis.filters import InBBoxFilter
 from rest_framework_gis.pagination import GeoJsonPagination
 
+from core.errors import AppError
 from hotspots.exports import ExportError
 from hotspots.importers.errors import ImportInputError
 from patrols.services import BatchTooLarge, VisitConflict
@@ -22,6 +23,8 @@ from tasking.errors import PlanConflict
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Map domain errors to 4xx with a plain message; everything else as DRF does."""
+    if isinstance(exc, AppError):
+        return Response({"detail": str(exc)}, status=exc.status)
     if isinstance(exc, BatchTooLarge):  # before ValueError: it is one
         return Response({"detail": str(exc)}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
     if isinstance(exc, ImportInputError | ValueError):

@@ -11,6 +11,7 @@ from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
 from accounts.permissions import RolePermission
 from config.api import GeoPagination, Wgs84GeometryField, WgsInBBoxFilter
+from core.api import IsoDateTimeFilter
 
 from .importers.errors import ImportInputError
 from .importers.layouts import mapping_from_json
@@ -84,8 +85,8 @@ class CrimeFilter(filters.FilterSet):
     category = filters.ChoiceFilter(field_name="offence_type__category",
                                     choices=OffenceType.Category.choices,
                                     help_text="crime or asb: anti-social behaviour in or out")
-    occurred_after = filters.IsoDateTimeFilter(field_name="occurred_to", lookup_expr="gte")
-    occurred_before = filters.IsoDateTimeFilter(field_name="occurred_from", lookup_expr="lt")
+    occurred_after = IsoDateTimeFilter(field_name="occurred_to", lookup_expr="gte")
+    occurred_before = IsoDateTimeFilter(field_name="occurred_from", lookup_expr="lt")
     area = filters.NumberFilter(field_name="area_id")
 
     class Meta:

@@ -24,6 +24,7 @@ from rest_framework.views import APIView
 from accounts.models import Team, User
 from accounts.permissions import RolePermission
 from accounts.selectors import area_scope_q, areas_visible
+from core.params import datetime_param
 from hotspots.models import Hotspot
 from tasking.models import PatrolTask, TaskingPlan
 
@@ -257,15 +258,10 @@ class VisitListView(generics.ListAPIView):
 def _window(request: Request) -> tuple[datetime, datetime]:
     """`?from=&to=` (ISO 8601), by default the last 7 days."""
     now = timezone.now()
-    try:
-        start = datetime.fromisoformat(request.query_params["from"]) \
-            if request.query_params.get("from") else now - timedelta(days=7)
-        end = datetime.fromisoformat(request.query_params["to"]) \
-            if request.query_params.get("to") else now
-    except ValueError:
-        raise services.TrackingInputError("from and to are ISO 8601 times") from None
-    if start.tzinfo is None or end.tzinfo is None:
-        raise services.TrackingInputError("from and to need their UTC offset (or Z)")
+    params = request.query_params
+    start = datetime_param(params["from"], "from") if params.get("from") \
+        else now - timedelta(days=7)
+    end = datetime_param(params["to"], "to") if params.get("to") else now
     if end <= start or end - start > timedelta(days=400):
         raise services.TrackingInputError("to must be after from, and at most 400 days on")
     return start, end

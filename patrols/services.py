@@ -24,6 +24,8 @@ from django.utils import timezone
 from accounts.models import Area, Team, User
 from audit.services import audit_record
 from config.text import markup_problem
+from core.errors import InputError
+from core.params import json_loads
 from hotspots.models import Hotspot
 
 from .models import Device, PresenceRun, Visit
@@ -171,9 +173,9 @@ def _time(value: Any) -> float:
 
 def pings_parse_json(body: bytes) -> list[dict[str, Any]]:
     try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        raise TrackingInputError("the body is not JSON") from None
+        data = json_loads(body, say_where=False)
+    except InputError as exc:
+        raise TrackingInputError(str(exc)) from None
     pings = data.get("pings") if isinstance(data, dict) else data
     if not isinstance(pings, list):
         raise TrackingInputError('send {"pings": [{"t": ..., "lat": ..., "lon": ..., '

@@ -1,11 +1,13 @@
 """Column layouts: how a source's header maps onto a crime, and the per-row conversion."""
 
 import hashlib
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from core.errors import InputError
+from core.params import json_loads
 
 from .errors import ImportInputError
 from .parse import DateParser, RowReject, parse_coordinate, parse_projected
@@ -27,9 +29,9 @@ def mapping_from_json(text: str) -> dict[str, Any]:
     if not text.strip():
         return {}
     try:
-        parsed = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ImportInputError(f"the mapping is not valid JSON: {exc.msg}") from None
+        parsed = json_loads(text, name="the mapping")
+    except InputError as exc:
+        raise ImportInputError(str(exc)) from None
     if not isinstance(parsed, dict):
         raise ImportInputError("the mapping must be a JSON object")
     return parsed

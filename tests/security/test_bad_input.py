@@ -231,3 +231,59 @@ def test_a_nul_byte_in_text_is_400_not_a_database_error(client, users, world, ar
     assert response.status_code == 400, response.content
     assert field in response.json()
     assert fingerprint() == before
+
+
+# --- Issue 15, item 4: each of these was a 500 with a traceback ------------------------------
+HUGE = "99999999999999999999"
+
+
+@pytest.mark.parametrize("route", ["api-visits", "api-my-tasks", "api-plans", "api-trials",
+                                   "api-exports", "api-audit"])
+@pytest.mark.parametrize(("param", "message"), [
+    ("limit", "limit must be a whole number from 1 to 1,000"),
+    ("offset", "offset must be a whole number from 0 to 1,000,000,000"),
+])
+def test_a_huge_limit_or_offset_is_a_400(api, users, route, param, message):
+    who = users["officer"] if route in ("api-visits", "api-my-tasks") else users["admin"]
+    response = api(who).get(reverse(route), {param: HUGE})
+    assert response.status_code == 400
+    assert response.json() == {"detail": message}
+    # Ordinary values still page.
+    assert api(who).get(reverse(route), {"limit": "2", "offset": "0"}).status_code == 200
+
+
+@pytest.mark.parametrize("value", ["0001-01-01T00:00:00-23:59", "9999-12-31T23:59:59+23:59",
+                                   "1066-10-14T09:00:00Z"])
+def test_a_time_outside_the_calendar_is_a_400(api, users, value):
+    response = api(users["analyst"]).get(reverse("api-crimes"), {"occurred_after": value})
+    assert response.status_code == 400
+    assert response.json() == {"occurred_after": ["this time must be between 1900 and 2200"]}
+    response = api(users["supervisor"]).get(reverse("api-dosage"), {"from": value})
+    assert response.status_code == 400
+    assert response.json() == {"detail": "from must be between 1900 and 2200"}
+
+
+DEEP = "[" * 3000 + "]" * 3000
+
+
+@pytest.mark.parametrize(("route", "who"), [("api-token", None), ("api-visits", "officer"),
+                                            ("api-pings", "device"),
+                                            ("api-exclusions", "analyst")])
+def test_json_nested_3000_deep_is_a_400_and_changes_nothing(client, users, world, route, who):
+    from patrols.services import device_create
+
+    headers = {}
+    if who == "device":
+        _, token = device_create(name="radio deep", kind="radio", area=users["officer"].area,
+                                 actor=None)
+        headers["HTTP_AUTHORIZATION"] = f"Device {token}"
+    elif who is not None:
+        client.force_login(users[who])
+    before = fingerprint()
+    response = client.post(reverse(route), data=DEEP, content_type="application/json",
+                           **headers)
+    assert response.status_code == 400
+    assert response.json()["detail"] in (
+        "JSON parse error - the body is nested more than 32 levels deep",  # DRF's parser
+        "the body is nested more than 32 levels deep")  # a GPS batch, parsed by its service
+    assert fingerprint() == before
