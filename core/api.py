@@ -9,7 +9,7 @@ from django_filters.fields import IsoDateTimeField
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
 from rest_framework.pagination import LimitOffsetPagination
-from rest_framework.parsers import get_encoding
+from rest_framework.parsers import get_encoding  # type: ignore[attr-defined]
 
 from .errors import InputError
 from .params import date_checked, datetime_checked, json_loads
