@@ -38,8 +38,6 @@ done
 # The browser tests drive Debian's Chromium; docker-compose checks docker-compose.yml.
 [ "$want_browser" = 1 ] && { have chromium || missing+=(chromium); }
 [ "$want_browser" = 1 ] && { have docker-compose || missing+=(docker-compose); }
-# libfaketime moves the clock for the tests that run as if on another day (scripts/moved_clock.sh).
-[ "$want_browser" = 1 ] && { have faketime || missing+=(faketime); }
 if [ "${#missing[@]}" -gt 0 ]; then
   say "Installing Debian packages: ${missing[*]}"
   as_root apt-get update -qq

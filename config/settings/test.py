@@ -1,7 +1,19 @@
 """The test suite: real PostGIS and Redis, no tiles, fast password hashing."""
 
+import time
+
 from .base import *  # noqa: F403
 from .base import LEAFLET_CONFIG, env
+
+# The suite as if run on another day (scripts/moved_clock.sh): this process, and every process
+# the tests start with these settings (Celery workers, gunicorn), moves its clock by the same
+# offset with time-machine, which leaves the monotonic clock alone, so timeouts and sleeps
+# keep real seconds. PostgreSQL and Redis are the real servers on the real clock.
+TEST_CLOCK_OFFSET_SECONDS = env.float("TEST_CLOCK_OFFSET_SECONDS", default=0.0)
+if TEST_CLOCK_OFFSET_SECONDS:
+    import time_machine
+
+    time_machine.travel(time.time() + TEST_CLOCK_OFFSET_SECONDS, tick=True).start()
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

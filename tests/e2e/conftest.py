@@ -2,9 +2,11 @@
 
 import os
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
 # between browser steps are ordinary blocking calls and safe here.
@@ -29,6 +31,16 @@ def playwright() -> Iterator:
 def browser(playwright) -> Iterator:
     assert Path(CHROMIUM).exists(), "scripts/setup.sh --test installs Debian's chromium"
     instance = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    if settings.TEST_CLOCK_OFFSET_SECONDS:
+        # On a moved clock (scripts/moved_clock.sh) every page's clock moves with the server's.
+        new_context = instance.new_context
+
+        def moved_context(**kwargs):
+            context = new_context(**kwargs)
+            context.clock.install(time=datetime.now(UTC))  # time-machine's moved now
+            return context
+
+        instance.new_context = moved_context
     yield instance
     instance.close()
 
