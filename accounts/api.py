@@ -3,9 +3,11 @@ from typing import Any
 from django.contrib.auth import authenticate
 from django.contrib.gis.db.models.functions import Transform
 from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
-from rest_framework.authtoken.models import Token
+from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -18,7 +20,19 @@ from .models import Area, Team
 from .permissions import RolePermission
 from .roles import needs_second_factor, user_role
 from .second_factor import confirmed_device, second_factor_check
-from .selectors import areas_visible, teams_visible
+from .selectors import areas_visible, teams_visible, tokens_of, users_visible
+from .tokens import token_issue, tokens_revoke
+
+
+class ApiTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "accounts.tokens.ApiTokenAuthentication"
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:
+        return {"type": "apiKey", "in": "header", "name": "Authorization",
+                "description": "`Token <token>`, from POST /api/v1/auth/token/. Each lasts "
+                               "a fixed time (an officer's, a shift) and dies with a password "
+                               "change."}
 
 
 class MeOutput(serializers.Serializer):
@@ -93,12 +107,22 @@ class TokenInput(serializers.Serializer):
 
 
 class TokenOutput(serializers.Serializer):
-    token = serializers.CharField()
+    token = serializers.CharField(help_text="Send as `Authorization: Token <token>`; shown "
+                                            "only now.")
+    expiry = serializers.DateTimeField()
+
+
+# One answer for every failure: a wrong password must not be told from a right one with a
+# missing or wrong code (issue 15, item 11).
+SIGN_IN_REFUSED = ("Unable to sign in with those details. Supervisors, analysts, admins and "
+                   "auditors also give the code from their authenticator app (set up on the "
+                   "web site first).")
 
 
 class TokenView(APIView):
     """An API token for a username and password, plus the authenticator code for roles that
-    sign in with one: a token must not be a way round the second factor."""
+    sign in with one: a token must not be a way round the second factor. Each sign-in gets
+    a new token, which lasts a fixed time (an officer's, a shift)."""
 
     permission_classes = [AllowAny]
     authentication_classes: list[Any] = []
@@ -111,20 +135,80 @@ class TokenView(APIView):
         data.is_valid(raise_exception=True)
         user: Any = authenticate(request._request, username=data.validated_data["username"],
                                  password=data.validated_data["password"])
+        refused = serializers.ValidationError({"non_field_errors": [SIGN_IN_REFUSED]})
         if user is None or not user.is_active:
-            raise serializers.ValidationError(
-                {"non_field_errors": ["Unable to sign in with those details."]})
+            raise refused
         if needs_second_factor(user):
             # Enrolment happens on the web page, where the QR code is shown.
-            if confirmed_device(user) is None:
-                raise serializers.ValidationError({"otp": [
-                    "Set up your authenticator app by signing in to the web site first."]})
             code = data.validated_data.get("otp", "")
-            if not code.strip():
-                raise serializers.ValidationError({"otp": [
-                    "This account needs the code from its authenticator app."]})
+            if confirmed_device(user) is None or not code.strip():
+                raise refused
             result, _ = second_factor_check(user=user, code=code)
             if not result.ok:
-                raise serializers.ValidationError({"otp": [result.message]})
-        token, _ = Token.objects.get_or_create(user=user)
-        return Response(TokenOutput({"token": token.key}).data)
+                raise refused
+        token, text = token_issue(user=user)
+        return Response(TokenOutput({"token": text, "expiry": token.expiry}).data)
+
+
+class TokenRow(serializers.Serializer):
+    key = serializers.CharField(help_text="The token's first 8 characters, to tell it apart")
+    created = serializers.DateTimeField()
+    expiry = serializers.DateTimeField(allow_null=True)
+    current = serializers.BooleanField(help_text="The token this request was sent with")
+
+
+class RevokedOutput(serializers.Serializer):
+    revoked = serializers.IntegerField()
+
+
+def _own_tokens(request: Request) -> list[dict[str, Any]]:
+    current = getattr(request.auth, "digest", None)
+    return [{"key": t.token_key[:8], "created": t.created, "expiry": t.expiry,
+             "current": t.digest == current}
+            for t in tokens_of(user=request.user)]
+
+
+class MyTokenListView(APIView):
+    """Your API tokens: list them, or revoke them all (signing out every device)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=TokenRow(many=True), summary="Your live API tokens")
+    def get(self, request: Request) -> Response:
+        return Response(TokenRow(_own_tokens(request), many=True).data)
+
+    @extend_schema(responses=RevokedOutput, summary="Revoke all your API tokens",
+                   operation_id="v1_auth_tokens_revoke_all")
+    def delete(self, request: Request) -> Response:
+        user: Any = request.user
+        revoked = tokens_revoke(actor=user, user=user, reason="revoked by their owner")
+        return Response(RevokedOutput({"revoked": revoked}).data)
+
+
+class MyTokenView(APIView):
+    """Revoke one of your API tokens by its key (its first 8 characters)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=RevokedOutput, summary="Revoke one of your API tokens",
+                   operation_id="v1_auth_tokens_revoke")
+    def delete(self, request: Request, key: str) -> Response:
+        user: Any = request.user
+        keys = [t.token_key for t in tokens_of(user=user) if t.token_key[:8] == key]
+        if not keys:
+            raise NotFound("You have no live token with that key.")
+        revoked = tokens_revoke(actor=user, user=user, keys=keys, reason="revoked by their owner")
+        return Response(RevokedOutput({"revoked": revoked}).data)
+
+
+class UserTokensView(APIView):
+    """An admin revokes every API token of a person in their areas (a lost phone, a leaver)."""
+
+    permission_classes = [RolePermission]
+    required_perms = {"DELETE": ("accounts.change_user",)}
+
+    @extend_schema(responses=RevokedOutput, summary="Revoke all of a person's API tokens")
+    def delete(self, request: Request, pk: int) -> Response:
+        person = get_object_or_404(users_visible(user=request.user), pk=pk)
+        revoked = tokens_revoke(actor=request.user, user=person, reason="revoked by an admin")
+        return Response(RevokedOutput({"revoked": revoked}).data)

@@ -11,3 +11,11 @@ class AccountsConfig(AppConfig):
         from .roles import roles_sync_on_migrate
 
         post_migrate.connect(roles_sync_on_migrate, dispatch_uid="accounts.roles_sync")
+        # Failed sign-ins and lockouts are announced only by signal: the audit trail listens.
+        from axes.signals import user_locked_out
+        from django.contrib.auth.signals import user_login_failed
+
+        from .signin import locked_out_audit, login_failed_audit
+
+        user_login_failed.connect(login_failed_audit, dispatch_uid="accounts.login_failed")
+        user_locked_out.connect(locked_out_audit, dispatch_uid="accounts.locked_out")

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.contrib.gis.db import models
+from knox.models import AbstractAuthToken
 
 
 class Area(models.Model):
@@ -61,7 +62,7 @@ class Team(models.Model):
         return self.name
 
 
-class User(AbstractUser):
+class User(AbstractUser):  # type: ignore[django-manager-missing]
     """A person using the product. Their role is their group; their area scopes what they see."""
 
     class Rank(models.TextChoices):
@@ -80,3 +81,31 @@ class User(AbstractUser):
     )
     rank = models.CharField(max_length=16, choices=Rank.choices, default=Rank.STAFF)
     collar_number = models.CharField(max_length=32, blank=True)
+
+
+class ApiToken(AbstractAuthToken):
+    """An API token (django-rest-knox: only its SHA-512 digest is stored). It lives for a
+    fixed time, is new at every sign-in, and is bound to the password it was issued under:
+    a password change revokes it (docs/adr/0011)."""
+
+    # HMAC of the user's password hash at issue (Django's session auth hash).
+    auth_hash: "models.CharField[str, str]" = models.CharField(max_length=128)
+
+    class Meta:
+        ordering = ["-created"]
+        verbose_name = "API token"
+
+
+class SecondFactorEnrolment(models.Model):
+    """A one-time enrolment code an admin issued, without which a staff account that has no
+    authenticator yet is shown no QR code: the password alone must not let its holder enrol
+    their own phone (issue 15, item 10). Only a digest of the code is kept."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE,
+                                related_name="second_factor_enrolment")
+    code_digest = models.CharField(max_length=64)
+    issued_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="+")
+    issued_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    wrong_tries = models.PositiveSmallIntegerField(default=0)

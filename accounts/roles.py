@@ -39,7 +39,7 @@ _RUN_TRIALS = {"evaluation.add_trial", "evaluation.change_trial", "evaluation.st
 _EXPORT = {"reports.add_exportjob", "reports.view_exportjob"}
 _ADMINISTER = {"accounts.add_area", "accounts.change_area", "accounts.add_team",
                "accounts.change_team", "accounts.view_user", "accounts.add_user",
-               "accounts.change_user"}
+               "accounts.change_user", "accounts.view_apitoken", "accounts.delete_apitoken"}
 
 ROLE_PERMISSIONS: dict[str, set[str]] = {
     OFFICER: _SEE_AREAS | _SEE_OWN_TASKS | _LOG_VISITS,

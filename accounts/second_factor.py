@@ -3,19 +3,90 @@
 django-otp keeps the device (secret, drift, replay guard, throttling); this module decides
 who needs one and records every outcome in the audit trail."""
 
+import hashlib
+import secrets
 from dataclasses import dataclass
+from datetime import timedelta
+from hmac import compare_digest
 from typing import Any
 
 import django_otp
 import segno
+from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.http import HttpRequest
+from django.utils import timezone
 from django_otp.models import VerifyNotAllowed
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit.services import audit_record
 
+from .models import SecondFactorEnrolment
+
 DEVICE_NAME = "authenticator"
+# The session key that says this session gave its account's enrolment code.
+ENROLMENT_SESSION_KEY = "_second_factor_enrolment"
+# Letters and digits no one misreads (no 0/O, 1/I/L); 10 of them are 48 bits.
+_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+ENROLMENT_CODE_WRONG_TRIES = 5
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    ok: bool
+    message: str = ""
+    enrolled: bool = False
+
+
+def _code_digest(code: str) -> str:
+    normal = "".join(ch for ch in code.upper() if ch.isalnum())
+    return hashlib.sha256(f"{settings.SECRET_KEY}:{normal}".encode()).hexdigest()
+
+
+def enrolment_code_issue(*, actor: Any, user: Any) -> str:
+    """A new one-time enrolment code for a staff account (any earlier one stops working);
+    the admin gives it to the person, who needs it, with their password, to see the QR
+    code. Shown once; only its digest is kept. Audited, without the code."""
+    code = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(10))
+    shown = f"{code[:5]}-{code[5:]}"
+    expires = timezone.now() + timedelta(hours=settings.SECOND_FACTOR_ENROLMENT_HOURS)
+    with transaction.atomic():
+        SecondFactorEnrolment.objects.update_or_create(
+            user=user, defaults={"code_digest": _code_digest(code), "expires_at": expires,
+                                 "issued_by": actor if getattr(actor, "pk", None) else None,
+                                 "wrong_tries": 0, "issued_at": timezone.now()})
+        audit_record(actor=actor, action="login.enrolment_code_issued", target=user,
+                     detail={"expires": expires.isoformat()})
+    return shown
+
+
+def enrolment_code_check(*, user: Any, code: str) -> VerifyResult:
+    """The enrolment code a staff member typed: right, in time and within the wrong tries
+    allowed. Five wrong tries void the code. Every outcome is audited."""
+    with transaction.atomic():
+        pending = SecondFactorEnrolment.objects.select_for_update().filter(user=user).first()
+        why = ""
+        if pending is None or pending.wrong_tries >= ENROLMENT_CODE_WRONG_TRIES:
+            why = "no code"
+        elif pending.expires_at <= timezone.now():
+            why = "expired"
+        elif not compare_digest(pending.code_digest, _code_digest(code)):
+            why = "wrong code"
+            SecondFactorEnrolment.objects.filter(pk=pending.pk).update(
+                wrong_tries=F("wrong_tries") + 1)
+        if why:
+            audit_record(actor=user, action="login.enrolment_code_refused", target=user,
+                         detail={"reason": why})
+            return VerifyResult(False, {
+                "no code": "There is no enrolment code for this account, or it was used up. "
+                           "Ask an administrator for a new one.",
+                "expired": "That enrolment code has expired. Ask an administrator for a "
+                           "new one.",
+                "wrong code": "That enrolment code is not right. Check it and try again.",
+            }[why])
+        audit_record(actor=user, action="login.enrolment_code", target=user)
+    return VerifyResult(True)
 
 
 def confirmed_device(user: Any) -> TOTPDevice | None:
@@ -42,13 +113,6 @@ def enrolment_secret(device: TOTPDevice) -> str:
 def enrolment_qr_svg(device: TOTPDevice) -> str:
     """The otpauth:// URL as an inline SVG QR code (no image request, nothing leaves)."""
     return str(segno.make(device.config_url, error="m").svg_inline(scale=5, border=2))
-
-
-@dataclass(frozen=True)
-class VerifyResult:
-    ok: bool
-    message: str = ""
-    enrolled: bool = False
 
 
 def second_factor_check(*, user: Any, code: str) -> tuple[VerifyResult, TOTPDevice | None]:
@@ -80,6 +144,7 @@ def second_factor_check(*, user: Any, code: str) -> tuple[VerifyResult, TOTPDevi
         if enrolling:
             device.confirmed = True
             device.save(update_fields=["confirmed"])
+            SecondFactorEnrolment.objects.filter(user=user).delete()  # used: it is done
         audit_record(actor=user, action="login.second_factor", target=user,
                      detail={"enrolled": enrolling})
     return VerifyResult(True, enrolled=enrolling), device
@@ -94,9 +159,14 @@ def second_factor_verify(request: HttpRequest, code: str) -> VerifyResult:
 
 
 def second_factor_reset(*, actor: Any, user: Any) -> int:
-    """Remove a user's devices (a lost phone): they enrol again at their next sign-in."""
+    """Remove a user's devices (a lost phone): they enrol again at their next sign-in, with
+    a new enrolment code (enrolment_code_issue). Their API tokens go too: each was issued
+    against the lost second factor."""
+    from .tokens import tokens_revoke
+
     with transaction.atomic():
         removed, _ = TOTPDevice.objects.filter(user=user).delete()
         audit_record(actor=actor, action="login.second_factor_reset", target=user,
                      detail={"devices_removed": removed})
+        tokens_revoke(actor=actor, user=user, reason="second factor reset")
     return removed

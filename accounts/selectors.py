@@ -3,8 +3,9 @@
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
-from .models import Area, Team
+from .models import ApiToken, Area, Team, User
 
 
 def area_scope_ids(*, user: Any) -> list[int] | None:
@@ -40,3 +41,14 @@ def teams_visible(*, user: Any) -> QuerySet[Team]:
 
 def area_subtree_ids(*, area: Area) -> list[int]:
     return list(Area.objects.filter(path__startswith=area.path).values_list("id", flat=True))
+
+
+def users_visible(*, user: Any) -> QuerySet[User]:
+    """People in the user's areas (the whole force for force-wide roles)."""
+    return User.objects.filter(area_scope_q(user=user))
+
+
+def tokens_of(*, user: Any) -> QuerySet[ApiToken]:
+    """A person's API tokens that have not expired, newest first."""
+    return ApiToken.objects.filter(user=user, expiry__gt=timezone.now()).order_by(
+        "-created", "digest")

@@ -1,9 +1,11 @@
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -11,7 +13,9 @@ from hotspots.selectors import area_crime_counts, crimes_total
 
 from .roles import needs_second_factor
 from .second_factor import (
+    ENROLMENT_SESSION_KEY,
     confirmed_device,
+    enrolment_code_check,
     enrolment_device,
     enrolment_qr_svg,
     enrolment_secret,
@@ -34,8 +38,9 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def second_factor(request: HttpRequest) -> HttpResponse:
-    """The code page after the password: enrol an authenticator app the first time (QR code
-    and secret), then a 6-digit code at every sign-in."""
+    """The code page after the password. The first time, an account with no authenticator
+    gives the one-time enrolment code an admin issued, and only then sees its QR code and
+    secret; after that, a 6-digit code at every sign-in."""
     next_url = request.POST.get("next") or request.GET.get("next") or ""
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()},
                                            require_https=request.is_secure()):
@@ -44,9 +49,25 @@ def second_factor(request: HttpRequest) -> HttpResponse:
     if not needs_second_factor(user) or user.is_verified():
         return redirect(next_url or "home")
     error = ""
+    device = confirmed_device(user)
+    may_enrol = request.session.get(ENROLMENT_SESSION_KEY) == user.pk
+    if device is None and not may_enrol:
+        if request.method == "POST":
+            result = enrolment_code_check(user=user,
+                                          code=request.POST.get("enrolment_code", ""))
+            if result.ok:
+                request.session[ENROLMENT_SESSION_KEY] = user.pk
+                url = reverse("second-factor")
+                return redirect(f"{url}?{urlencode({'next': next_url}, safe='/')}" if next_url
+                                else url)
+            error = result.message
+        return render(request, "registration/second_factor.html",
+                      {"next": next_url, "error": error, "asking_enrolment_code": True},
+                      status=400 if error else 200)
     if request.method == "POST":
         result = second_factor_verify(request, request.POST.get("code", ""))
         if result.ok:
+            request.session.pop(ENROLMENT_SESSION_KEY, None)
             if result.enrolled:
                 messages.success(request, "Your authenticator app is set up. You will be "
                                           "asked for a code each time you sign in.")

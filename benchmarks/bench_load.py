@@ -30,10 +30,10 @@ from django.contrib.gis.geos import Point, Polygon  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.db.models import Count  # noqa: E402
 from django.utils import timezone  # noqa: E402
-from rest_framework.authtoken.models import Token  # noqa: E402
 
 from accounts import roles  # noqa: E402
 from accounts.models import Team, User  # noqa: E402
+from accounts.tokens import token_issue  # noqa: E402
 from benchmarks.areas import fresh_area  # noqa: E402
 from benchmarks.sessions import session_for  # noqa: E402
 from hotspots.models import Hotspot  # noqa: E402
@@ -112,10 +112,10 @@ def setup() -> dict:
         devices.append({"token": token, "lat": lat, "lon": lon})
     return {
         "plan_id": plan.pk,
-        "officers": [{"token": Token.objects.get_or_create(user=u)[0].key} for u in officers],
+        "officers": [{"token": token_issue(user=u)[1]} for u in officers],
         "supervisors": [{"session": session_for(u), "plan": plan.pk, "shift": current}
                         for u in supervisors],
-        "analysts": [{"token": Token.objects.get_or_create(user=u)[0].key} for u in analysts],
+        "analysts": [{"token": token_issue(user=u)[1]} for u in analysts],
         "devices": devices,
         "hotspots": [dict(zip(("lat", "lon"), wgs84(s.geom.centroid.x, s.geom.centroid.y),
                               strict=True), id=s.pk) for s in spots],

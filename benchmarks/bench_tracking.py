@@ -37,10 +37,10 @@ from django.conf import settings  # noqa: E402
 from django.contrib.auth.models import Group  # noqa: E402
 from django.contrib.gis.geos import Point, Polygon  # noqa: E402
 from django.db import connection  # noqa: E402
-from rest_framework.authtoken.models import Token  # noqa: E402
 
 from accounts import roles  # noqa: E402
 from accounts.models import Area, Team, User  # noqa: E402
+from accounts.tokens import token_issue  # noqa: E402
 from benchmarks.areas import fresh_area  # noqa: E402
 from hotspots.models import Hotspot  # noqa: E402
 from patrols.models import Device, Presence, PresenceRun, Visit  # noqa: E402
@@ -244,7 +244,7 @@ def checkins(area: Area, spots: list[Hotspot], team: Team) -> dict:
         user, _ = User.objects.update_or_create(username=f"bench-pc-{n}",
                                                 defaults={"area": area, "team": team})
         user.groups.set([Group.objects.get(name=roles.OFFICER)])
-        officers.append(Token.objects.get_or_create(user=user)[0].key)
+        officers.append(token_issue(user=user)[1])
     centre = spots[0].geom.centroid
     p = Point(centre.x, centre.y, srid=settings.HOTSPOTS_SRID)
     p.transform(4326)

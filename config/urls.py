@@ -21,6 +21,9 @@ from tasking import views as tasking_views
 
 api_v1 = [
     path("auth/token/", accounts_api.TokenView.as_view(), name="api-token"),
+    path("auth/tokens/", accounts_api.MyTokenListView.as_view(), name="api-my-tokens"),
+    path("auth/tokens/<str:key>/", accounts_api.MyTokenView.as_view(), name="api-my-token"),
+    path("users/<int:pk>/tokens/", accounts_api.UserTokensView.as_view(), name="api-user-tokens"),
     path("me/", accounts_api.MeView.as_view(), name="api-me"),
     path("areas/", accounts_api.AreaListView.as_view(), name="api-areas"),
     path("teams/", accounts_api.TeamListView.as_view(), name="api-teams"),

@@ -360,6 +360,11 @@ def visit_record(*, officer: User, visit_id: uuid.UUID, body: dict[str, Any],
                 end_inside=_inside(hotspot, end, end_acc), activities=sorted(set(activities)),
                 notes=str(body.get("notes") or "")[:5000],
                 retrospective=bool(body.get("retrospective")), body_hash=digest)
+            # Who logged which visit, and when; its place stays in the visit, not the trail.
+            audit_record(actor=officer, action="visit.create", target=visit,
+                         detail={"hotspot": hotspot.pk, "task": getattr(task, "pk", None),
+                                 "retrospective": visit.retrospective,
+                                 "start_inside": visit.start_inside})
     except IntegrityError:
         # Sent before (or twice at once): the stored visit answers if it is the same one.
         # Trying the insert first keeps the common case, a new visit, to one statement.

@@ -1,15 +1,18 @@
 """The TOTP second factor for supervisors, analysts, admins and auditors (issue 7)."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from rest_framework.authtoken.models import Token
 
+from accounts.models import ApiToken, SecondFactorEnrolment
+from accounts.second_factor import enrolment_code_check, enrolment_code_issue
 from audit.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
@@ -41,6 +44,15 @@ def test_first_sign_in_enrols_an_authenticator_and_nothing_is_open_before(browse
     assert home["Location"] == "/login/second-factor/?next=/"
     assert c.get(reverse("api-me")).status_code == 403
     assert "second factor" in c.get(reverse("api-me")).json()["detail"]
+    # The password alone shows no QR code and no secret: first the admin's enrolment code.
+    ask = c.get(home["Location"]).content.decode()
+    assert "Enter your enrolment code" in ask and "<svg" not in ask and "otp-secret" not in ask
+    assert not TOTPDevice.objects.filter(user=users[role]).exists()
+    guess = c.post(home["Location"], {"enrolment_code": "ABCDE-FGHJK", "next": "/"})
+    assert guess.status_code == 400 and "no enrolment code" in guess.content.decode()
+    code = enrolment_code_issue(actor=None, user=users[role])  # as manage.py does
+    entered = c.post(home["Location"], {"enrolment_code": code.lower(), "next": "/"})
+    assert (entered.status_code, entered["Location"]) == (302, home["Location"])
     page = c.get(home["Location"])
     assert page.status_code == 200
     html = page.content.decode()
@@ -69,8 +81,12 @@ def test_first_sign_in_enrols_an_authenticator_and_nothing_is_open_before(browse
     assert c.get(reverse("api-me")).json()["username"] == role
     assert list(AuditEvent.objects.filter(actor=users[role]).order_by("id").values_list(
         "action", "detail")) == [
+        ("login.enrolment_code_refused", {"reason": "no code"}),
+        ("login.enrolment_code", {}),
         ("login.second_factor_refused", {"reason": "wrong code"}),
         ("login.second_factor", {"enrolled": True})]
+    # Used up: the code does not enrol a second phone.
+    assert not SecondFactorEnrolment.objects.filter(user=users[role]).exists()
 
 
 def test_an_enrolled_user_gives_a_code_each_time_and_a_code_works_once(browser_client, users):
@@ -135,35 +151,41 @@ def test_next_must_stay_on_this_site(browser_client, users):
 
 
 def test_api_tokens_need_the_code_for_staff_roles(client, users):
+    from accounts.api import SIGN_IN_REFUSED
+
     url = reverse("api-token")
     creds = {"username": "analyst", "password": "pw-for-tests-only"}
+    refused = {"non_field_errors": [SIGN_IN_REFUSED]}
     not_enrolled = client.post(url, creds)
-    assert not_enrolled.status_code == 400 and "authenticator" in not_enrolled.json()["otp"][0]
+    assert (not_enrolled.status_code, not_enrolled.json()) == (400, refused)
     device = TOTPDevice.objects.create(user=users["analyst"], name="phone", confirmed=True)
     missing = client.post(url, creds)
-    assert missing.status_code == 400
-    assert missing.json() == {"otp": ["This account needs the code from its authenticator app."]}
+    assert (missing.status_code, missing.json()) == (400, refused)
     wrong = client.post(url, {**creds, "otp": f"{(int(current_code(device)) + 3) % 10**6:06d}"})
-    assert wrong.status_code == 400
-    assert not Token.objects.exists()
+    assert (wrong.status_code, wrong.json()) == (400, refused)
+    assert not ApiToken.objects.exists()
     device.throttle_reset()
     ok = client.post(url, {**creds, "otp": current_code(device)})
     assert ok.status_code == 200
-    assert ok.json()["token"] == Token.objects.get(user=users["analyst"]).key
+    token = ApiToken.objects.get(user=users["analyst"])
+    assert ok.json()["token"][:15] == token.token_key  # only a digest of the rest is kept
     bad_password = client.post(url, {**creds, "password": "nope", "otp": "123456"})
-    assert bad_password.status_code == 400
-    assert Token.objects.count() == 1
+    # A wrong password answers exactly as a wrong code does.
+    assert (bad_password.status_code, bad_password.json()) == (400, refused)
+    assert ApiToken.objects.count() == 1
     # The same check as the sign-in page, so the same audit trail.
     assert list(AuditEvent.objects.filter(actor=users["analyst"]).order_by("id").values_list(
-        "action", "detail")) == [
-        ("login.second_factor_refused", {"reason": "wrong code"}),
-        ("login.second_factor", {"enrolled": False})]
+        "action", flat=True)) == ["login.second_factor_refused", "login.second_factor",
+                                  "token.issue"]
 
 
 def test_reset_removes_the_devices_and_is_audited(users, capsys):
     TOTPDevice.objects.create(user=users["supervisor"], name="phone", confirmed=True)
     call_command("second_factor_reset", "supervisor")
-    assert "removed 1 device" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "removed 1 device" in out
+    code = re.search(r"enrolment code ([A-Z2-9]{5}-[A-Z2-9]{5})\.", out).group(1)
+    assert enrolment_code_check(user=users["supervisor"], code=code).ok
     assert not TOTPDevice.objects.filter(user=users["supervisor"]).exists()
     event = AuditEvent.objects.get(action="login.second_factor_reset")
     assert (event.target_id, event.detail) == (str(users["supervisor"].pk),
@@ -236,3 +258,36 @@ def test_django_admin_never_shows_a_devices_key(api, users, superuser):
     assert (device.name, device.key) == ("new phone", key)  # the key is not in the form
     assert device_events() == [("second_factor.device_changed", "root",
                                 str(users["analyst"].pk), "admin")]
+
+
+def test_an_enrolment_code_expires_and_five_wrong_tries_void_it(browser_client, users,
+                                                                settings):
+    code = enrolment_code_issue(actor=users["admin"], user=users["auditor"])
+    for _ in range(5):
+        assert not enrolment_code_check(user=users["auditor"], code="WRONG-CODE1").ok
+    voided = enrolment_code_check(user=users["auditor"], code=code)
+    assert not voided.ok and "Ask an administrator for a new one" in voided.message
+    code = enrolment_code_issue(actor=users["admin"], user=users["auditor"])  # a new one
+    SecondFactorEnrolment.objects.filter(user=users["auditor"]).update(
+        expires_at=timezone.now() - timedelta(seconds=1))
+    expired = enrolment_code_check(user=users["auditor"], code=code)
+    assert (expired.ok, expired.message) == (
+        False, "That enrolment code has expired. Ask an administrator for a new one.")
+    code = enrolment_code_issue(actor=users["admin"], user=users["auditor"])
+    assert enrolment_code_check(user=users["auditor"], code=code).ok
+    # Each issue is audited without the code itself.
+    issued = AuditEvent.objects.filter(action="login.enrolment_code_issued")
+    assert issued.count() == 3 and code not in str(list(issued.values_list("detail",
+                                                                            flat=True)))
+
+
+def test_an_admin_issues_enrolment_codes_from_the_user_list(api, users):
+    users["admin"].is_staff = True
+    users["admin"].save(update_fields=["is_staff"])
+    response = api(users["admin"]).post(
+        reverse("admin:accounts_user_changelist"),
+        {"action": "issue_enrolment_codes", "_selected_action": [users["analyst"].pk]},
+        follow=True)
+    text = response.content.decode()
+    code = re.search(r"Enrolment code for analyst: ([A-Z2-9]{5}-[A-Z2-9]{5})", text).group(1)
+    assert enrolment_code_check(user=users["analyst"], code=code).ok

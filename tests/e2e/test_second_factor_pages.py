@@ -7,6 +7,7 @@ import pytest
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.second_factor import enrolment_code_issue
 from tests.e2e.conftest import shot
 
 pytestmark = pytest.mark.e2e
@@ -27,6 +28,13 @@ def test_first_sign_in_enrols_from_the_page(request, live_server, users, screen)
     tab.fill("#id_username", "supervisor")
     tab.fill("#id_password", "pw-for-tests-only")
     tab.click("button[type=submit]")
+    tab.wait_for_url(f"{base}/login/second-factor/?next=/tasking/")
+    # First the one-time code an admin gave them; the password alone shows no QR code.
+    assert tab.locator("h1").inner_text() == "Enter your enrolment code"
+    assert tab.locator("#otp-qr").count() == 0
+    shot(tab, f"second-factor-enrolment-code-{screen}")
+    tab.fill("#id_enrolment_code", enrolment_code_issue(actor=None, user=users["supervisor"]))
+    tab.click("#enrolment-submit")
     tab.wait_for_url(f"{base}/login/second-factor/?next=/tasking/")
     assert tab.locator("h1").inner_text() == "Set up your authenticator app"
     assert tab.locator("#otp-qr svg").count() == 1

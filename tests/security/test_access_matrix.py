@@ -61,6 +61,8 @@ TARGETS.update({
     "api-export": _targets("export", BY_WHOM),
     "api-export-download": _targets("export", BY_WHOM),
     "export-download": _targets("export", BY_WHOM),
+    "api-my-token": [("officer", {"key": ("token", "officer")})],
+    "api-user-tokens": _targets("user", AREAS),
 })
 
 # Page forms that act on what their fields name: each is also sent with a real body, so the
@@ -123,6 +125,10 @@ MATRIX: dict[tuple[str, str, str], tuple[int, ...]] = {
     ('api-imports', 'post', '-'): (403, 403, 415, 415, 403, 403),
     ('api-live', 'get', '-'): (403, 200, 403, 200, 403, 403),
     ('api-me', 'get', '-'): (200, 200, 200, 200, 200, 200),
+    # Everyone signed in lists and revokes their own API tokens, and only their own.
+    ('api-my-tokens', 'get', '-'): (200, 200, 200, 200, 200, 200),
+    ('api-my-tokens', 'delete', '-'): (200, 200, 200, 200, 200, 200),
+    ('api-my-token', 'delete', 'officer'): (200, 404, 404, 404, 404, 404),
     ('api-my-tasks', 'get', '-'): (200, 200, 200, 200, 403, 403),
     ('api-offence-type', 'get', 'any'): (403, 200, 200, 200, 403, 403),
     ('api-offence-type', 'put', 'any'): (403, 403, 400, 400, 403, 403),
@@ -173,6 +179,8 @@ MATRIX: dict[tuple[str, str, str], tuple[int, ...]] = {
     ('api-trial-start', 'post', 'camden'): (403, 403, 200, 200, 403, 403),
     ('api-trial-start', 'post', 'islington'): (403, 403, 200, 200, 403, 403),
     ('api-trials', 'get', '-'): (403, 200, 200, 200, 403, 403),
+    ('api-user-tokens', 'delete', 'camden'): (403, 403, 403, 200, 403, 403),
+    ('api-user-tokens', 'delete', 'islington'): (403, 403, 403, 200, 403, 403),
     ('api-trials', 'post', '-'): (403, 403, 400, 400, 403, 403),
     ('api-visits', 'get', '-'): (200, 200, 200, 200, 403, 403),
     ('api-visits', 'post', '-'): (400, 403, 403, 403, 403, 403),

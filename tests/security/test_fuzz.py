@@ -15,7 +15,6 @@ from django.core.wsgi import get_wsgi_application
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
@@ -69,7 +68,9 @@ def in_test_transaction():
 
 @pytest.fixture
 def tokens(users, in_test_transaction):
-    return {role: Token.objects.get_or_create(user=users[role])[0].key for role in ROLES}
+    from accounts.tokens import token_issue
+
+    return {role: token_issue(user=users[role])[1] for role in ROLES}
 
 
 @schema.parametrize()

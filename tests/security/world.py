@@ -16,6 +16,7 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.models import Area, Team, User
+from accounts.tokens import token_issue
 from evaluation.services import trial_create
 from hotspots.models import Hotspot, HotspotRun, ImportJob, OffenceType
 from patrols.models import Visit
@@ -62,6 +63,9 @@ def build_world(users: dict[str, User], areas: dict[str, Area]) -> World:
              ISLINGTON: Team.objects.create(name="Holloway SNT", area=islington)}
     other_officer = make_user("officer2", "officer", islington, teams[ISLINGTON])
     world.put("user", "islington", other_officer)
+    world.put("user", "camden", users["officer"])
+    token, _ = token_issue(user=users["officer"])
+    world.put("token", "officer", token.token_key[:8])
 
     world.put("offence_type", "any", OffenceType.objects.get(code="burglary").pk)
     for who in ("analyst", "admin"):
@@ -123,7 +127,7 @@ def build_world(users: dict[str, User], areas: dict[str, Area]) -> World:
 
 
 APP_LABELS = {"accounts", "hotspots", "tasking", "patrols", "evaluation", "reports", "audit",
-              "authtoken", "otp_totp"}
+              "otp_totp"}
 
 
 def fingerprint() -> str:

@@ -5,7 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.models import User
-from accounts.second_factor import second_factor_reset
+from accounts.second_factor import enrolment_code_issue, second_factor_reset
 
 
 class Command(BaseCommand):
@@ -20,5 +20,7 @@ class Command(BaseCommand):
         except User.DoesNotExist:
             raise CommandError(f"No user named {options['username']!r}.") from None
         removed = second_factor_reset(actor=None, user=user)
+        code = enrolment_code_issue(actor=None, user=user)
         self.stdout.write(f"{user.username}: removed {removed} device(s); they will set up "
-                          "an authenticator at their next sign-in.")
+                          f"an authenticator at their next sign-in with the enrolment code "
+                          f"{code}.")
