@@ -33,7 +33,8 @@ _TASK = {"tasking.add_shiftpattern", "tasking.change_shiftpattern",
 _LOG_VISITS = {"patrols.add_visit", "patrols.view_visit"}
 _SEE_DOSAGE = {"patrols.view_presence", "patrols.view_visit", "patrols.view_all_visits",
                "patrols.view_device"}
-_TRACK = {"patrols.view_track", "patrols.add_device", "patrols.change_device"}
+_TRACK = {"patrols.view_track", "patrols.add_device", "patrols.change_device",
+          "patrols.export_visit_identities"}
 _SEE_TRIALS = {"evaluation.view_trial"}
 _RUN_TRIALS = {"evaluation.add_trial", "evaluation.change_trial", "evaluation.start_trial"}
 _EXPORT = {"reports.add_exportjob", "reports.view_exportjob"}

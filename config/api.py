@@ -1,7 +1,10 @@
 """API plumbing shared by every app: the one exception handler, the WGS84 bbox filter."""
 
+import functools
 from typing import Any
 
+import pyproj
+from django.conf import settings
 from django.contrib.gis.geos import Polygon
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError
@@ -61,7 +64,32 @@ class WgsInBBoxFilter(InBBoxFilter):
             ) from None
         if not (-180 <= p1x < p2x <= 180 and -90 <= p1y < p2y <= 90):
             raise ParseError("in_bbox must be min_lon,min_lat,max_lon,max_lat within the globe")
+        # Clipped to where the data's projection is valid: a box reaching far outside it
+        # transforms into nonsense and matched nothing (issue 15, item 13).
+        west, south, east, north = area_of_use(settings.HOTSPOTS_SRID)
+        p1x, p1y, p2x, p2y = max(p1x, west), max(p1y, south), min(p2x, east), min(p2y, north)
+        if p1x >= p2x or p1y >= p2y:
+            return EMPTY
         return _box(p1x, p1y, p2x, p2y)
+
+    def filter_queryset(self, request: Any, queryset: Any, view: Any) -> Any:
+        if self.get_filter_bbox(request) is EMPTY:
+            return queryset.none()  # the box lies wholly where the data cannot be
+        return super().filter_queryset(request, queryset, view)
+
+
+# A box outside the projection's area of use: nothing can be in it.
+EMPTY: Any = object()
+
+
+@functools.cache
+def area_of_use(srid: int) -> tuple[float, float, float, float]:
+    """(west, south, east, north) in degrees where the CRS is valid, from PROJ's database."""
+    found = pyproj.CRS.from_epsg(srid).area_of_use
+    if found is None:
+        return (-180.0, -90.0, 180.0, 90.0)
+    west, south, east, north = found.bounds
+    return (west, south, east, north)
 
 
 def _box(x1: float, y1: float, x2: float, y2: float) -> Polygon:

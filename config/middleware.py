@@ -98,3 +98,22 @@ class RequestSizeMiddleware:
         if path.startswith("/api/v1/gps/pings/"):
             return int(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
         return int(settings.MAX_REQUEST_BYTES)
+
+
+class NoStoreMiddleware:
+    """Answers to the API and to anyone signed in carry `Cache-Control: no-store`: tracks,
+    visits, exports and the audit trail are personal data, and neither a shared proxy nor a
+    shared patrol phone's cache may keep them (issue 15, item 12). A view that sets its own
+    Cache-Control (the service worker, static files) keeps it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        signed_in = user is not None and user.is_authenticated
+        if "Cache-Control" not in response and (
+                signed_in or request.path_info.startswith("/api/")):
+            response["Cache-Control"] = "no-store, private"
+        return response

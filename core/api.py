@@ -6,7 +6,7 @@ from typing import Any
 from django import forms
 from django_filters import filters
 from django_filters.fields import IsoDateTimeField
-from rest_framework import parsers
+from rest_framework import parsers, renderers
 from rest_framework.exceptions import ParseError
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.parsers import get_encoding  # type: ignore[attr-defined]
@@ -83,3 +83,10 @@ class _BoundedDateField(forms.DateField):
 
 class DateFilter(filters.DateFilter):
     field_class = _BoundedDateField
+
+
+class GeoJSONRenderer(renderers.JSONRenderer):
+    """GeoJSON under its own media type (RFC 7946), for clients that ask for it by name."""
+
+    media_type = "application/geo+json"
+    format = "geojson"

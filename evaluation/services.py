@@ -37,6 +37,8 @@ def _check_arms(design: str, arms: list[dict[str, Any]]) -> list[dict[str, Any]]
         name = str(arm.get("name", "")).strip()[:60]
         if not name:
             raise TrialInputError("every arm needs a name")
+        if problem := markup_problem("an arm's name", name):
+            raise TrialInputError(problem)
         control = bool(arm.get("control", False))
         minutes = arm.get("visit_minutes")
         if not control and minutes is not None and (

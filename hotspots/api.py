@@ -114,7 +114,9 @@ class ImportJobOutput(serializers.ModelSerializer):
     phase = serializers.ChoiceField(choices=["", "reading", "saving"], read_only=True,
                                     help_text="While running: reading the files, then saving")
     summary = serializers.CharField(read_only=True)
-    created_by = serializers.CharField(source="created_by.username", default=None, read_only=True)
+    # Imports from the command line have no user.
+    created_by = serializers.CharField(source="created_by.username", default=None,
+                                       read_only=True, allow_null=True)
 
     class Meta:
         model = ImportJob

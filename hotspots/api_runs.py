@@ -12,6 +12,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import APIException
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -20,6 +21,7 @@ from rest_framework_gis.serializers import GeoFeatureModelSerializer
 from accounts.permissions import RolePermission
 from accounts.selectors import area_scope_q, areas_visible
 from config.api import GeoPagination, Wgs84GeometryField, WgsInBBoxFilter
+from core.api import GeoJSONRenderer
 
 from .exports import LAYERS, run_cells_csv, run_cells_geojson, run_cells_gpkg
 from .models import ExclusionArea, Hotspot, HotspotRun
@@ -194,12 +196,16 @@ class RunCellsGpkgView(APIView):
 
 
 class RunCellsGeoJsonView(APIView):
+    # application/json by default, as every answer of this API; application/geo+json for a
+    # GIS client that asks for it by name (Accept).
+    renderer_classes = [JSONRenderer, GeoJSONRenderer]
     permission_classes = [RolePermission]
     required_perms = {"GET": ("hotspots.view_hotspotrun",)}
 
     @extend_schema(parameters=[OpenApiParameter("layer", str, enum=list(LAYERS),
                                                 description="harm (default), z or kde")],
-                   responses={200: OpenApiTypes.OBJECT},
+                   responses={(200, "application/geo+json"): OpenApiTypes.OBJECT,
+                              (200, "application/json"): OpenApiTypes.OBJECT},
                    summary="The cells of a run worth drawing, as WGS84 GeoJSON")
     def get(self, request: Request, pk: int) -> Response:
         layer = request.query_params.get("layer", "harm")

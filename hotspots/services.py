@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from audit.services import audit_record
 from config.resilience import enqueue_on_commit
+from config.text import markup_problem
 
 from .importers.errors import ImportInputError
 from .importers.layouts import Layout, TypeResolver, generic_layout, police_uk_layout
@@ -45,6 +46,8 @@ def offence_type_update(*, offence_type: OffenceType, actor: Any, harm_weight: f
     """Change an offence type's harm weight or targeting flag, with an audit event."""
     if harm_weight < 0 or harm_weight != harm_weight or harm_weight > 1_000_000:
         raise ValueError("harm weight must be a number from 0 to 1,000,000")
+    if problem := markup_problem("the weight's source", weight_source):
+        raise ValueError(problem)
     locked = OffenceType.objects.select_for_update().get(pk=offence_type.pk)
     before = {"harm_weight": locked.harm_weight,
               "include_in_targeting": locked.include_in_targeting}
@@ -136,6 +139,8 @@ def import_job_create(*, actor: Any, upload: UploadedFile, format: str, source: 
             f"{settings.IMPORT_MAX_UPLOAD_BYTES:,}"
         )
     name = Path(upload.name or "upload.csv").name[:255]
+    if problem := markup_problem("the file name and source", name, source):
+        raise ImportInputError(problem)
     job = ImportJob(created_by=actor, format=format, source=source[:64], mapping=mapping,
                     original_name=name, bytes_total=upload.size)
     job.upload.save(name, upload, save=False)

@@ -53,7 +53,13 @@ class Visit(models.Model):
         ]
         indexes = [models.Index(fields=["hotspot", "started_at"], name="visit_hotspot_time"),
                    models.Index(fields=["officer", "started_at"], name="visit_officer_time")]
-        permissions = [("view_all_visits", "Can see every officer's visits in their areas")]
+        permissions = [
+            ("view_all_visits", "Can see every officer's visits in their areas"),
+            # Who checked in where is personal location data (docs/adr/0011): supervisors
+            # and admins, who manage officers, export it; analysts export visits without it.
+            ("export_visit_identities",
+             "Can export visits with the officer's name and where they checked in"),
+        ]
 
     def __str__(self) -> str:
         return f"Visit {self.id} to {self.hotspot_id}"

@@ -1,6 +1,7 @@
 """What each export holds: rows read with one query each, geometry made by PostGIS (WKT in
 the deployment's CRS for GeoPackage, GeoJSON in WGS84 otherwise)."""
 
+import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -63,7 +64,7 @@ QUERIES = {
         ["id", "plan", "plan_status", "shift", "hotspot", "starts_local", "minutes", "team",
          "officer", "callsign", "status", "changed_after_publish", "why", "geometry"]),
     "visits": ("""
-        SELECT v.id::text, COALESCE(NULLIF(u.collar_number, ''), u.username), u.rank, h.key,
+        SELECT v.id::text, {officer}, u.rank, h.key,
                v.started_at AT TIME ZONE %(tz)s, v.ended_at AT TIME ZONE %(tz)s,
                v.start_inside, v.end_inside, array_to_string(ARRAY(
                    SELECT jsonb_array_elements_text(v.activities)), ' '),
@@ -87,7 +88,17 @@ def dataset(*, kind: str, user: Any, start: datetime, end: datetime,
     if kind not in QUERIES:
         raise ValueError(f"the export is one of {', '.join(KINDS)}")
     sql, geom_expr, columns = QUERIES[kind]
-    params = {"areas": areas, "lo": start, "hi": end, "tz": settings.TIME_ZONE}
+    params = {"areas": areas, "lo": start, "hi": end, "tz": settings.TIME_ZONE,
+              "salt": secrets.token_hex(16)}
+    if kind == "visits":
+        if user.has_perm("patrols.export_visit_identities"):
+            officer = "COALESCE(NULLIF(u.collar_number, ''), u.username)"
+        else:
+            # Without the permission (analysts): an officer is a pseudonym that holds within
+            # this file only (a fresh salt each export), and a visit's place is its hot spot.
+            officer = "'officer ' || left(md5(%(salt)s || v.officer_id::text), 8)"
+            geom_expr = "ST_Centroid(h.geom)"
+        sql = sql.replace("{officer}", officer)
     with connection.cursor() as cur:
         cur.execute(f"SELECT count(*) FROM ({sql.format(geom='NULL')}) q", params)
         count = int(cur.fetchone()[0])

@@ -13,6 +13,10 @@ from typing import Any
 MARKING = "OFFICIAL-SENSITIVE"
 # A cell starting with one of these is run by Excel, LibreOffice and Sheets as a formula.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# Spreadsheets skip leading spaces and control characters before they look for a formula:
+# " =1+1" runs as well as "=1+1" does (issue 15, item 9).
+_SKIPPED = "".join(chr(c) for c in range(33)) + "\x7f\u00a0\u2000\u2001\u2002\u2003" \
+    "\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u200b\u202f\u205f\u3000\ufeff"
 
 
 class WriterError(RuntimeError):
@@ -20,9 +24,10 @@ class WriterError(RuntimeError):
 
 
 def neutralise(value: Any) -> Any:
-    """Text that would start a formula gets a leading apostrophe (OWASP's advice); numbers
-    stay numbers."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
+    """Text that would start a formula, once the spaces and control characters a spreadsheet
+    skips are set aside, gets a leading apostrophe (OWASP's advice); numbers stay numbers."""
+    if isinstance(value, str) and (value.startswith(FORMULA_START)
+                                   or value.lstrip(_SKIPPED).startswith(FORMULA_START)):
         return "'" + value
     return value
 

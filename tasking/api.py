@@ -400,6 +400,8 @@ class MyTaskListView(generics.ListAPIView):
 
 class ProblemSolvingOutput(serializers.ModelSerializer):
     history = serializers.SerializerMethodField()
+    # A hot spot with no record yet is answered with an unsaved one: no time.
+    updated_at = serializers.DateTimeField(read_only=True, allow_null=True)
 
     class Meta:
         model = ProblemSolving

@@ -420,6 +420,8 @@ def task_add(*, plan: TaskingPlan, version: int, shift: Shift, hotspot: Hotspot,
     plan = _lock_plan(plan, version, confirm_published=confirm_published)
     _check_visit(plan=plan, shift=shift, hotspot=hotspot, starts_at=starts_at, minutes=minutes)
     _check_assignee(plan=plan, user=user, team=team)
+    if problem := markup_problem("the callsign", callsign):
+        raise TaskingInputError(problem)
     published = plan.status == TaskingPlan.Status.PUBLISHED
     task = PatrolTask.objects.create(
         plan=plan, shift=shift, hotspot=hotspot, starts_at=starts_at, minutes=minutes,
@@ -454,6 +456,8 @@ def task_update(*, task: PatrolTask, version: int, actor: Any, user: Any = _UNSE
         _check_assignee(plan=plan, user=new_user, team=new_team)
         task.assignee_user, task.assignee_team = new_user, new_team
     if callsign is not _UNSET:
+        if problem := markup_problem("the callsign", callsign):
+            raise TaskingInputError(problem)
         task.callsign = (callsign or "").strip()
     if starts_at is not _UNSET or minutes is not _UNSET:
         new_start = task.starts_at if starts_at is _UNSET else starts_at

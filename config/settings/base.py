@@ -60,6 +60,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Below whitenoise and authentication: static files keep their caching; answers to
+    # anyone signed in, and the whole API, are never stored.
+    "config.middleware.NoStoreMiddleware",
     "config.middleware.SessionLifetimeMiddleware",
     "django_otp.middleware.OTPMiddleware",
     # After OTPMiddleware: it needs request.user.is_verified().
@@ -168,6 +171,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024  # a batch of 10,000 GPS pings fi
 # Any other request body: a visit, a plan edit or a form is a few kilobytes.
 MAX_REQUEST_BYTES = env.int("MAX_REQUEST_BYTES", default=1024 * 1024)
 IMPORT_MAX_UPLOAD_BYTES = env.int("IMPORT_MAX_UPLOAD_BYTES", default=1024 * 1024 * 1024)
+# A zip or gzip may expand at most this many times its size, and to this many bytes in all;
+# beyond that it is refused before any row is read (a zip bomb).
+IMPORT_MAX_EXPANSION_RATIO = env.float("IMPORT_MAX_EXPANSION_RATIO", default=100.0)
+IMPORT_MAX_EXPANDED_BYTES = env.int("IMPORT_MAX_EXPANDED_BYTES", default=8 * 1024**3)
 # Imports of at least this many good rows split the insert over this many connections
 # (one per core of the database server); smaller imports use one transaction.
 IMPORT_PARALLEL_MIN_ROWS = env.int("IMPORT_PARALLEL_MIN_ROWS", default=20_000)

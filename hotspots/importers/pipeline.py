@@ -19,7 +19,14 @@ from django.db import IntegrityError, InternalError, connection, transaction
 from .errors import ImportInputError, Rejects
 from .layouts import Converter, Layout
 from .parse import RowReject
-from .sources import ByteCounter, RowStream, SourceFile, list_sources, open_rows
+from .sources import (
+    ByteCounter,
+    ExpansionLimit,
+    RowStream,
+    SourceFile,
+    list_sources,
+    open_rows,
+)
 
 ProgressFn = Callable[[int, int, int], None]  # bytes done, bytes total, rows read
 
@@ -221,7 +228,9 @@ def run_import(
     sources = []
     for path, display in inputs:
         try:
-            sources.extend(list_sources(path, display))
+            sources.extend(list_sources(path, display, ExpansionLimit(
+                ratio=settings.IMPORT_MAX_EXPANSION_RATIO,
+                total_bytes=settings.IMPORT_MAX_EXPANDED_BYTES)))
         except ImportInputError as exc:
             outcome.file_errors.append(str(exc))
     counter = ByteCounter(total=sum(s.size for s in sources))

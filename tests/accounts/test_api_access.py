@@ -145,6 +145,22 @@ def test_bbox_filter_filters(api, users, camden_and_islington_crimes):
     assert far["count"] == 0
 
 
+@pytest.mark.parametrize("bbox", ["-179,-89,179,89", "-90,45,90,70", "-10,49,3,62"])
+def test_a_box_reaching_past_the_projections_area_is_clipped_not_emptied(api, users, bbox,
+                                                                        camden_and_islington_crimes):
+    """Issue 15, item 13: the whole world used to give 0 crimes where half of it gave all."""
+    client = api(users["analyst"])
+    everything = client.get(reverse("api-crimes")).json()["count"]
+    assert everything > 0
+    assert client.get(reverse("api-crimes"), {"in_bbox": bbox}).json()["count"] == everything
+
+
+def test_a_box_wholly_outside_the_projections_area_matches_nothing(api, users,
+                                                                   camden_and_islington_crimes):
+    response = api(users["analyst"]).get(reverse("api-crimes"), {"in_bbox": "100,-40,120,-20"})
+    assert (response.status_code, response.json()["count"]) == (200, 0)
+
+
 @pytest.mark.parametrize("bbox", ["a,b,c,d", "1,2,3", "10,10,5,5", "-200,0,0,1"])
 def test_bad_bbox_is_400(api, users, bbox):
     response = api(users["analyst"]).get(reverse("api-crimes"), {"in_bbox": bbox})

@@ -237,3 +237,38 @@ def test_a_command_line_import_that_stops_unexpectedly_is_marked_failed(tmp_path
                                        "the import stopped unexpectedly (IsADirectoryError)")
     assert job.finished_at is not None
     assert Crime.objects.count() == 0
+
+
+def _bomb_zip(path: Path) -> Path:
+    """A police.uk-looking archive: 100 MiB of one byte in about 100 KB (issue 15, item 7)."""
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+        z.writestr("2024-03/2024-03-metropolitan-street.csv",
+                   HEADER + "\n" + "0" * (100 * 1024 * 1024))
+    return path
+
+
+def test_a_zip_bomb_is_refused_before_a_row_is_read_and_good_files_still_import(tmp_path):
+    bomb = _bomb_zip(tmp_path / "bomb.zip")
+    assert bomb.stat().st_size < 200_000
+    good = write(tmp_path / "good.csv", HEADER, row("g1"))
+    job = police_uk(bomb, good)
+    assert job.rows_inserted == 1 and job.rows_read == 1
+    [message] = job.warnings
+    assert message.startswith(f"bomb.zip: refused as a possible zip bomb: "
+                              f"{bomb.stat().st_size:,} bytes would expand to ")
+    assert message.endswith("(at most 100 times the file and 8,589,934,592 bytes in all)")
+    assert list(Crime.objects.values_list("reference", flat=True)) == ["g1"]
+
+
+def test_a_gzip_bomb_is_refused_by_measuring_the_stream(tmp_path, settings):
+    path = tmp_path / "2024-03.csv.gz"
+    with gzip.open(path, "wb", compresslevel=9) as out:
+        out.write((HEADER + "\n").encode() + b"0" * (50 * 1024 * 1024))
+    with pytest.raises(CommandError, match=r"^2024-03.csv.gz: refused as a possible zip bomb: "
+                                           r"[0-9,]+ bytes would expand to more than "):
+        call_command("import_crimes", str(path))
+    assert Crime.objects.count() == 0
+    # The ratio is a setting: a force with unusual files can raise it.
+    settings.IMPORT_MAX_EXPANSION_RATIO = 10_000
+    job = police_uk(path)
+    assert job.warnings == [] and job.rows_inserted == 0

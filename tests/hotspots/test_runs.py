@@ -382,6 +382,17 @@ def test_cell_layer_of_an_unfinished_run_is_409(api, users, areas):
     assert (bad.status_code, bad.json()) == (400, {"detail": "layer must be one of harm, z, kde"})
 
 
+def test_the_cell_layer_comes_as_geojson_by_its_own_media_type_when_asked(api, users, areas,
+                                                                          crimes):
+    run = run_now(areas["CN"])
+    url = reverse("api-run-cells-geojson", args=[run.pk])
+    plain = api(users["analyst"]).get(url)
+    named = api(users["analyst"]).get(url, HTTP_ACCEPT="application/geo+json")
+    assert plain["Content-Type"] == "application/json"
+    assert named["Content-Type"] == "application/geo+json"
+    assert named.content == plain.content and plain.json()["type"] == "FeatureCollection"
+
+
 def test_geopackage_without_gdal_tools_is_503_with_a_reason(api, users, areas, crimes,
                                                              monkeypatch, tmp_path):
     run = run_now(areas["CN"])

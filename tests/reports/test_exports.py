@@ -4,6 +4,7 @@ harmless, every disclosure audited, nothing half-written."""
 import csv
 import io
 import json
+import re
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -32,6 +33,22 @@ def test_formula_like_text_is_neutralised():
     assert [writers.neutralise(v) for v in ("=SUM(A1)", "+1", "-2", "@x", "\tx", "ok", 5,
                                             -3.5)] == [
         "'=SUM(A1)", "'+1", "'-2", "'@x", "'\tx", "ok", 5, -3.5]
+
+
+@pytest.mark.parametrize("text", [" =1+1", "  +cmd|' /C calc'!A0", "\x00=1", "\n-2+3",
+                                  "\u00a0@SUM(A1)", "\ufeff=HYPERLINK(\"x\")", "\x7f =1"])
+def test_a_formula_behind_spaces_or_control_characters_is_neutralised(tmp_path, text):
+    """Issue 15, item 9: spreadsheets skip these before they look for a formula."""
+    assert writers.neutralise(text) == "'" + text
+    writers.write_xlsx(tmp_path / "n.xlsx", ["note"], [(text.replace("\x00", ""),)], "t")
+    from openpyxl import load_workbook
+
+    cells = [c.value for row in load_workbook(tmp_path / "n.xlsx").active.iter_rows()
+             for c in row]
+    assert "'" + text.replace("\x00", "") in cells
+    # Text that only looks near a formula stays as typed.
+    assert [writers.neutralise(v) for v in (" ok", "a=b", "2 + 2", "\u00a0note")] == [
+        " ok", "a=b", "2 + 2", "\u00a0note"]
 
 
 def test_each_format_is_marked_and_readable(tmp_path):
@@ -191,3 +208,37 @@ def test_progress_is_saved_while_a_file_is_written(users, visit,
     for _row in _counted(iter([(n,) for n in range(12)]), job.pk, every=5):
         seen.append(ExportJob.objects.get(pk=job.pk).rows_written)
     assert seen == [0, 0, 0, 0, 0, 5, 5, 5, 5, 5, 10, 10]
+
+
+def test_an_analysts_visit_export_names_no_officer_and_no_check_in_place(users, visit):
+    """Issue 15, item 15: who checked in where is for supervisors and admins; an analyst's
+    export has a pseudonym that holds within the file and the hot spot's centre."""
+    from reports.datasets import dataset
+
+    from tests.patrols.conftest import lonlat
+
+    x0, y0 = visit.hotspot.geom.centroid.tuple
+    Visit.objects.filter(pk=visit.pk).update(start_point=Point(x0 + 40, y0, srid=27700))
+    centre, checked_in = lonlat(x0, y0), lonlat(x0 + 40, y0)
+
+    def rows(who: str) -> list[dict]:
+        data = dataset(kind="visits", user=users[who], start=START, end=END, geo="geojson")
+        return [dict(zip(data.columns, row, strict=True)) for row in data.rows]
+
+    users["officer"].collar_number = "PC 4471"
+    users["officer"].save(update_fields=["collar_number"])
+    [analysts] = rows("analyst")
+    assert re.fullmatch(r"officer [0-9a-f]{8}", analysts["officer"])
+    assert "4471" not in str(list(analysts.values()))
+    x, y = json.loads(analysts["geometry"])["coordinates"]
+    assert (round(x, 6), round(y, 6)) == (round(centre[0], 6), round(centre[1], 6))
+    [again] = rows("analyst")
+    assert again["officer"] != analysts["officer"]  # a new salt each export: no linking files
+    [supervisors] = rows("supervisor")
+    assert supervisors["officer"] == "PC 4471"
+    x, y = json.loads(supervisors["geometry"])["coordinates"]
+    assert (round(x, 6), round(y, 6)) == (round(checked_in[0], 6), round(checked_in[1], 6))
+    from accounts.roles import ROLE_PERMISSIONS
+
+    assert "patrols.export_visit_identities" not in ROLE_PERMISSIONS["analyst"]
+    assert "patrols.export_visit_identities" in ROLE_PERMISSIONS["supervisor"]

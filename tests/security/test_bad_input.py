@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from patrols.models import Visit
-from tasking.models import ProblemSolving
+from tasking.models import ProblemSolving, TaskingPlan
 from tests.conftest import CAMDEN
 from tests.security.test_access_matrix import ROUTES, TARGETS, _methods
 from tests.security.world import build_world, fingerprint
@@ -169,10 +169,24 @@ def _free_text_requests(world, areas):
          "name"),
         ("analyst", "api-hotspot-review", {"pk": spot}, {"action": "approve",
                                                          "note": "{text}"}, "note"),
+        # Issue 15, item 8: these took HTML before.
+        ("analyst", "api-trials", {}, {"area": camden, "name": "Arms", "design": "parallel",
+                                       "start_date": "2027-01-04", "end_date": "2027-01-17",
+                                       "arms": [{"name": "{text}", "visit_minutes": 10},
+                                                {"name": "c", "control": True}]}, "arm's name"),
+        ("analyst", "api-offence-type", {"pk": world.ids["offence_type"]["any"]},
+         {"harm_weight": 10, "include_in_targeting": True, "weight_source": "{text}"},
+         "weight's source"),
+        ("supervisor", "api-task", {"pk": world.ids["task"]["camden"]},
+         {"version": TaskingPlan.objects.get(pk=world.ids["plan"]["camden"]).version,
+          "callsign": "{text}", "confirm_published": True}, "callsign"),
     ]
 
 
-@pytest.mark.parametrize("case", range(8))
+METHODS = {"api-problem-solving": "put", "api-offence-type": "put", "api-task": "patch"}
+
+
+@pytest.mark.parametrize("case", range(11))
 @pytest.mark.parametrize("tag", TAGS)
 def test_html_in_any_free_text_is_400_and_changes_nothing(client, users, world, areas, case,
                                                           tag):
@@ -180,13 +194,33 @@ def test_html_in_any_free_text_is_400_and_changes_nothing(client, users, world, 
     body = json.loads(json.dumps(body).replace('"{text}"', json.dumps(tag)))
     client.force_login(users[role])
     before = fingerprint()
-    method = "put" if name == "api-problem-solving" else "post"
+    method = METHODS.get(name, "post")
     response = getattr(client, method)(reverse(name, kwargs=kwargs), data=body,
                                        content_type="application/json")
     assert response.status_code == 400, (name, response.content)
     message = response.content.decode()
     assert "cannot contain HTML tags" in message and field in message
     assert fingerprint() == before
+
+
+@pytest.mark.parametrize("tag", TAGS)
+@pytest.mark.parametrize("where", ["file name", "source"])
+def test_html_in_an_uploads_name_or_source_is_400_and_stores_nothing(client, users, tag,
+                                                                    where):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from hotspots.models import ImportJob
+
+    name = f"{tag}.csv" if where == "file name" else "2024-03.csv"
+    upload = SimpleUploadedFile(name.replace("/", "_"), b"Crime ID,Month\n", "text/csv")
+    client.force_login(users["analyst"])
+    before = fingerprint()
+    response = client.post(reverse("api-imports"), {
+        "file": upload, "format": "police_uk",
+        "source": tag if where == "source" else "police.uk"})
+    assert response.status_code == 400, response.content
+    assert "the file name and source cannot contain HTML tags" in response.json()["detail"]
+    assert fingerprint() == before and ImportJob.objects.count() == 0
 
 
 def test_text_with_ampersands_and_less_than_is_escaped_on_the_pages(client, users, world):
