@@ -214,7 +214,6 @@ def test_an_analysts_visit_export_names_no_officer_and_no_check_in_place(users, 
     """Issue 15, item 15: who checked in where is for supervisors and admins; an analyst's
     export has a pseudonym that holds within the file and the hot spot's centre."""
     from reports.datasets import dataset
-
     from tests.patrols.conftest import lonlat
 
     x0, y0 = visit.hotspot.geom.centroid.tuple
