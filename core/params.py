@@ -90,5 +90,5 @@ def json_loads(text: str | bytes, *, name: str = "the body", strict: bool = True
     try:
         return json.loads(text, parse_constant=_no_constant if strict else None)
     except ValueError as exc:
-        raise InputError(f"{name} is not JSON: {exc}" if say_where
+        raise InputError(f"{name} is not valid JSON: {exc}" if say_where
                          else f"{name} is not JSON") from None

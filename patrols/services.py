@@ -253,11 +253,15 @@ def pings_ingest(*, device: Device, pings: list[dict[str, Any]],
                     "lat float8, accuracy_m real) ON COMMIT DROP")
         with cur.copy("COPY ping_stage FROM STDIN WITH (NULL '')") as copy:
             copy.write(buf.getvalue())
+        # The arrival time comes from the application's clock, as every "now" here does:
+        # the presence task compares it with its own timezone.now(), and a database clock
+        # a little apart from the application's would hide pings from it.
         cur.execute(
-            "INSERT INTO patrols_gpsping (device_id, recorded_at, geom, accuracy_m) "
-            "SELECT %s, recorded_at, ST_Transform(ST_SetSRID(ST_MakePoint(lon, lat), 4326), "
-            "%s), accuracy_m FROM ping_stage ON CONFLICT DO NOTHING",
-            [device.pk, settings.HOTSPOTS_SRID])
+            "INSERT INTO patrols_gpsping (device_id, recorded_at, received_at, geom, "
+            "accuracy_m) SELECT %s, recorded_at, %s, "
+            "ST_Transform(ST_SetSRID(ST_MakePoint(lon, lat), 4326), %s), accuracy_m "
+            "FROM ping_stage ON CONFLICT DO NOTHING",
+            [device.pk, timezone.now(), settings.HOTSPOTS_SRID])
         result.accepted = cur.rowcount
     result.duplicates = int(good.sum()) - result.accepted
     return result

@@ -62,7 +62,7 @@ def test_every_server_start_uses_the_gunicorn_settings():
                      procfile, re.M)
     assert '"-c", "config/gunicorn.conf.py"' in (ROOT / "Dockerfile").read_text()
     compose = (ROOT / "docker-compose.yml").read_text()
-    assert "gunicorn config.wsgi -c config/gunicorn.conf.py" in compose
+    assert '["gunicorn", "config.wsgi", "-c", "config/gunicorn.conf.py"]' in compose
 
 
 class Browserless:
