@@ -25,21 +25,26 @@ class CellRow(NamedTuple):
     kde: float
     selected: int
     excluded: int
+    p_test: str
 
 
-# Column names in the files (the count column is "count", as analysts expect).
+# Column names in the files (the count column is "count", as analysts expect). p_test names
+# the test that gave p and q (analysis/significance.py; "gistar-normal" for older runs).
 CELL_COLUMNS = ("cell_id", "centroid_x", "centroid_y", "count", "harm", "z", "p", "q", "kde",
-                "selected", "excluded")
+                "selected", "excluded", "p_test")
+OLD_TEST = "gistar-normal"
 
 
 def _load(run: HotspotRun) -> tuple[CellLayout, dict[str, np.ndarray]]:
     with run.cells.open("rb") as f:
         data = np.load(io.BytesIO(f.read()))
         layer = {name: data[name] for name in data.files}
+    layer["p_test"] = np.array((run.metrics.get("test") or {}).get("name", OLD_TEST))
     return CellLayout.from_meta(layer), layer
 
 
 def _rows(layout: CellLayout, layer: dict[str, np.ndarray]) -> Iterator[tuple[int, CellRow]]:
+    test = str(layer["p_test"])
     keys = layout.keys()
     cx, cy = layout.centroids()
     flat = {k: np.asarray(layer[k]).ravel() for k in
@@ -50,7 +55,7 @@ def _rows(layout: CellLayout, layer: dict[str, np.ndarray]) -> Iterator[tuple[in
             int(flat["counts"][i]), round(float(flat["harm"][i]), 6),
             round(float(flat["z"][i]), 8), float(f"{flat['p'][i]:.8g}"),
             float(f"{flat['q'][i]:.8g}"), round(float(flat["kde"][i]), 6),
-            int(flat["selected"][i]), int(flat["excluded"][i]))
+            int(flat["selected"][i]), int(flat["excluded"][i]), test)
 
 
 def run_cell_rows(run: HotspotRun) -> Iterator[CellRow]:
@@ -127,7 +132,7 @@ def run_cells_geojson(run: HotspotRun, layer: str) -> dict[str, object]:
         coords = [[round(lon, 6), round(lat, 6)] for lon, lat, *_ in lonlat[at:at + len(ring)]]
         at += len(ring)
         properties = {"cell_id": r.cell_id, "count": r.crime_count, "harm": r.harm, "z": r.z,
-                      "q": r.q, "kde": r.kde, "selected": r.selected}
+                      "q": r.q, "kde": r.kde, "selected": r.selected, "p_test": r.p_test}
         features.append({"type": "Feature", "properties": properties,
                          "geometry": {"type": "Polygon", "coordinates": [coords]}})
     return {"type": "FeatureCollection", "features": features}

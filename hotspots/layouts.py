@@ -13,6 +13,7 @@ from .analysis.gistar import gi_star_grid, gi_star_weights
 from .analysis.grid import SquareGrid
 from .analysis.hexgrid import SQRT3, HexGrid, cell_keys_square
 from .analysis.kde import kde_grid
+from .analysis.significance import square_neighbourhood, weights_neighbourhood
 
 SHAPES = ("square", "hex")
 
@@ -61,6 +62,16 @@ class CellLayout:
             w = self.hexes.neighbours_with_self()[inside][:, inside]
             z[inside] = gi_star_weights(values[inside], w)
         return z
+
+    def neighbourhood(self, values: np.ndarray,
+                      valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Each cell's sum of `values` over itself and its valid neighbours (8 squares or 6
+        hexagons), and how many valid cells that is: flat arrays."""
+        if self.hexes is None:
+            shape = self.square.shape
+            sums, cells = square_neighbourhood(values.reshape(shape), valid.reshape(shape))
+            return sums.ravel(), cells.ravel()
+        return weights_neighbourhood(values, valid, self.hexes.neighbours_with_self())
 
     def kde(self, x: np.ndarray, y: np.ndarray, weights: np.ndarray,
             bandwidth: float) -> np.ndarray:

@@ -8,7 +8,7 @@ import logging
 import math
 import time
 from dataclasses import asdict
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -25,11 +25,11 @@ from audit.services import audit_record
 from config.resilience import enqueue_on_commit
 from config.text import markup_problem
 
-from .analysis import AnalysisInputError
+from .analysis import AnalysisInputError, significance
 from .analysis.concentration import generalized_gini, gini, top_share
-from .analysis.forecast import accuracy_at
-from .analysis.gistar import bh_q, p_two_sided
+from .analysis.forecast import score_top_n, top_n_membership
 from .analysis.selection import PATTERNS, SelectionRule, classify_patterns, select
+from .analysis.significance import count_test
 from .analysis.temporal import hour_of_week_by_group, local_week_hours
 from .layouts import SHAPES, CellLayout
 from .locks import HOTSPOT_RUNS, job_lock, jobs_resume
@@ -229,7 +229,8 @@ def _peak_hours(profile: np.ndarray, top: int = 3) -> list[str]:
     if mean <= 0 or float(profile.max()) < 1.5 * mean:
         return []
     order = np.argsort(-profile, kind="stable")[:top]
-    return [f"{DAYS[h // 24]} {h % 24:02d}:00" for h in order if profile[h] > 0]
+    # Only hours that are peaks themselves: a list is never padded with an ordinary hour.
+    return [f"{DAYS[h // 24]} {h % 24:02d}:00" for h in order if profile[h] >= 1.5 * mean]
 
 
 def hotspot_run_execute(*, run_id: int) -> str:
@@ -283,10 +284,11 @@ def _compute(run: HotspotRun) -> None:
     timings["grid"] = time.perf_counter() - t
 
     t = time.perf_counter()
+    # Significance from the exact count test (analysis/significance.py); Gi* on harm only
+    # describes and maps, and harm ranks the significant cells.
     z = layout.gi_star(harm, valid)
-    pval = np.where(valid, p_two_sided(z), 1.0)
-    q = np.ones_like(pval)
-    q[valid] = bh_q(pval[valid])
+    nbhd, nbhd_cells = layout.neighbourhood(counts, valid)
+    pval, q, excess = count_test(counts, valid, nbhd, nbhd_cells)
     timings["gistar"] = time.perf_counter() - t
     t = time.perf_counter()
     kde = layout.kde(crimes["x"], crimes["y"], crimes["harm"], p["bandwidth"])
@@ -294,11 +296,14 @@ def _compute(run: HotspotRun) -> None:
 
     rule = SelectionRule(q_max=p["q_max"], min_count=p["min_count"], top_n=p["top_n"],
                          top_share=p["top_share"])
-    chosen = select(harm=harm, counts=counts, z=z, q=q, rule=rule, excluded=excluded | ~valid)
+    # A cell is hot when its neighbourhood holds more crimes than chance (excess > 0) at the
+    # q asked for; the select rule reads its `z` argument only for that sign.
+    chosen = select(harm=harm, counts=counts, z=excess, q=q, rule=rule,
+                    excluded=excluded | ~valid)
 
     t = time.perf_counter()
     start_s, end_s = run.window_start.timestamp(), run.window_end.timestamp()
-    backtest = _backtest(layout, crimes, valid, p, (start_s + end_s) / 2)
+    backtest = _backtest(layout, crimes, valid, excluded, rule, p, start_s, end_s)
     patterns = _patterns(layout, crimes, valid, p, start_s, end_s)
     timings["backtest_and_stability"] = time.perf_counter() - t
 
@@ -324,7 +329,8 @@ def _compute(run: HotspotRun) -> None:
         "crimes": int(crimes["x"].size), "crimes_in_cells": int(counts.sum()),
         "harm": float(harm.sum()), "cells": int(valid.sum()),
         "cells_with_crime": int((counts[valid] > 0).sum()),
-        "significant": int(((z > 0) & (q <= p["q_max"]) & valid).sum()),
+        "significant": int(((excess > 0) & (q <= p["q_max"]) & valid).sum()),
+        "test": {"name": significance.NAME, "description": significance.DESCRIPTION},
         "selected": int(chosen_flat.size), "excluded_cells": int((excluded & valid).sum()),
         "gini": gini(in_area), "generalized_gini": generalized_gini(counts[valid]),
         "top_1_percent": top_share(in_area, 0.01), "top_5_percent": top_share(in_area, 0.05),
@@ -334,7 +340,8 @@ def _compute(run: HotspotRun) -> None:
     }
     with transaction.atomic():
         changes = _keep_identities(run, layout, chosen_flat, counts, harm, z, q, kde,
-                                   profiles, harm_later, patterns)
+                                   profiles, harm_later, patterns, nbhd,
+                                   nbhd - excess)
         metrics.update(changes)
         buffer = io.BytesIO()
         arrays: dict[str, Any] = {"counts": counts, "harm": harm, "z": z, "p": pval, "q": q,
@@ -353,37 +360,86 @@ def _compute(run: HotspotRun) -> None:
 
 
 def _backtest(layout: CellLayout, crimes: dict[str, np.ndarray], valid: np.ndarray,
-              p: dict[str, Any], split: float) -> list[dict[str, float]]:
-    """Fit on the first half of the window (KDE of harm), test on the second (counts)."""
-    before = crimes["start"] < split
-    fitted = layout.kde(crimes["x"][before], crimes["y"][before], crimes["harm"][before],
-                        p["bandwidth"])
-    observed = layout.totals(crimes["x"][~before], crimes["y"][~before])
-    if observed[valid].sum() == 0:
-        return []
-    return [asdict(a) for a in accuracy_at(fitted[valid], observed[valid])]
+              excluded: np.ndarray, rule: SelectionRule, p: dict[str, Any], start: float,
+              end: float, slices: int = 6, periods: int = 4) -> dict[str, Any]:
+    """A rolling-origin backtest of the rule that is deployed (issue 16): the window is cut
+    into `slices`; for each of its last `periods`, hot spots are selected by this run's rule
+    on the data before it and scored on the period itself, beside a naive forecast (the
+    previous slice's busiest cells by count) and the harm KDE of the same data, each at the
+    number of cells the rule chose. Ties share their places (forecast.top_n_membership)."""
+    edges = np.linspace(start, end, slices + 1)
+    when = crimes["start"]
+    inside = valid & ~excluded
+    area_cells = int(valid.sum())
+    rows = []
+    for k in range(slices - periods, slices):
+        lo, hi = edges[k], edges[k + 1]
+        before, test, prev = when < lo, (when >= lo) & (when < hi), \
+            (when >= edges[k - 1]) & (when < lo)
+
+        def cells(mask: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+            w = None if weights is None else weights[mask]
+            return layout.totals(crimes["x"][mask], crimes["y"][mask], w)
+
+        fit_counts, fit_harm = cells(before), cells(before, crimes["harm"])
+        observed = cells(test)
+        sums, n_cells = layout.neighbourhood(fit_counts, valid)
+        _, q_fit, excess_fit = count_test(fit_counts, valid, sums, n_cells)
+        eligible = (excess_fit > 0) & (q_fit <= rule.q_max) & (fit_counts >= rule.min_count) \
+            & inside
+        if rule.top_n is not None and rule.top_share is None:
+            method = top_n_membership(fit_harm, rule.top_n, eligible)
+        else:
+            method = select(harm=fit_harm, counts=fit_counts, z=excess_fit, q=q_fit,
+                            rule=rule, excluded=~inside).astype(float)
+        n = round(float(method.sum()))
+        row: dict[str, Any] = {"from": datetime.fromtimestamp(lo, UTC).isoformat(),
+                               "to": datetime.fromtimestamp(hi, UTC).isoformat(),
+                               "cells": n, "crimes": int(observed[valid].sum())}
+        if n and row["crimes"]:
+            kde = layout.kde(crimes["x"][before], crimes["y"][before],
+                             crimes["harm"][before], p["bandwidth"])
+            for name, member in (("method", method),
+                                 ("naive", top_n_membership(cells(prev), n, inside)),
+                                 ("kde", top_n_membership(kde, n, inside))):
+                row[name] = asdict(score_top_n(member[valid], observed[valid],
+                                               fit_counts[valid], area_cells))
+        rows.append(row)
+    scored = [r for r in rows if "method" in r]
+    beats = sum(r["method"]["hits"] > r["naive"]["hits"] for r in scored)
+    return {"periods": rows, "compared": len(scored), "beats_naive": beats,
+            "method_hit_rate": _mean(r["method"]["hit_rate"] for r in scored),
+            "naive_hit_rate": _mean(r["naive"]["hit_rate"] for r in scored),
+            "kde_hit_rate": _mean(r["kde"]["hit_rate"] for r in scored),
+            "method_pai": _mean(r["method"]["pai"] for r in scored)}
+
+
+def _mean(values: Any) -> float | None:
+    found = list(values)
+    return float(np.mean(found)) if found else None
 
 
 def _patterns(layout: CellLayout, crimes: dict[str, np.ndarray], valid: np.ndarray,
               p: dict[str, Any], start: float, end: float, periods: int = 4) -> np.ndarray:
-    """Each cell's pattern over the window's quarters: hot where Gi* is significant."""
+    """Each cell's pattern over the window's quarters: hot where the count test finds its
+    neighbourhood busier than chance."""
     edges = np.linspace(start, end, periods + 1)
     which = np.clip(np.searchsorted(edges, crimes["start"], side="right") - 1, 0, periods - 1)
     hot = np.zeros((periods, layout.size), dtype=bool)
     for k in range(periods):
         mine = which == k
-        harm_k = layout.totals(crimes["x"][mine], crimes["y"][mine], crimes["harm"][mine])
-        z_k = layout.gi_star(harm_k, valid)
-        q_k = np.ones(layout.size)
-        q_k[valid] = bh_q(p_two_sided(z_k)[valid])
-        hot[k] = (z_k > 0) & (q_k <= p["q_max"]) & valid
+        counts_k = layout.totals(crimes["x"][mine], crimes["y"][mine])
+        sums, cells = layout.neighbourhood(counts_k, valid)
+        _, q_k, excess_k = count_test(counts_k, valid, sums, cells)
+        hot[k] = (excess_k > 0) & (q_k <= p["q_max"]) & valid
     return classify_patterns(hot)
 
 
 def _keep_identities(run: HotspotRun, layout: CellLayout, chosen_flat: np.ndarray,
                      counts: np.ndarray, harm: np.ndarray, z: np.ndarray, q: np.ndarray,
                      kde: np.ndarray, profiles: np.ndarray, harm_later: np.ndarray,
-                     patterns: np.ndarray) -> dict[str, int]:
+                     patterns: np.ndarray, nbhd: np.ndarray,
+                     expected: np.ndarray) -> dict[str, int]:
     """The same cell keeps its hot spot; new cells arrive as candidates; cells no longer
     selected are flagged, never deleted."""
     keys = layout.keys()
@@ -395,6 +451,9 @@ def _keep_identities(run: HotspotRun, layout: CellLayout, chosen_flat: np.ndarra
         total = float(harm[flat])
         stats = {"count": int(counts[flat]), "harm": total, "z": float(z[flat]),
                  "q": float(q[flat]), "kde": float(kde[flat]),
+                 # The count test's evidence: crimes in the neighbourhood against chance.
+                 "neighbourhood_crimes": int(nbhd[flat]),
+                 "expected": round(float(expected[flat]), 3),
                  "harm_first_half": total - float(harm_later[i]),
                  "harm_second_half": float(harm_later[i]),
                  "peak_hours": _peak_hours(profiles[i]),

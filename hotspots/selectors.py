@@ -84,3 +84,32 @@ def crs_kind(srid: int) -> str | None:
     if found is None:
         return None
     return "geographic" if found.geographic else "projected"
+
+
+def run_backtest(*, run: HotspotRun) -> dict[str, Any]:
+    """The run's rolling-origin backtest for the Hot spots page: a table of periods and one
+    plain sentence saying whether the method beats a naive forecast for this area. Runs
+    made before the backtest existed have none."""
+    found = run.metrics.get("backtest")
+    if not isinstance(found, dict) or "periods" not in found:
+        return {"rows": [], "verdict": "This run has no backtest: compute the area again."}
+    rows = found["periods"]
+    compared, beats = found.get("compared", 0), found.get("beats_naive", 0)
+    if not compared:
+        verdict = ("Not enough data to test the method: in the last four periods the rule "
+                   "chose no hot spot from the data before them, or no crime followed.")
+    else:
+        m, n, k = (found.get(f"{x}_hit_rate") or 0.0 for x in ("method", "naive", "kde"))
+        figures = (f"on average they caught {m:.1%} of the next period's crime, against "
+                   f"{n:.1%} for the previous period's busiest cells and {k:.1%} for the "
+                   "densest cells of the harm map")
+        if beats * 2 > compared:
+            verdict = (f"Yes: the hot spots this method chose from the data before each "
+                       f"period beat the naive forecast in {beats} of {compared} periods; "
+                       f"{figures}.")
+        else:
+            verdict = (f"No: the method beat the naive forecast in only {beats} of "
+                       f"{compared} periods; {figures}. Here, last period's busiest cells "
+                       "forecast as well: check the run's settings (cell size, lookback, "
+                       "offence types) before tasking from it.")
+    return {"rows": rows, "verdict": verdict, "beats": beats, "compared": compared}

@@ -12,7 +12,13 @@ from .forms import ImportUploadForm, OffenceTypeForm
 from .importers.errors import ImportInputError
 from .models import HotspotRun, ImportJob
 from .recompute import hotspot_run_queue
-from .selectors import import_jobs_visible, offence_types_all, run_lorenz_points, runs_visible
+from .selectors import (
+    import_jobs_visible,
+    offence_types_all,
+    run_backtest,
+    run_lorenz_points,
+    runs_visible,
+)
 from .services import import_job_create, offence_type_update
 
 
@@ -103,8 +109,10 @@ def hotspot_map(request: HttpRequest) -> HttpResponse:
     from django.conf import settings
 
     run_areas = areas_visible(user=request.user).filter(level=settings.HOTSPOTS_RUN_LEVEL)
+    backtest = run_backtest(run=run) if run and run.status == HotspotRun.Status.DONE else {}
     return render(request, "hotspots/hotspot_map.html", {
         "run": run, "runs": done[:30], "curve_points": svg_points, "shares": shares,
+        "backtest": backtest,
         "run_areas": run_areas, "can_run": request.user.has_perm("hotspots.add_hotspotrun"),
         "can_exclude": request.user.has_perm("hotspots.add_exclusionarea"),
         "can_review": request.user.has_perm("hotspots.review_hotspot"),

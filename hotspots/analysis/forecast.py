@@ -55,3 +55,73 @@ def accuracy_at(predicted: np.ndarray, observed: np.ndarray,
                                 hit_rate=float(curve["hit_rate"][i]), pai=float(curve["pai"][i]),
                                 pei=float(curve["pei"][i]), rri=float(curve["rri"][i])))
     return results
+
+
+def top_n_membership(score: np.ndarray, n: int, eligible: np.ndarray | None = None
+                     ) -> np.ndarray:
+    """Which cells the top `n` by `score` are, as a membership between 0 and 1 per cell.
+
+    Cells tied at the boundary share the places left, each with the same fraction: the
+    expected choice under random tie-breaking, so that no score depends on the order of
+    the cells (issue 16). Cells outside `eligible`, or with a score of 0 or less, are never
+    chosen; fewer than `n` such cells are all chosen."""
+    s = np.asarray(score, dtype=float).ravel()
+    ok = s > 0
+    if eligible is not None:
+        ok &= np.asarray(eligible, dtype=bool).ravel()
+    member = np.zeros(s.size)
+    candidates = s[ok]
+    if n <= 0 or candidates.size == 0:
+        return member
+    if candidates.size <= n:
+        member[ok] = 1.0
+        return member
+    threshold = np.partition(candidates, candidates.size - n)[candidates.size - n]
+    above = ok & (s > threshold)
+    tied = ok & (s == threshold)
+    member[above] = 1.0
+    member[tied] = (n - int(above.sum())) / int(tied.sum())
+    return member
+
+
+@dataclass(frozen=True)
+class TopNScore:
+    """How a set of N chosen cells did in a test period (Chainey 2008; Levine 2008).
+
+    hit rate: the share of the period's crimes in the chosen cells; PAI: hit rate / share of
+    the area; PEI: hits / the most any N cells could have caught; RRI (Levine's recapture
+    rate index): the chosen cells' share of crime in the test period over their share in
+    the data they were chosen from, (n2 / N2) / (n1 / N1), dimensionless: above 1 they
+    held more of the crime than before, below 1 less."""
+
+    cells: float
+    crimes: int
+    hits: float
+    hit_rate: float
+    pai: float
+    pei: float
+    rri: float | None
+
+
+def score_top_n(member: np.ndarray, observed: np.ndarray, fitted_on: np.ndarray,
+                area_cells: int) -> TopNScore:
+    """Score a membership (top_n_membership) against the test period's counts per cell
+    (`observed`), with the counts of the data the cells were chosen from (`fitted_on`)
+    for the RRI; `area_cells` is how many cells the area has."""
+    m = np.asarray(member, dtype=float).ravel()
+    o = np.asarray(observed, dtype=float).ravel()
+    f = np.asarray(fitted_on, dtype=float).ravel()
+    chosen = float(m.sum())
+    total = float(o.sum())
+    hits = float(m @ o)
+    hit_rate = hits / total if total > 0 else 0.0
+    share = chosen / area_cells if area_cells else 0.0
+    k = math.ceil(chosen - 1e-9)
+    best = float(np.sort(o)[::-1][:k].sum()) if k else 0.0
+    before, before_total = float(m @ f), float(f.sum())
+    rri = None
+    if before > 0 and before_total > 0 and total > 0:
+        rri = (hits / total) / (before / before_total)
+    return TopNScore(cells=round(chosen, 6), crimes=round(total), hits=round(hits, 6),
+                     hit_rate=hit_rate, pai=hit_rate / share if share > 0 else 0.0,
+                     pei=hits / best if best > 0 else 0.0, rri=rri)

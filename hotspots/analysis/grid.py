@@ -35,8 +35,9 @@ class SquareGrid:
                 f"({xmax - xmin:,.0f} m x {ymax - ymin:,.0f} m)")
         x0 = math.floor(xmin / cell) * cell
         y0 = math.floor(ymin / cell) * cell
-        nx = max(1, math.ceil((xmax - x0) / cell))
-        ny = max(1, math.ceil((ymax - y0) / cell))
+        # floor + 1, not ceil: a point exactly on the upper edge belongs to a cell too.
+        nx = max(1, math.floor((xmax - x0) / cell) + 1)
+        ny = max(1, math.floor((ymax - y0) / cell) + 1)
         if nx * ny > MAX_CELLS:
             raise AnalysisInputError(
                 f"{nx * ny:,} cells of {cell:g} m is too many; use larger cells")

@@ -92,14 +92,24 @@ def test_run_selects_exactly_the_hot_cells_with_their_reasons(areas, crimes):
                                 "profiles", "write", "total"}
     # The burglaries fall in the first quarter of the window, the robberies in the last.
     assert (hot.stats["pattern"], rob.stats["pattern"]) == ("former", "emerging")
-    # Gi* is a neighbourhood statistic: with one hot cell in a quarter, its whole 3x3
-    # neighbourhood tests significant, so 9 cells are former and 9 emerging.
+    # The count test is a neighbourhood test: a busy cell makes its whole 3x3 neighbourhood
+    # busier than chance. In June's quarter that is the burglary cell's 9, and the 54 along
+    # the street of 20 single burglaries (a line of adjacent cells, 3 crimes in each
+    # neighbourhood where the quarter's 32 crimes over the area expect 0.1); in December's
+    # the robberies' 9.
     assert run.metrics["patterns"] == {"emerging": 9, "persistent": 0, "intermittent": 0,
-                                       "former": 9}
-    # Fitted on the first half (the burglary cell), tested on the second (the robberies).
-    first = run.metrics["backtest"][0]
-    assert (first["coverage"], first["cells"]) == (0.01, math.floor(0.01 * run.metrics["cells"]))
-    assert first["hit_rate"] == 0.0 and first["pei"] == 0.0
+                                       "former": 63}
+    assert run.metrics["test"]["name"] == "binomial-neighbourhood"
+    # The neighbourhood of the burglary cell holds 12 crimes where chance expects 0.211.
+    assert (hot.stats["neighbourhood_crimes"], hot.stats["expected"]) == (12, 0.211)
+    # Rolling origin: only the third of the last four periods has crime (the robberies).
+    # The rule, on the data before it, chose the June burglary cell and caught none; the
+    # period before had no crime, so the naive forecast chose nothing.
+    backtest = run.metrics["backtest"]
+    assert [p["crimes"] for p in backtest["periods"]] == [0, 0, 6, 0]
+    assert (backtest["compared"], backtest["beats_naive"]) == (1, 0)
+    scored = backtest["periods"][2]
+    assert (scored["cells"], scored["method"]["hits"], scored["naive"]["cells"]) == (1, 0.0, 0.0)
     assert AuditEvent.objects.filter(action="hotspot_run.done", target_id=str(run.pk)).exists()
 
 
@@ -126,9 +136,11 @@ def test_the_same_place_keeps_its_hot_spot_and_a_dropped_one_is_flagged(areas, c
 def test_an_area_with_no_crimes_gives_zeros_not_nan(areas, crimes):
     run = run_now(areas[ISLINGTON])
     assert (run.metrics["crimes"], run.metrics["selected"], run.metrics["harm"]) == (0, 0, 0.0)
-    numbers = {k: v for k, v in run.metrics.items() if k not in ("backtest", "patterns")}
+    numbers = {k: v for k, v in run.metrics.items()
+               if k not in ("backtest", "patterns", "test")}
     assert all(isinstance(v, int | float) and math.isfinite(v) for v in numbers.values())
-    assert run.metrics["backtest"] == []
+    assert run.metrics["backtest"]["compared"] == 0
+    assert [p["cells"] for p in run.metrics["backtest"]["periods"]] == [0, 0, 0, 0]
     assert run.metrics["patterns"] == {"emerging": 0, "persistent": 0, "intermittent": 0,
                                        "former": 0}
     assert Hotspot.objects.count() == 0
@@ -430,3 +442,15 @@ def test_a_second_delivery_while_the_first_runs_does_nothing(areas, crimes, tran
     run.refresh_from_db()
     assert run.status == "queued" and Hotspot.objects.count() == 0
     assert hotspot_run_execute(run_id=run.pk) == "done"
+
+
+def test_peak_hours_list_only_peaks():
+    """Issue 16: the third busiest hour was listed even when it was no peak at all."""
+    from hotspots.recompute import _peak_hours
+
+    profile = np.full(168, 1.0)
+    profile[4 * 24 + 22] = 30.0  # Friday 22:00
+    profile[5 * 24 + 1] = 12.0   # Saturday 01:00
+    profile[0] = 1.2             # busier than most, but no peak
+    assert _peak_hours(profile) == ["Fri 22:00", "Sat 01:00"]
+    assert _peak_hours(np.full(168, 2.0)) == []
