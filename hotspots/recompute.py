@@ -30,7 +30,7 @@ from .analysis.concentration import generalized_gini, gini, top_share
 from .analysis.forecast import score_top_n, top_n_membership
 from .analysis.selection import PATTERNS, SelectionRule, classify_patterns, select
 from .analysis.significance import count_test
-from .analysis.temporal import hour_of_week_by_group, local_week_hours
+from .analysis.temporal import aoristic_by_group, shrink_profiles
 from .layouts import SHAPES, CellLayout
 from .locks import HOTSPOT_RUNS, job_lock, jobs_resume
 from .models import ExclusionArea, Hotspot, HotspotRun, OffenceType
@@ -314,9 +314,17 @@ def _compute(run: HotspotRun) -> None:
     group_of_cell[chosen_flat] = np.arange(chosen_flat.size)
     groups = np.where(flat >= 0, group_of_cell[np.maximum(flat, 0)], -1)
     tz = ZoneInfo(settings.TIME_ZONE)
-    profiles = hour_of_week_by_group(local_week_hours(crimes["start"], tz),
-                                     local_week_hours(crimes["end"], tz), groups,
-                                     chosen_flat.size, crimes["harm"])
+    # Each hot spot's timing, shrunk towards the area's by how much its own crimes say
+    # (analysis/temporal.shrink_profiles); the profile the rota reads is that timing times
+    # the hot spot's harm.
+    own_counts = aoristic_by_group(crimes["start"], crimes["end"], tz, groups,
+                                   chosen_flat.size)
+    in_area = np.where(flat >= 0, 0, -1)
+    area_counts = aoristic_by_group(crimes["start"], crimes["end"], tz, in_area, 1)[0]
+    shares, shrinkage = shrink_profiles(own_counts, area_counts)
+    spot_harm = np.bincount(groups[groups >= 0], weights=crimes["harm"][groups >= 0],
+                            minlength=chosen_flat.size)
+    profiles = shares * spot_harm[:, None]
     midpoint = (run.window_start + (run.window_end - run.window_start) / 2).timestamp()
     later = (crimes["start"] >= midpoint) & (groups >= 0)
     harm_later = np.bincount(groups[later], weights=crimes["harm"][later],
@@ -337,11 +345,13 @@ def _compute(run: HotspotRun) -> None:
         "top_10_percent": top_share(in_area, 0.10),
         "backtest": backtest,
         "patterns": {name: int((patterns == name).sum()) for name in PATTERNS if name != "none"},
+        "timing": {"concentration": shrinkage.concentration,
+                   "prior_own": shrinkage.prior_own},
     }
     with transaction.atomic():
         changes = _keep_identities(run, layout, chosen_flat, counts, harm, z, q, kde,
                                    profiles, harm_later, patterns, nbhd,
-                                   nbhd - excess)
+                                   nbhd - excess, shrinkage.own)
         metrics.update(changes)
         buffer = io.BytesIO()
         arrays: dict[str, Any] = {"counts": counts, "harm": harm, "z": z, "p": pval, "q": q,
@@ -439,7 +449,7 @@ def _keep_identities(run: HotspotRun, layout: CellLayout, chosen_flat: np.ndarra
                      counts: np.ndarray, harm: np.ndarray, z: np.ndarray, q: np.ndarray,
                      kde: np.ndarray, profiles: np.ndarray, harm_later: np.ndarray,
                      patterns: np.ndarray, nbhd: np.ndarray,
-                     expected: np.ndarray) -> dict[str, int]:
+                     expected: np.ndarray, own_timing: np.ndarray) -> dict[str, int]:
     """The same cell keeps its hot spot; new cells arrive as candidates; cells no longer
     selected are flagged, never deleted."""
     keys = layout.keys()
@@ -457,6 +467,8 @@ def _keep_identities(run: HotspotRun, layout: CellLayout, chosen_flat: np.ndarra
                  "harm_first_half": total - float(harm_later[i]),
                  "harm_second_half": float(harm_later[i]),
                  "peak_hours": _peak_hours(profiles[i]),
+                 # How sure the run is that this place's timing is its own, not the area's.
+                 "own_timing": round(float(own_timing[i]), 3),
                  "pattern": str(patterns[flat])}
         profile = [round(float(v), 6) for v in profiles[i]]
         hotspot = existing.get(key)

@@ -97,3 +97,51 @@ def test_local_hours_follow_the_clock_change_in_london():
     hours = local_week_hours(np.array([s.timestamp() for s in stamps]), london)
     how = np.mod(hours, 168)
     np.testing.assert_allclose(how, [6 * 24 + 0.5, 6 * 24 + 2.5, 22.0, 22.0])
+
+
+def _utc(*args: int) -> float:
+    return datetime(*args, tzinfo=UTC).timestamp()
+
+
+def test_a_window_across_the_spring_change_puts_nothing_in_the_hour_that_did_not_exist():
+    """Issue 16: Sunday 31 March 2024, 00:30 GMT to 03:30 BST is two real hours (00:30 to
+    02:30 UTC); 01:00-02:00 local never happened."""
+    from hotspots.analysis.temporal import aoristic_by_group
+
+    london = ZoneInfo("Europe/London")
+    profile = aoristic_by_group(np.array([_utc(2024, 3, 31, 0, 30)]),
+                                np.array([_utc(2024, 3, 31, 2, 30)]), london,
+                                np.zeros(1, dtype=np.int64), 1)[0]
+    sunday = 6 * 24
+    np.testing.assert_allclose(profile[sunday:sunday + 4], [0.25, 0.0, 0.5, 0.25])
+    assert profile.sum() == 1.0
+
+
+def test_the_repeated_autumn_hour_gets_its_real_length():
+    """Sunday 27 October 2024, 00:30 BST (23:30 UTC the day before) to 02:30 GMT: three real
+    hours, two of them in the local hour 01:00-02:00, which happens twice."""
+    from hotspots.analysis.temporal import aoristic_by_group
+
+    london = ZoneInfo("Europe/London")
+    profile = aoristic_by_group(np.array([_utc(2024, 10, 26, 23, 30)]),
+                                np.array([_utc(2024, 10, 27, 2, 30)]), london,
+                                np.zeros(1, dtype=np.int64), 1, np.array([3.0]))[0]
+    sunday = 6 * 24
+    np.testing.assert_allclose(profile[sunday:sunday + 3], [0.5, 2.0, 0.5])
+    assert profile.sum() == 3.0
+
+
+def test_windows_without_a_change_and_instants_are_as_before():
+    from hotspots.analysis.temporal import aoristic_by_group
+
+    london = ZoneInfo("Europe/London")
+    # Monday 1 July 2024 21:00-23:00 UTC is 22:00-24:00 BST; an instant at 12:00 UTC in
+    # December is noon GMT; a month-long window spreads over every hour.
+    start = np.array([_utc(2024, 7, 1, 21), _utc(2024, 12, 2, 12), _utc(2024, 3, 1)])
+    end = np.array([_utc(2024, 7, 1, 23), _utc(2024, 12, 2, 12), _utc(2024, 3, 31, 23)])
+    profiles = aoristic_by_group(start, end, london, np.array([0, 1, 2]), 3)
+    assert profiles[0, 22] == profiles[0, 23] == 0.5
+    assert profiles[1, 12] == 1.0 and profiles[1].sum() == 1.0
+    assert profiles[2].sum() == pytest.approx(1.0)
+    # March 2024 holds its own spring change: no weight in the hour that did not exist.
+    assert profiles[2, 6 * 24 + 1] < profiles[2, 6 * 24 + 3]
