@@ -103,7 +103,16 @@ class TrialOutcomeView(APIView):
     required_perms = {"GET": ("evaluation.view_trial", "patrols.view_presence")}
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT},
-                   summary="Effect (rate ratio), displacement (WDD, WDQ), dosage and cost")
+                   summary="Effect (rate ratio, randomisation p), displacement (WDD, WDQ), "
+                           "patrol activity, dosage and cost",
+                   description=(
+                       "The outcome counts only the offence types targeting counts; the types "
+                       "patrols find themselves are reported apart as activity. An analysis "
+                       "the data cannot support is answered with {\"error\": why} in its "
+                       "place; a comparison the design or the data rule out altogether (a "
+                       "parallel trial with no control arm, a crossover on month-only "
+                       "dates) also sets `refused` to the reason. The WDQ comes with its "
+                       "reading, which depends on whether the treated places improved."))
     def get(self, request: Request, pk: int) -> Response:
         trial = get_object_or_404(selectors.trials_visible(user=request.user), pk=pk)
         return Response(services.trial_outcome(trial=trial, user=request.user))

@@ -16,7 +16,7 @@ from accounts.models import Area
 from accounts.selectors import area_subtree_ids
 from audit.services import audit_record
 from config.text import markup_problem
-from hotspots.models import Hotspot
+from hotspots.models import Hotspot, OffenceType
 
 from . import analysis
 from .models import CrossoverDay, Trial, TrialHotspot
@@ -184,83 +184,76 @@ def _local_midnight(day: date) -> datetime:
     return datetime.combine(day, time(0)).replace(tzinfo=ZoneInfo(settings.TIME_ZONE))
 
 
+# Per place: the outcome (crime of the types targeting counts, and its harm) and, apart,
+# the types patrols find themselves (drugs, possession of weapons: include_in_targeting is
+# False). Those rise because officers are there, so counting them would make a patrolled
+# place look worse; they are reported as activity, never as the outcome.
 COUNTS_SQL = """
-WITH places AS (
-    SELECT h.id, h.geom, ST_Difference(ST_Buffer(h.geom, %(ring)s), h.geom) AS ring
-    FROM hotspots_hotspot h WHERE h.id = ANY(%(ids)s)
-)
-SELECT p.id,
-       count(*) FILTER (WHERE c.occurred_from >= %(b0)s AND c.occurred_from < %(b1)s
-                        AND ST_Intersects(p.geom, c.location)) AS before_in,
-       count(*) FILTER (WHERE c.occurred_from >= %(a0)s AND c.occurred_from < %(a1)s
-                        AND ST_Intersects(p.geom, c.location)) AS after_in,
-       count(*) FILTER (WHERE c.occurred_from >= %(b0)s AND c.occurred_from < %(b1)s
-                        AND ST_Intersects(p.ring, c.location)) AS before_ring,
-       count(*) FILTER (WHERE c.occurred_from >= %(a0)s AND c.occurred_from < %(a1)s
-                        AND ST_Intersects(p.ring, c.location)) AS after_ring,
-       COALESCE(sum(o.harm_weight) FILTER (WHERE c.occurred_from >= %(b0)s
-                AND c.occurred_from < %(b1)s AND ST_Intersects(p.geom, c.location)), 0),
-       COALESCE(sum(o.harm_weight) FILTER (WHERE c.occurred_from >= %(a0)s
-                AND c.occurred_from < %(a1)s AND ST_Intersects(p.geom, c.location)), 0)
-FROM places p
-LEFT JOIN hotspots_crime c ON ST_DWithin(p.geom, c.location, %(ring)s)
+SELECT h.id,
+       count(*) FILTER (WHERE o.include_in_targeting AND c.occurred_from < %(b1)s),
+       count(*) FILTER (WHERE o.include_in_targeting AND c.occurred_from >= %(a0)s),
+       COALESCE(sum(o.harm_weight) FILTER (WHERE o.include_in_targeting
+                                           AND c.occurred_from < %(b1)s), 0),
+       COALESCE(sum(o.harm_weight) FILTER (WHERE o.include_in_targeting
+                                           AND c.occurred_from >= %(a0)s), 0),
+       count(*) FILTER (WHERE NOT o.include_in_targeting AND c.occurred_from < %(b1)s),
+       count(*) FILTER (WHERE NOT o.include_in_targeting AND c.occurred_from >= %(a0)s)
+FROM hotspots_hotspot h
+LEFT JOIN (hotspots_crime c JOIN hotspots_offencetype o ON o.id = c.offence_type_id)
+     ON ST_Intersects(h.geom, c.location)
      AND c.occurred_from >= %(b0)s AND c.occurred_from < %(a1)s
-LEFT JOIN hotspots_offencetype o ON o.id = c.offence_type_id AND o.include_in_targeting
-GROUP BY p.id ORDER BY p.id
+WHERE h.id = ANY(%(ids)s)
+GROUP BY h.id ORDER BY h.id
 """
+
+# Displacement rings, one area per side (treated, control): everything within `ring` of
+# the side's places, less every place in the trial. A crime inside any trial place,
+# control or treated, is that place's outcome and never another place's ring (selected
+# cells are often within 150 m of each other). A crime in the rings of two places of one
+# side counts once for that side.
+RINGS_SQL = """
+WITH places AS (
+    SELECT h.id, h.geom, p.treated
+    FROM unnest(%(ids)s::bigint[], %(treated)s::boolean[]) AS p(id, treated)
+    JOIN hotspots_hotspot h ON h.id = p.id
+)
+SELECT p.treated,
+       count(DISTINCT c.id) FILTER (WHERE c.occurred_from < %(b1)s),
+       count(DISTINCT c.id) FILTER (WHERE c.occurred_from >= %(a0)s)
+FROM places p
+JOIN hotspots_crime c ON ST_DWithin(p.geom, c.location, %(ring)s)
+     AND c.occurred_from >= %(b0)s AND c.occurred_from < %(a1)s
+JOIN hotspots_offencetype o ON o.id = c.offence_type_id AND o.include_in_targeting
+WHERE NOT EXISTS (SELECT 1 FROM places q WHERE ST_Intersects(q.geom, c.location))
+GROUP BY p.treated
+"""
+
+
+def _activity_types() -> list[str]:
+    return list(OffenceType.objects.filter(include_in_targeting=False)
+                .order_by("name").values_list("name", flat=True))
 
 
 def trial_outcome(*, trial: Trial, user: Any, ring_m: float = 150.0) -> dict[str, Any]:
     """Crime and harm in treated against control places over the trial, beside the same
-    length of time just before it: a rate ratio with its 95% interval (Poisson, adjusted
-    for each place's count before), WDD and WDQ over rings of `ring_m` around the places,
-    patrol minutes delivered per arm, and the cost of the treated arms' patrol."""
+    length of time just before it: a rate ratio with its 95% interval (robust to places
+    differing, adjusted for each place's count before) and a randomisation p-value, WDD and
+    WDQ over rings of `ring_m` around the places, the types patrols find themselves apart as
+    activity, patrol minutes delivered per arm, and the cost of the treated arms' patrol."""
     from patrols.selectors import dosage
 
     places = list(trial.places.select_related("hotspot").order_by("hotspot_id"))
     ids = [p.hotspot_id for p in places]
     a0, a1 = _local_midnight(trial.start_date), _local_midnight(trial.end_date + timedelta(1))
     b0, b1 = a0 - (a1 - a0), a0
-    with connection.cursor() as cur:
-        cur.execute(COUNTS_SQL, {"ids": ids, "ring": ring_m, "a0": a0, "a1": a1, "b0": b0,
-                                 "b1": b1})
-        rows = {r[0]: r[1:] for r in cur.fetchall()}
-    if trial.design == Trial.Design.PARALLEL:
-        treated = np.array([0 if trial.arms[p.arm or 0].get("control") else 1 for p in places])
-    else:
-        treated = np.ones(len(places), dtype=int)  # analysed by day below
-    counts = np.array([rows[i] for i in ids], dtype=float).reshape(len(ids), 6)
+    window = {"a0": a0, "a1": a1, "b0": b0, "b1": b1}
     result: dict[str, Any] = {
         "trial": trial.pk, "design": trial.design, "window": [a0, a1],
         "before_window": [b0, b1], "places": len(places), "ring_m": ring_m,
+        "activity_types": _activity_types(),
     }
     if trial.design == Trial.Design.PARALLEL:
-        t, c = treated == 1, treated == 0
-        result["treated"] = {"places": int(t.sum()), "before": int(counts[t, 0].sum()),
-                             "after": int(counts[t, 1].sum()),
-                             "harm_before": float(counts[t, 4].sum()),
-                             "harm_after": float(counts[t, 5].sum())}
-        result["control"] = {"places": int(c.sum()), "before": int(counts[c, 0].sum()),
-                             "after": int(counts[c, 1].sum()),
-                             "harm_before": float(counts[c, 4].sum()),
-                             "harm_after": float(counts[c, 5].sum())}
-        try:
-            rr = analysis.rate_ratio(counts=counts[:, 1], treated=treated, before=counts[:, 0])
-            result["rate_ratio"] = asdict(rr)
-        except (analysis.AnalysisInputError, ValueError, np.linalg.LinAlgError) as exc:
-            result["rate_ratio"] = {"error": str(exc)}
-        w = analysis.wdd(control=(counts[c, 0].sum(), counts[c, 1].sum()),
-                         treated=(counts[t, 0].sum(), counts[t, 1].sum()),
-                         disp_control=(counts[c, 2].sum(), counts[c, 3].sum()),
-                         disp_treated=(counts[t, 2].sum(), counts[t, 3].sum()))
-        result["wdd"] = asdict(w)
-        try:
-            result["wdq"] = analysis.wdq(
-                response=(counts[t, 0].sum(), counts[t, 1].sum()),
-                buffer=(counts[t, 2].sum(), counts[t, 3].sum()),
-                control=(counts[c, 0].sum(), counts[c, 1].sum()))
-        except analysis.AnalysisInputError as exc:
-            result["wdq"] = {"error": str(exc)}
+        result.update(_parallel_outcome(trial, places, window, ring_m))
     else:
         result.update(_crossover_outcome(trial, ids, a0, a1))
     # Dosage delivered per arm (minutes), from GPS stays and visits merged per person.
@@ -275,28 +268,150 @@ def trial_outcome(*, trial: Trial, user: Any, ring_m: float = 150.0) -> dict[str
     return result
 
 
+def _error(exc: Exception) -> dict[str, str]:
+    return {"error": str(exc)}
+
+
+def _parallel_outcome(trial: Trial, places: list[TrialHotspot], window: dict[str, datetime],
+                      ring_m: float) -> dict[str, Any]:
+    """Treated against control: counts, rings and activity by side, the rate ratio, the
+    randomisation p, WDD and WDQ; the comparisons refused when there is no control arm."""
+    ids = [p.hotspot_id for p in places]
+    control_arm = np.array([bool(a.get("control")) for a in trial.arms])
+    arm = np.array([p.arm or 0 for p in places], dtype=np.int64)
+    treated = ~control_arm[arm]
+    with connection.cursor() as cur:
+        cur.execute(COUNTS_SQL, {"ids": ids, **window})
+        rows = {r[0]: r[1:] for r in cur.fetchall()}
+        cur.execute(RINGS_SQL, {"ids": ids, "treated": treated.tolist(), "ring": ring_m,
+                                **window})
+        rings = {bool(r[0]): (int(r[1]), int(r[2])) for r in cur.fetchall()}
+    counts = np.array([rows[i] for i in ids], dtype=float).reshape(len(ids), 6)
+    out: dict[str, Any] = {}
+    for label, side in (("treated", treated), ("control", ~treated)):
+        ring = rings.get(label == "treated", (0, 0))
+        out[label] = {"places": int(side.sum()), "before": int(counts[side, 0].sum()),
+                      "after": int(counts[side, 1].sum()),
+                      "harm_before": float(counts[side, 2].sum()),
+                      "harm_after": float(counts[side, 3].sum()),
+                      "ring_before": ring[0], "ring_after": ring[1],
+                      "activity_before": int(counts[side, 4].sum()),
+                      "activity_after": int(counts[side, 5].sum())}
+    t, c = out["treated"], out["control"]
+    has_control = bool((~treated).any())
+    try:
+        out["wdd"] = asdict(analysis.wdd(
+            control=(c["before"], c["after"]) if has_control else None,
+            treated=(t["before"], t["after"]),
+            disp_control=(c["ring_before"], c["ring_after"]),
+            disp_treated=(t["ring_before"], t["ring_after"])))
+    except analysis.AnalysisInputError as exc:
+        out["wdd"] = _error(exc)
+    if not has_control:
+        # A trial of patrol lengths against each other is allowed, but none of these
+        # comparisons is: each would be a before/after change presented as an effect.
+        refused = {"error": analysis.NO_CONTROL}
+        return {**out, "refused": analysis.NO_CONTROL, "rate_ratio": refused,
+                "randomisation": refused, "wdq": refused}
+    try:
+        out["rate_ratio"] = asdict(analysis.rate_ratio(
+            counts=counts[:, 1], treated=treated.astype(int), before=counts[:, 0]))
+    except analysis.AnalysisInputError as exc:
+        out["rate_ratio"] = _error(exc)
+    try:
+        out["randomisation"] = {
+            "p": analysis.block_permutation_p(
+                counts=counts[:, 1], before=counts[:, 0], seed=trial.seed, arms=arm,
+                blocks=np.array([p.block for p in places]), control=control_arm),
+            "permutations": analysis.PERMUTATIONS,
+            "scheme": "arms dealt again within the trial's blocks"}
+    except analysis.AnalysisInputError as exc:
+        out["randomisation"] = _error(exc)
+    try:
+        out["wdq"] = asdict(analysis.wdq_read(response=(t["before"], t["after"]),
+                                              buffer=(t["ring_before"], t["ring_after"]),
+                                              control=(c["before"], c["after"])))
+    except analysis.AnalysisInputError as exc:
+        out["wdq"] = _error(exc)
+    return out
+
+
+# A police.uk crime knows only its month: the importer stores the month as its window
+# (local midnight on the 1st to the next month; some sources end it on the last day), so
+# it starts on the 1st at midnight and is four weeks or more long.
+MONTH_ONLY_SQL = """
+SELECT count(*) FILTER (WHERE c.occurred_to - c.occurred_from >= interval '27 days'
+                        AND (c.occurred_from AT TIME ZONE %(tz)s)::time = '00:00'
+                        AND extract(day FROM c.occurred_from AT TIME ZONE %(tz)s) = 1),
+       count(*)
+FROM hotspots_hotspot h
+JOIN hotspots_crime c ON ST_Intersects(h.geom, c.location)
+WHERE h.id = ANY(%(ids)s)
+  AND c.occurred_from >= %(a0)s - interval '32 days' AND c.occurred_from < %(a1)s
+  AND (c.occurred_from >= %(a0)s OR c.occurred_to > %(a0)s)
+"""
+
+CROSSOVER_SQL = """
+SELECT h.id, (c.occurred_from AT TIME ZONE %(tz)s)::date,
+       count(*) FILTER (WHERE o.include_in_targeting),
+       count(*) FILTER (WHERE NOT o.include_in_targeting)
+FROM hotspots_hotspot h
+JOIN hotspots_crime c ON ST_Intersects(h.geom, c.location)
+JOIN hotspots_offencetype o ON o.id = c.offence_type_id
+WHERE h.id = ANY(%(ids)s) AND c.occurred_from >= %(a0)s AND c.occurred_from < %(a1)s
+GROUP BY 1, 2
+"""
+
+
 def _crossover_outcome(trial: Trial, ids: list[int], a0: datetime, a1: datetime
                        ) -> dict[str, Any]:
-    """Crimes per place-day, patrolled days against days off, as a rate ratio."""
-    tz = ZoneInfo(settings.TIME_ZONE)
+    """Crimes per place-day, patrolled days against days off, as a rate ratio within places
+    and a randomisation p-value; refused on month-only dates."""
+    tz = str(ZoneInfo(settings.TIME_ZONE))
+    days = list(CrossoverDay.objects.filter(trial=trial).order_by("day", "hotspot_id")
+                .values_list("hotspot_id", "day", "patrolled"))
+    column = {h: i for i, h in enumerate(ids)}
+    row = {d: i for i, d in enumerate(sorted({d for _, d, _ in days}))}
+    on = np.zeros((len(row), len(ids)), dtype=bool)
+    for h, d, patrolled in days:
+        on[row[d], column[h]] = patrolled
+    out: dict[str, Any] = {"patrolled_days": int(on.sum()), "days_off": int((~on).sum())}
     with connection.cursor() as cur:
-        cur.execute("""
-            SELECT h.id, (c.occurred_from AT TIME ZONE %s)::date, count(*)
-            FROM hotspots_hotspot h JOIN hotspots_crime c ON ST_Intersects(h.geom, c.location)
-            WHERE h.id = ANY(%s) AND c.occurred_from >= %s AND c.occurred_from < %s
-            GROUP BY 1, 2""", [str(tz), ids, a0, a1])
-        crimes = {(h, d): n for h, d, n in cur.fetchall()}
-    days = list(CrossoverDay.objects.filter(trial=trial).values_list("hotspot_id", "day",
-                                                                      "patrolled"))
-    y = np.array([crimes.get((h, d), 0) for h, d, _ in days], dtype=float)
-    on = np.array([1 if p else 0 for _, _, p in days])
-    out: dict[str, Any] = {"patrolled_days": int(on.sum()), "days_off": int((1 - on).sum()),
-                           "crimes_patrolled": int(y[on == 1].sum()),
-                           "crimes_off": int(y[on == 0].sum())}
+        cur.execute(MONTH_ONLY_SQL, {"tz": tz, "ids": ids, "a0": a0, "a1": a1})
+        month_only, overlapping = cur.fetchone()
+        if month_only:
+            # Every such crime would land on the 1st, in whichever places were patrolled
+            # that one day: the day-level comparison would be noise at best, bias at worst.
+            message = (
+                f"no day-level comparison: {month_only} of the {overlapping} crimes at these "
+                "places in the trial's dates are dated only to their month (police.uk "
+                "records every crime on the 1st), so they cannot be put on a patrolled day "
+                "or a day off. A daily crossover needs crimes dated to the day: import the "
+                "force's own records with their dates.")
+            return {**out, "refused": message, "rate_ratio": {"error": message},
+                    "randomisation": {"error": message}}
+        cur.execute(CROSSOVER_SQL, {"tz": tz, "ids": ids, "a0": a0, "a1": a1})
+        fetched = cur.fetchall()
+    y = np.zeros(on.shape)
+    activity = np.zeros(on.shape)
+    for h, d, crimes, found in fetched:
+        if d in row:
+            y[row[d], column[h]] = crimes
+            activity[row[d], column[h]] = found
+    out.update({"crimes_patrolled": int(y[on].sum()), "crimes_off": int(y[~on].sum()),
+                "activity_patrolled": int(activity[on].sum()),
+                "activity_off": int(activity[~on].sum())})
     try:
-        out["rate_ratio"] = asdict(analysis.rate_ratio(counts=y, treated=on))
-    except (analysis.AnalysisInputError, ValueError, np.linalg.LinAlgError) as exc:
-        out["rate_ratio"] = {"error": str(exc)}
+        out["rate_ratio"] = asdict(analysis.crossover_rate_ratio(counts=y, patrolled=on))
+    except analysis.AnalysisInputError as exc:
+        out["rate_ratio"] = _error(exc)
+    try:
+        out["randomisation"] = {
+            "p": analysis.crossover_permutation_p(counts=y, patrolled=on, seed=trial.seed),
+            "permutations": analysis.PERMUTATIONS,
+            "scheme": "each day's patrolled places drawn again among the trial's places"}
+    except analysis.AnalysisInputError as exc:
+        out["randomisation"] = _error(exc)
     return out
 
 

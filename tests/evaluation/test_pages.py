@@ -1,12 +1,16 @@
 """The trial pages: design from a form, see the assignments, start, read the outcome."""
 
+from datetime import timedelta
+
+import pytest
 from django.urls import reverse
 
 from evaluation.models import Trial
-from tests.conftest import CAMDEN
+from evaluation.services import trial_start
+from tests.conftest import CAMDEN, local_utc
 from tests.html_forms import as_sent, form_fields
 
-from .test_trials import END, START, places  # noqa: F401  (fixture)
+from .test_trials import END, START, add_crimes, make, places  # noqa: F401  (fixture)
 
 
 def test_analyst_designs_starts_and_reads_a_trial(api, users, areas, places):  # noqa: F811
@@ -56,3 +60,36 @@ def test_a_refused_trial_form_comes_back_as_it_was_sent(api, users, areas, place
     # Every field as typed; the control arm was not ticked, so it is not ticked now.
     assert form_fields(response.content, "trial-form") == as_sent(sent)
     assert Trial.objects.count() == 0
+
+
+@pytest.mark.parametrize(("treated_after", "ring_after", "reading", "shown"), [
+    # Treated 20 -> 12 against a steady control; its ring 10 -> 8: both improved.
+    (6, 4, "diffusion", "diffusion of benefits: the area around the treated places improved "
+     "too"),
+    # Treated 20 -> 28 against a steady control; its ring 10 -> 14. The quotient is +0.5,
+    # which Bowers and Johnson's scale would call a diffusion of benefits: it is not one.
+    (14, 7, "treated-worse", "the treated places got worse against the control, so there "
+     "was no gain to displace or spread and the quotient&#x27;s scale does not apply; the "
+     "area around them got worse too"),
+])
+def test_the_wdq_is_read_right_whichever_way_the_treated_places_went(
+        api, users, areas, places, treated_after, ring_after, reading, shown):  # noqa: F811
+    trial = make(areas, users)
+    trial_start(trial=trial, actor=users["analyst"])
+    arm = dict(trial.places.values_list("hotspot_id", "arm"))
+    for spot in places:
+        is_treated = arm[spot.pk] == 0
+        add_crimes(spot, 10, local_utc(START - timedelta(days=7), 12))
+        add_crimes(spot, treated_after if is_treated else 10,
+                   local_utc(START + timedelta(days=3), 12))
+        add_crimes(spot, 5, local_utc(START - timedelta(days=7), 12), dy=125)
+        add_crimes(spot, ring_after if is_treated else 5,
+                   local_utc(START + timedelta(days=3), 12), dy=125)
+    client = api(users["analyst"])
+    wdq = client.get(reverse("api-trial-outcome", args=[trial.pk])).json()["wdq"]
+    t, ring = 2 * treated_after, 2 * ring_after
+    assert wdq["quotient"] == pytest.approx((ring / 20 - 10 / 20) / (t / 20 - 20 / 20))
+    assert wdq["reading"] == reading and wdq["text"] == shown.replace("&#x27;", "'")
+    page = client.get(reverse("trial-detail", args=[trial.pk])).content.decode()
+    assert f"{wdq['quotient']:.2f}</strong>: {shown}" in page
+    assert ("diffusion" in page) == (reading == "diffusion")
