@@ -135,12 +135,20 @@ class TOTPDeviceAdmin(ViewsAudited, BaseTOTPDeviceAdmin):
         with transaction.atomic():
             self._audit(request, "second_factor.device_deleted", obj)
             super().delete_model(request, obj)
+            # Tokens issued against this second factor go with it, as a reset's do.
+            tokens_revoke(actor=request.user, user=obj.user,
+                          reason="second factor removed in the admin")
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[TOTPDevice]) -> None:
         with transaction.atomic():
+            people = []
             for device in queryset.select_related("user"):
                 self._audit(request, "second_factor.device_deleted", device)
+                people.append(device.user)
             super().delete_queryset(request, queryset)
+            for person in {p.pk: p for p in people}.values():
+                tokens_revoke(actor=request.user, user=person,
+                              reason="second factor removed in the admin")
 
 
 @admin.register(ApiToken)

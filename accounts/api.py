@@ -146,7 +146,7 @@ class TokenView(APIView):
             result, _ = second_factor_check(user=user, code=code)
             if not result.ok:
                 raise refused
-        token, text = token_issue(user=user)
+        token, text = token_issue(user=user, with_second_factor=needs_second_factor(user))
         return Response(TokenOutput({"token": text, "expiry": token.expiry}).data)
 
 

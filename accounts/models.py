@@ -90,6 +90,9 @@ class ApiToken(AbstractAuthToken):
 
     # HMAC of the user's password hash at issue (Django's session auth hash).
     auth_hash: "models.CharField[str, str]" = models.CharField(max_length=128)
+    # Whether a TOTP code was checked at issue: a token made with the password alone (an
+    # officer's) stops working if its person's role comes to need a second factor.
+    with_second_factor: "models.BooleanField[bool, bool]" = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-created"]

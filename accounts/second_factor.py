@@ -61,9 +61,13 @@ def enrolment_code_issue(*, actor: Any, user: Any) -> str:
     return shown
 
 
-def enrolment_code_check(*, user: Any, code: str) -> VerifyResult:
+def enrolment_code_check(*, user: Any, code: str) -> tuple[VerifyResult, TOTPDevice | None]:
     """The enrolment code a staff member typed: right, in time and within the wrong tries
-    allowed. Five wrong tries void the code. Every outcome is audited."""
+    allowed. Five wrong tries void the code. Every outcome is audited.
+
+    A right code is used up at once, and gives a new secret (an unconfirmed device) for
+    this sign-in alone, whose id the session keeps: the same code typed in a second session
+    shows nothing, and a secret another session saw is gone (issue 15, review)."""
     with transaction.atomic():
         pending = SecondFactorEnrolment.objects.select_for_update().filter(user=user).first()
         why = ""
@@ -75,7 +79,7 @@ def enrolment_code_check(*, user: Any, code: str) -> VerifyResult:
             why = "wrong code"
             SecondFactorEnrolment.objects.filter(pk=pending.pk).update(
                 wrong_tries=F("wrong_tries") + 1)
-        if why:
+        if why or pending is None:
             audit_record(actor=user, action="login.enrolment_code_refused", target=user,
                          detail={"reason": why})
             return VerifyResult(False, {
@@ -84,21 +88,28 @@ def enrolment_code_check(*, user: Any, code: str) -> VerifyResult:
                 "expired": "That enrolment code has expired. Ask an administrator for a "
                            "new one.",
                 "wrong code": "That enrolment code is not right. Check it and try again.",
-            }[why])
+            }[why]), None
+        SecondFactorEnrolment.objects.filter(pk=pending.pk).delete()  # used up
+        TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+        device = TOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=False)
         audit_record(actor=user, action="login.enrolment_code", target=user)
-    return VerifyResult(True)
+    return VerifyResult(True), device
 
 
 def confirmed_device(user: Any) -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user=user, confirmed=True).order_by("id").first()
 
 
-def enrolment_device(user: Any) -> TOTPDevice:
-    """The unconfirmed device a user is enrolling; one per user, kept until confirmed so a
-    reload shows the same secret that the phone may already hold."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("id").first()
-    if device is None:
-        device = TOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=False)
+def enrolment_device(user: Any, persistent_id: str | None) -> TOTPDevice | None:
+    """The unconfirmed device this session is enrolling (its id kept in the session when
+    the enrolment code was given), or None: another session's, a confirmed one, or one a
+    reset removed never counts. Kept until confirmed, so a reload shows the same secret the
+    phone may already hold."""
+    if not persistent_id:
+        return None
+    device = TOTPDevice.from_persistent_id(str(persistent_id))
+    if not isinstance(device, TOTPDevice) or device.user_id != user.pk or device.confirmed:
+        return None
     return device
 
 
@@ -115,19 +126,22 @@ def enrolment_qr_svg(device: TOTPDevice) -> str:
     return str(segno.make(device.config_url, error="m").svg_inline(scale=5, border=2))
 
 
-def second_factor_check(*, user: Any, code: str) -> tuple[VerifyResult, TOTPDevice | None]:
-    """Check a code against the user's confirmed device, or the one being enrolled, with
-    django-otp's throttle and replay guard; every outcome is audited. The sign-in page and
-    the token endpoint both come here."""
+def second_factor_check(*, user: Any, code: str, enrolling_device: TOTPDevice | None = None
+                        ) -> tuple[VerifyResult, TOTPDevice | None]:
+    """Check a code against the user's confirmed device or, before there is one, the device
+    this session is enrolling (`enrolling_device`), with django-otp's throttle and replay
+    guard; every outcome is audited. The sign-in page and the token endpoint come here."""
     code = "".join(code.split())
-    if not (code.isdigit() and len(code) == 6):
+    if not (code.isascii() and code.isdigit() and len(code) == 6):
         return VerifyResult(False, "Enter the 6-digit code your authenticator app shows."), None
     with transaction.atomic():
-        device = confirmed_device(user)
-        enrolling = device is None
-        if device is None:
-            device = enrolment_device(user)
-        device = TOTPDevice.objects.select_for_update().get(pk=device.pk)
+        found = confirmed_device(user)
+        enrolling = found is None
+        if found is None:
+            found = enrolling_device
+        if found is None:
+            return VerifyResult(False, "This account has no authenticator yet."), None
+        device = TOTPDevice.objects.select_for_update().get(pk=found.pk)
         allowed, why = device.verify_is_allowed()
         if not allowed:
             wait = ""
@@ -144,15 +158,18 @@ def second_factor_check(*, user: Any, code: str) -> tuple[VerifyResult, TOTPDevi
         if enrolling:
             device.confirmed = True
             device.save(update_fields=["confirmed"])
-            SecondFactorEnrolment.objects.filter(user=user).delete()  # used: it is done
+            # Any other secret shown while enrolling is void now.
+            TOTPDevice.objects.filter(user=user, confirmed=False).delete()
         audit_record(actor=user, action="login.second_factor", target=user,
                      detail={"enrolled": enrolling})
     return VerifyResult(True, enrolled=enrolling), device
 
 
-def second_factor_verify(request: HttpRequest, code: str) -> VerifyResult:
+def second_factor_verify(request: HttpRequest, code: str,
+                         enrolling_device: TOTPDevice | None = None) -> VerifyResult:
     """The sign-in page's check; on success the session is marked verified."""
-    result, device = second_factor_check(user=request.user, code=code)
+    result, device = second_factor_check(user=request.user, code=code,
+                                         enrolling_device=enrolling_device)
     if device is not None:
         django_otp.login(request, device)
     return result

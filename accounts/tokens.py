@@ -18,7 +18,7 @@ from rest_framework import exceptions
 from audit.services import audit_record
 
 from .models import ApiToken, User
-from .roles import OFFICER, user_role
+from .roles import OFFICER, needs_second_factor, user_role
 
 # A person signs in again rather than keep more than this many live tokens: the oldest go.
 MAX_LIVE_TOKENS = 10
@@ -31,11 +31,13 @@ def token_lifetime(user: User) -> timedelta:
     return timedelta(hours=hours)
 
 
-def token_issue(*, user: User) -> tuple[ApiToken, str]:
-    """A new token for a user who has just proved who they are; the text is shown once."""
+def token_issue(*, user: User, with_second_factor: bool = False) -> tuple[ApiToken, str]:
+    """A new token for a user who has just proved who they are (with their authenticator
+    code too, when `with_second_factor`); the text is shown once."""
     with transaction.atomic():
         token, text = ApiToken.objects.create(user=user, expiry=token_lifetime(user),
-                                              auth_hash=user.get_session_auth_hash())
+                                              auth_hash=user.get_session_auth_hash(),
+                                              with_second_factor=with_second_factor)
         audit_record(actor=user, action="token.issue", target=user,
                      detail={"key": token.token_key[:8], "role": user_role(user),
                              "expiry": token.expiry.isoformat() if token.expiry else None})
@@ -81,4 +83,10 @@ class ApiTokenAuthentication(TokenAuthentication):
                           reason="password changed")
             raise exceptions.AuthenticationFailed(
                 "This token was revoked when the password changed: sign in again.")
+        if needs_second_factor(user) and not auth_token.with_second_factor:
+            tokens_revoke(actor=None, user=user, digests=[auth_token.digest],
+                          reason="the role now needs a second factor")
+            raise exceptions.AuthenticationFailed(
+                "This token was issued without the authenticator code your role now needs: "
+                "sign in again with it.")
         return user, auth_token

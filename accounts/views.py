@@ -50,13 +50,14 @@ def second_factor(request: HttpRequest) -> HttpResponse:
         return redirect(next_url or "home")
     error = ""
     device = confirmed_device(user)
-    may_enrol = request.session.get(ENROLMENT_SESSION_KEY) == user.pk
-    if device is None and not may_enrol:
+    enrolling = (None if device is not None else
+                 enrolment_device(user, request.session.get(ENROLMENT_SESSION_KEY)))
+    if device is None and enrolling is None:
         if request.method == "POST":
-            result = enrolment_code_check(user=user,
-                                          code=request.POST.get("enrolment_code", ""))
-            if result.ok:
-                request.session[ENROLMENT_SESSION_KEY] = user.pk
+            result, enrolling = enrolment_code_check(
+                user=user, code=request.POST.get("enrolment_code", ""))
+            if result.ok and enrolling is not None:
+                request.session[ENROLMENT_SESSION_KEY] = enrolling.persistent_id
                 url = reverse("second-factor")
                 return redirect(f"{url}?{urlencode({'next': next_url}, safe='/')}" if next_url
                                 else url)
@@ -65,7 +66,7 @@ def second_factor(request: HttpRequest) -> HttpResponse:
                       {"next": next_url, "error": error, "asking_enrolment_code": True},
                       status=400 if error else 200)
     if request.method == "POST":
-        result = second_factor_verify(request, request.POST.get("code", ""))
+        result = second_factor_verify(request, request.POST.get("code", ""), enrolling)
         if result.ok:
             request.session.pop(ENROLMENT_SESSION_KEY, None)
             if result.enrolled:
@@ -73,10 +74,8 @@ def second_factor(request: HttpRequest) -> HttpResponse:
                                           "asked for a code each time you sign in.")
             return redirect(next_url or "home")
         error = result.message
-    device = confirmed_device(user)
     context: dict[str, Any] = {"next": next_url, "error": error, "enrolling": device is None}
-    if device is None:
-        pending = enrolment_device(user)
-        context.update(qr_svg=enrolment_qr_svg(pending), secret=enrolment_secret(pending))
+    if device is None and enrolling is not None:
+        context.update(qr_svg=enrolment_qr_svg(enrolling), secret=enrolment_secret(enrolling))
     return render(request, "registration/second_factor.html", context,
                   status=400 if error else 200)

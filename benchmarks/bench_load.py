@@ -115,7 +115,8 @@ def setup() -> dict:
         "officers": [{"token": token_issue(user=u)[1]} for u in officers],
         "supervisors": [{"session": session_for(u), "plan": plan.pk, "shift": current}
                         for u in supervisors],
-        "analysts": [{"token": token_issue(user=u)[1]} for u in analysts],
+        "analysts": [{"token": token_issue(user=u, with_second_factor=True)[1]}
+                     for u in analysts],
         "devices": devices,
         "hotspots": [dict(zip(("lat", "lon"), wgs84(s.geom.centroid.x, s.geom.centroid.y),
                               strict=True), id=s.pk) for s in spots],

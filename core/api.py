@@ -1,18 +1,19 @@
 """API plumbing for every app: a JSON parser that bounds nesting, and pagination that
 bounds its numbers (issue 15, item 4: each of these was a 500)."""
 
+from datetime import date, datetime
 from typing import Any
 
 from django import forms
 from django_filters import filters
 from django_filters.fields import IsoDateTimeField
-from rest_framework import parsers, renderers
+from rest_framework import parsers, renderers, serializers
 from rest_framework.exceptions import ParseError
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.parsers import get_encoding  # type: ignore[attr-defined]
 
 from .errors import InputError
-from .params import date_checked, datetime_checked, json_loads
+from .params import date_checked, datetime_checked, json_loads, whole_number
 
 # PostgreSQL's OFFSET is a bigint; no list here is anywhere near this long.
 MAX_OFFSET = 10**9
@@ -42,13 +43,15 @@ class LimitOffsetPage(LimitOffsetPagination):
 
     def get_limit(self, request: Any) -> int | None:
         text = str(request.query_params.get(self.limit_query_param, "")).strip()
-        if text and (not text.isdigit() or not 1 <= int(text) <= self.max_limit):
+        number = whole_number(text)
+        if text and (number is None or not 1 <= number <= self.max_limit):
             raise ParseError(f"limit must be a whole number from 1 to {self.max_limit:,}")
         return super().get_limit(request)
 
     def get_offset(self, request: Any) -> int:
         text = str(request.query_params.get(self.offset_query_param, "")).strip()
-        if text and (not text.isdigit() or int(text) > MAX_OFFSET):
+        number = whole_number(text)
+        if text and (number is None or number > MAX_OFFSET):
             raise ParseError(f"offset must be a whole number from 0 to {MAX_OFFSET:,}")
         return int(super().get_offset(request))
 
@@ -90,3 +93,45 @@ class GeoJSONRenderer(renderers.JSONRenderer):
 
     media_type = "application/geo+json"
     format = "geojson"
+
+
+class _InRange:
+    """Refuses a parsed date or time outside the years the product handles (core.params)."""
+
+    def check(self, value: Any) -> Any:
+        try:
+            if isinstance(value, datetime):
+                datetime_checked(value, "this time")
+            elif isinstance(value, date):
+                date_checked(value, "this date")
+        except InputError as exc:
+            raise serializers.ValidationError(str(exc)) from None
+        return value
+
+
+class DateField(_InRange, serializers.DateField):
+    """DRF's date field, 1900 to 2200: year 1 overflowed when a service moved it to UTC."""
+
+    def to_internal_value(self, value: Any) -> Any:
+        return self.check(super().to_internal_value(value))
+
+
+class DateTimeField(_InRange, serializers.DateTimeField):
+    """DRF's time field, 1900 to 2200 and with an offset PostgreSQL accepts."""
+
+    def to_internal_value(self, value: Any) -> Any:
+        return self.check(super().to_internal_value(value))
+
+
+class JSONField(serializers.JSONField):
+    """DRF's JSON field, but text sent in a form goes through the bounded parser: DRF's own
+    json.loads took a 3,000-deep geometry in a multipart form to RecursionError."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, str | bytes) and (self.binary or getattr(data, "is_json_string",
+                                                                      False)):
+            try:
+                return json_loads(data, name="this field")
+            except InputError as exc:
+                raise serializers.ValidationError(str(exc)) from None
+        return super().to_internal_value(data)

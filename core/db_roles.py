@@ -16,6 +16,8 @@ from django.db import connections
 from psycopg import sql
 
 AUDIT_TABLE = "audit_auditevent"
+# The one schema the application's role may create tables in (hotspots migration 0006).
+WORK_SCHEMA = "hotspots_work"
 # SECURITY DEFINER functions the application calls for work that needs the owner: a day's GPS
 # ping partition is made and dropped by them (patrols migration 0003).
 OWNER_FUNCTIONS = ("patrols_ping_partition_create(date)", "patrols_ping_partition_drop(date)")
@@ -73,8 +75,13 @@ def app_role_grant(*, alias: str = "default", role: str) -> None:
                              "empty the audit trail; make it an ordinary role")
         statements = [
             "GRANT CONNECT, TEMPORARY ON DATABASE {db} TO {role}",
-            # CREATE: an import's staging table, shared by its connections, is the app's own.
-            "GRANT USAGE, CREATE ON SCHEMA public TO {role}",
+            # Nothing of its own in public, which every role (the owner's migrate included)
+            # searches: a lookalike function there could run with another role's rights.
+            "REVOKE CREATE ON SCHEMA public FROM {role}",
+            "REVOKE CREATE ON SCHEMA public FROM PUBLIC",
+            "GRANT USAGE ON SCHEMA public TO {role}",
+            # An import's staging table, shared by its connections, goes in its own schema.
+            "GRANT USAGE, CREATE ON SCHEMA hotspots_work TO {role}",
             "ALTER DEFAULT PRIVILEGES IN SCHEMA public "
             "GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {role}",
             "ALTER DEFAULT PRIVILEGES IN SCHEMA public "

@@ -3,7 +3,6 @@ zone displacement PostgreSQL refuses, a year 1 that overflows when moved to UTC,
 nested thousands deep is an InputError (a 400 with a message), never a 500."""
 
 import json
-import re
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -55,21 +54,44 @@ def date_param(text: str, name: str) -> date:
 
 # No request here nests deeper than a few levels; 32 leaves room.
 MAX_JSON_DEPTH = 32
-# A JSON string (with its escapes), which may hold brackets that are only text.
-_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
-_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_QUOTE, _BACKSLASH = ord('"'), ord("\\")
+# +1 for an opening bracket, -1 for a closing one, 0 for any other byte.
+_STEP = np.zeros(256, dtype=np.int8)
+_STEP[[ord("["), ord("{")]] = 1
+_STEP[[ord("]"), ord("}")]] = -1
+_MATTERS = (_STEP != 0) | (np.arange(256) == _QUOTE) | (np.arange(256) == _BACKSLASH)
 
 
-def json_depth(text: str) -> int:
-    """How deeply a JSON text nests, read from its brackets before any parsing (vectorised:
-    a 1 MiB body takes milliseconds). Python's decoder recurses once per level and fails
-    with RecursionError near 1,000 levels."""
-    brackets = _NOT_BRACKET.sub("", _JSON_STRING.sub('""', text))
-    if not brackets:
+def json_depth(text: str | bytes) -> int:
+    """How deeply a JSON text nests, read from its bytes before any parsing, in one
+    vectorised pass over the bytes that matter (brackets, quotes, backslashes). Python's
+    decoder recurses once per level and fails with RecursionError near 1,000 levels.
+
+    A quote opens or closes a string unless an odd number of backslashes runs just before
+    it; brackets inside strings are text. UTF-8 never puts these ASCII bytes inside another
+    character, so bytes are read directly. (A regular expression for strings backtracked
+    quadratically on an unterminated one: 32 KB took 5 s.)"""
+    data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
+    b = np.frombuffer(data, dtype=np.uint8)
+    at = np.flatnonzero(_MATTERS[b])
+    if at.size == 0:
         return 0
-    codes = np.frombuffer(brackets.encode("ascii"), dtype=np.uint8)
-    steps = np.where((codes == ord("[")) | (codes == ord("{")), 1, -1)
-    return int(np.cumsum(steps).max())
+    c = b[at]
+    backslash = c == _BACKSLASH
+    # Backslashes that touch (consecutive positions) form a run; a quote is escaped when
+    # the run that ends just before it is odd.
+    k = np.arange(at.size)
+    run_start = np.maximum.accumulate(np.where(
+        backslash & np.concatenate(([True], (at[1:] != at[:-1] + 1) | ~backslash[:-1])),
+        k, -1))
+    run_len = np.where(backslash, k - run_start + 1, 0)
+    before = np.zeros(at.size, dtype=np.int64)
+    touching = np.concatenate(([False], at[1:] == at[:-1] + 1))
+    before[1:] = np.where(touching[1:], run_len[:-1], 0)
+    quote = (c == _QUOTE) & (before % 2 == 0)
+    in_string = (np.cumsum(quote) - quote) % 2 == 1
+    steps = np.where(in_string | quote, 0, _STEP[c]).astype(np.int64)
+    return int(max(np.cumsum(steps).max(), 0))
 
 
 def _no_constant(name: str) -> Any:
@@ -92,3 +114,13 @@ def json_loads(text: str | bytes, *, name: str = "the body", strict: bool = True
     except ValueError as exc:
         raise InputError(f"{name} is not valid JSON: {exc}" if say_where
                          else f"{name} is not JSON") from None
+
+
+def whole_number(raw: object, *, digits: int = 18) -> int | None:
+    """A whole number typed in a query string or a form (an id, a version, a count): ASCII
+    digits only, at most `digits` of them, else None. str.isdigit() alone also takes "²",
+    which int() refuses, and 20 digits overflow the database's bigint."""
+    text = str(raw if raw is not None else "").strip()
+    if text.isascii() and text.isdigit() and len(text) <= digits:
+        return int(text)
+    return None

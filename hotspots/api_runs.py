@@ -21,7 +21,7 @@ from rest_framework_gis.serializers import GeoFeatureModelSerializer
 from accounts.permissions import RolePermission
 from accounts.selectors import area_scope_q, areas_visible
 from config.api import GeoPagination, Wgs84GeometryField, WgsInBBoxFilter
-from core.api import GeoJSONRenderer
+from core.api import DateField, GeoJSONRenderer, JSONField
 
 from .exports import LAYERS, run_cells_csv, run_cells_geojson, run_cells_gpkg
 from .models import ExclusionArea, Hotspot, HotspotRun
@@ -102,7 +102,7 @@ class RunOutput(serializers.ModelSerializer):
 
 class RunInput(serializers.Serializer):
     area = serializers.IntegerField()
-    until = serializers.DateField(required=False)
+    until = DateField(required=False)
     parameters = serializers.DictField(required=False)
 
 
@@ -228,7 +228,7 @@ class ExclusionInput(serializers.Serializer):
     area = serializers.IntegerField()
     name = serializers.CharField(max_length=200)
     reason = serializers.CharField(max_length=2000)
-    geometry = serializers.JSONField(help_text="GeoJSON Polygon or MultiPolygon, WGS84")
+    geometry = JSONField(help_text="GeoJSON Polygon or MultiPolygon, WGS84")
 
 
 class ExclusionListView(generics.ListAPIView):

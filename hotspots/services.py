@@ -211,7 +211,8 @@ def import_staging_purge() -> list[str]:
     """Drop staging tables left behind by an import whose process was killed."""
     dropped = []
     with connection.cursor() as cur:
-        cur.execute("SELECT tablename FROM pg_tables WHERE tablename LIKE 'import\\_staging\\_%%'")
+        cur.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'hotspots_work' "
+                    "AND tablename LIKE 'import\\_staging\\_%%'")
         names = [row[0] for row in cur.fetchall()]
         for name in names:
             # A running import holds a lock on its table: skip it rather than wait.
@@ -219,7 +220,7 @@ def import_staging_purge() -> list[str]:
                 cur.execute("SET LOCAL lock_timeout = '100ms'")
                 try:
                     with transaction.atomic():
-                        cur.execute(f'DROP TABLE IF EXISTS "{name}"')
+                        cur.execute(f'DROP TABLE IF EXISTS hotspots_work."{name}"')
                     dropped.append(name)
                 except OperationalError:
                     continue

@@ -7,6 +7,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts.selectors import areas_visible
 from config.http import object_or_404
+from core.params import whole_number
 
 from .forms import ImportUploadForm, OffenceTypeForm
 from .importers.errors import ImportInputError
@@ -96,10 +97,8 @@ def hotspot_map(request: HttpRequest) -> HttpResponse:
     runs = runs_visible(user=request.user)
     done = runs.filter(status=HotspotRun.Status.DONE)
     run = None
-    if request.GET.get("run", "").isdigit():
-        run = get_object_or_404(runs, pk=int(request.GET["run"]))
-    else:
-        run = done.first()
+    chosen = whole_number(request.GET.get("run"))
+    run = get_object_or_404(runs, pk=chosen) if chosen is not None else done.first()
     curve = run_lorenz_points(run=run) if run and run.status == HotspotRun.Status.DONE else []
     svg_points = " ".join(f"{20 + 260 * x:.1f},{220 - 200 * y:.1f}" for x, y in curve)
     shares = {}

@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 from accounts.models import User
 from accounts.permissions import RolePermission
 from accounts.selectors import areas_visible
+from core.api import DateTimeField
 
 from . import services
 from .models import ExportJob
@@ -31,8 +32,8 @@ class ExportOutput(serializers.ModelSerializer):
 class ExportInput(serializers.Serializer):
     kind = serializers.ChoiceField(choices=ExportJob.Kind.choices)
     format = serializers.ChoiceField(choices=ExportJob.Format.choices)
-    start = serializers.DateTimeField()
-    end = serializers.DateTimeField()
+    start = DateTimeField()
+    end = DateTimeField()
     area = serializers.IntegerField(required=False, allow_null=True)
     recipient = serializers.CharField(max_length=200)
     purpose = serializers.CharField(max_length=300)

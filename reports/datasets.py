@@ -64,11 +64,11 @@ QUERIES = {
         ["id", "plan", "plan_status", "shift", "hotspot", "starts_local", "minutes", "team",
          "officer", "callsign", "status", "changed_after_publish", "why", "geometry"]),
     "visits": ("""
-        SELECT v.id::text, {officer}, u.rank, h.key,
+        SELECT {visit}, {officer}, u.rank, h.key,
                v.started_at AT TIME ZONE %(tz)s, v.ended_at AT TIME ZONE %(tz)s,
                v.start_inside, v.end_inside, array_to_string(ARRAY(
                    SELECT jsonb_array_elements_text(v.activities)), ' '),
-               v.notes, v.retrospective, v.task_id, {geom}
+               v.notes, v.retrospective, {task}, {geom}
         FROM patrols_visit v JOIN accounts_user u ON u.id = v.officer_id
         JOIN hotspots_hotspot h ON h.id = v.hotspot_id
         WHERE v.started_at >= %(lo)s AND v.started_at < %(hi)s
@@ -93,12 +93,17 @@ def dataset(*, kind: str, user: Any, start: datetime, end: datetime,
     if kind == "visits":
         if user.has_perm("patrols.export_visit_identities"):
             officer = "COALESCE(NULLIF(u.collar_number, ''), u.username)"
+            visit, task = "v.id::text", "v.task_id"
         else:
             # Without the permission (analysts): an officer is a pseudonym that holds within
             # this file only (a fresh salt each export), and a visit's place is its hot spot.
+            # The visit's and its task's ids would tie a row back to a named officer (through
+            # the visits API or a tasks export), so a row has only its number in the file.
             officer = "'officer ' || left(md5(%(salt)s || v.officer_id::text), 8)"
+            visit, task = "(row_number() OVER (ORDER BY v.started_at, v.id))::text", "NULL"
             geom_expr = "ST_Centroid(h.geom)"
-        sql = sql.replace("{officer}", officer)
+        sql = sql.replace("{officer}", officer).replace("{visit}", visit).replace(
+            "{task}", task)
     with connection.cursor() as cur:
         cur.execute(f"SELECT count(*) FROM ({sql.format(geom='NULL')}) q", params)
         count = int(cur.fetchone()[0])

@@ -1,7 +1,6 @@
 """API for tasking: shift patterns, shifts and capacity, plans, visits, the supervisor map's
 data, officers' own visits and problem-solving records. Thin: services do the work."""
 
-from datetime import date
 from typing import Any
 
 from django.db.models import QuerySet
@@ -17,6 +16,8 @@ from rest_framework.views import APIView
 from accounts.models import Team, User
 from accounts.permissions import RolePermission
 from accounts.selectors import area_scope_q, areas_visible
+from core.api import DateField, DateTimeField
+from core.params import date_param, whole_number
 from hotspots.models import Hotspot
 
 from . import selectors, services
@@ -119,13 +120,10 @@ class ShiftListView(generics.ListAPIView):
     def get_queryset(self) -> QuerySet[Shift]:
         qs = Shift.objects.filter(area_scope_q(user=self.request.user))
         params = self.request.query_params
-        if params.get("area", "").isdigit():
-            qs = qs.filter(area_id=int(params["area"]))
+        if (area := whole_number(params.get("area"))) is not None:
+            qs = qs.filter(area_id=area)
         if params.get("week"):
-            try:
-                monday = services.week_monday(date.fromisoformat(params["week"]))
-            except ValueError:
-                raise TaskingInputError("week must be a date, YYYY-MM-DD") from None
+            monday = services.week_monday(date_param(params["week"], "week"))
             qs = qs.filter(date__gte=monday, date__lt=monday.fromordinal(monday.toordinal() + 7))
         return qs.select_related("pattern").prefetch_related("capacities").order_by("starts_at")
 
@@ -162,7 +160,7 @@ class PlanOutput(serializers.ModelSerializer):
 
 class GenerateInput(serializers.Serializer):
     area = serializers.IntegerField()
-    week_start = serializers.DateField(help_text="A Monday")
+    week_start = DateField(help_text="A Monday")
     rules = serializers.DictField(required=False, help_text=(
         "visit_minutes (10-20, default 15), max_visits_per_shift (3), min_gap_minutes (60), "
         "max_visits_per_week (21)"))
@@ -232,10 +230,10 @@ class PlanMapView(APIView):
                    responses={200: OpenApiTypes.OBJECT}, summary="Supervisor map data")
     def get(self, request: Request, pk: int) -> HttpResponse:
         plan = get_object_or_404(selectors.plans_visible(user=request.user), pk=pk)
-        shift_id = request.query_params.get("shift", "")
-        if not shift_id.isdigit():
+        shift_id = whole_number(request.query_params.get("shift"))
+        if shift_id is None:
             raise TaskingInputError("give the shift: ?shift=<id>")
-        shift = get_object_or_404(Shift.objects.select_related("pattern"), pk=int(shift_id),
+        shift = get_object_or_404(Shift.objects.select_related("pattern"), pk=shift_id,
                                   area_id=plan.area_id)
         return HttpResponse(selectors.plan_map_data(plan=plan, shift=shift),
                             content_type="application/json")
@@ -255,7 +253,7 @@ class TaskInput(serializers.Serializer):
     version = serializers.IntegerField()
     shift = serializers.IntegerField()
     hotspot = serializers.IntegerField()
-    starts_at = serializers.DateTimeField()
+    starts_at = DateTimeField()
     minutes = serializers.IntegerField(default=15)
     assignee_user = serializers.IntegerField(required=False, allow_null=True)
     assignee_team = serializers.IntegerField(required=False, allow_null=True)
@@ -265,7 +263,7 @@ class TaskInput(serializers.Serializer):
 
 class TaskChangeInput(serializers.Serializer):
     version = serializers.IntegerField()
-    starts_at = serializers.DateTimeField(required=False)
+    starts_at = DateTimeField(required=False)
     minutes = serializers.IntegerField(required=False)
     assignee_user = serializers.IntegerField(required=False, allow_null=True)
     assignee_team = serializers.IntegerField(required=False, allow_null=True)
@@ -297,8 +295,8 @@ class PlanTaskListView(generics.ListAPIView):
         plan = get_object_or_404(selectors.plans_visible(user=self.request.user),
                                  pk=self.kwargs["pk"])
         qs = plan.tasks.select_related("hotspot").order_by("starts_at", "id")
-        if self.request.query_params.get("shift", "").isdigit():
-            qs = qs.filter(shift_id=int(self.request.query_params["shift"]))
+        if (shift := whole_number(self.request.query_params.get("shift"))) is not None:
+            qs = qs.filter(shift_id=shift)
         return qs
 
     @extend_schema(request=TaskInput, responses={201: TaskOutput}, summary="Add a visit")
@@ -352,10 +350,10 @@ class TaskDetailView(APIView):
                    responses={204: None}, summary="Remove a visit (cancelled once published)")
     def delete(self, request: Request, pk: int) -> Response:
         task = self._task(request, pk)
-        version = request.query_params.get("version", "")
-        if not version.isdigit():
+        version = whole_number(request.query_params.get("version"))
+        if version is None:
             raise TaskingInputError("give the plan version: ?version=<n>")
-        services.task_remove(task=task, version=int(version), actor=request.user,
+        services.task_remove(task=task, version=version, actor=request.user,
                              confirm_published=request.query_params.get(
                                  "confirm_published") in ("1", "true"))
         return Response(status=status.HTTP_204_NO_CONTENT)

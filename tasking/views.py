@@ -15,6 +15,8 @@ from accounts.models import Area, Team, User
 from accounts.selectors import area_scope_q, area_subtree_ids, areas_visible
 from audit.services import audit_record
 from config.http import object_or_404
+from core.errors import InputError
+from core.params import date_param, whole_number
 from hotspots.models import Hotspot
 
 from . import selectors, services
@@ -39,13 +41,11 @@ def plan_list(request: HttpRequest) -> HttpResponse:
             return HttpResponse("Your role cannot generate plans.", status=403)
         area = object_or_404(areas, request.POST.get("area"))
         try:
-            week = services.week_monday(date.fromisoformat(request.POST.get("week", "")))
-            version = request.POST.get("version", "")
+            week = services.week_monday(date_param(request.POST.get("week", ""), "the week"))
             plan = services.plan_generate(area=area, week_start=week, actor=request.user,
-                                          version=int(version) if version.isdigit() else None)
-        except ValueError as exc:  # a bad date as well as TaskingInputError
-            messages.error(request, str(exc) if isinstance(exc, TaskingInputError)
-                           else "The week must be a date.")
+                                          version=whole_number(request.POST.get("version")))
+        except (InputError, TaskingInputError) as exc:
+            messages.error(request, str(exc))
             status = 400
         except PlanConflict as exc:
             messages.error(request, str(exc))
@@ -91,12 +91,12 @@ def shifts(request: HttpRequest) -> HttpResponse:
     """Shift patterns of an area and each team's patrol minutes in a week's shifts."""
     areas = areas_visible(user=request.user).filter(level__gte=2).order_by("level", "name")
     source = request.POST if request.method == "POST" else request.GET
-    chosen = source.get("area") or ""
-    area = (areas.filter(pk=int(chosen)).first() if chosen.isdigit()
+    chosen = whole_number(source.get("area"))
+    area = (areas.filter(pk=chosen).first() if chosen is not None
             else areas.filter(shift_patterns__isnull=False).first() or areas.first())
     try:
-        week = services.week_monday(date.fromisoformat(source.get("week", "")))
-    except ValueError:
+        week = services.week_monday(date_param(source.get("week", ""), "the week"))
+    except InputError:
         week = _next_monday()
     status = 200
     if request.method == "POST" and area is not None:
@@ -104,10 +104,13 @@ def shifts(request: HttpRequest) -> HttpResponse:
             if request.POST.get("action") == "pattern":
                 if not request.user.has_perm("tasking.add_shiftpattern"):
                     return HttpResponse("Your role cannot add shifts.", status=403)
+                hours = float(request.POST.get("hours", "0"))
+                if not 0 < hours <= 24:  # also NaN and inf, which round() cannot take
+                    raise TaskingInputError("a shift lasts more than 0 and at most 24 hours")
                 services.shift_pattern_create(
                     area=area, name=request.POST.get("name", "").strip()[:40],
                     start_time=time.fromisoformat(request.POST.get("start", "")),
-                    duration_minutes=round(float(request.POST.get("hours", "0")) * 60),
+                    duration_minutes=round(hours * 60),
                     days=services.days_mask(request.POST.getlist("days")), actor=request.user)
                 messages.success(request, "Shift added.")
             elif request.POST.get("action") == "capacity":
@@ -221,14 +224,13 @@ def problem_solving(request: HttpRequest, pk: int) -> HttpResponse:
         fields: dict[str, object] = {k: request.POST.get(k, "")[:10_000]
                                      for k in PS_TEXT_FIELDS}
         fields["status"] = request.POST.get("status", "scanning")
-        owner_id = request.POST.get("owner", "")
-        fields["owner"] = (User.objects.filter(pk=int(owner_id)).first()
-                           if owner_id.isdigit() else None)
-        version = request.POST.get("version", "")
+        owner_id = whole_number(request.POST.get("owner"))
+        fields["owner"] = (User.objects.filter(pk=owner_id).first()
+                           if owner_id is not None else None)
+        version = whole_number(request.POST.get("version"))
         try:
             services.problem_solving_update(
-                hotspot=hotspot, actor=request.user,
-                version=int(version) if version.isdigit() and version != "0" else None,
+                hotspot=hotspot, actor=request.user, version=version or None,
                 **fields)
         except (TaskingInputError, PlanConflict) as exc:
             messages.error(request, str(exc))

@@ -240,7 +240,9 @@ def run_import(
     # Inside a caller's transaction (a test, a bigger service) nothing else can see our
     # rows, so everything stays on this connection in one transaction.
     shared = not connection.in_atomic_block
-    staging = f"import_staging_{uuid.uuid4().hex}" if shared else "import_staging"
+    # Shared by the import's connections, so not a temporary table: the application's role
+    # makes it in its own schema (hotspots migration 0006), never in public.
+    staging = f"hotspots_work.import_staging_{uuid.uuid4().hex}" if shared else "import_staging"
     with raw.cursor() as cur:
         if shared:
             cur.execute(f"CREATE UNLOGGED TABLE {staging} {STAGING_COLUMNS}")

@@ -1,5 +1,6 @@
 """The TOTP second factor for supervisors, analysts, admins and auditors (issue 7)."""
 
+import io
 import re
 from datetime import timedelta
 
@@ -184,9 +185,9 @@ def test_reset_removes_the_devices_and_is_audited(users, capsys):
     call_command("second_factor_reset", "supervisor")
     out = capsys.readouterr().out
     assert "removed 1 device" in out
-    code = re.search(r"enrolment code ([A-Z2-9]{5}-[A-Z2-9]{5})\.", out).group(1)
-    assert enrolment_code_check(user=users["supervisor"], code=code).ok
     assert not TOTPDevice.objects.filter(user=users["supervisor"]).exists()
+    code = re.search(r"enrolment code ([A-Z2-9]{5}-[A-Z2-9]{5})\.", out).group(1)
+    assert enrolment_code_check(user=users["supervisor"], code=code)[0].ok
     event = AuditEvent.objects.get(action="login.second_factor_reset")
     assert (event.target_id, event.detail) == (str(users["supervisor"].pk),
                                                {"devices_removed": 1})
@@ -264,17 +265,17 @@ def test_an_enrolment_code_expires_and_five_wrong_tries_void_it(browser_client, 
                                                                 settings):
     code = enrolment_code_issue(actor=users["admin"], user=users["auditor"])
     for _ in range(5):
-        assert not enrolment_code_check(user=users["auditor"], code="WRONG-CODE1").ok
-    voided = enrolment_code_check(user=users["auditor"], code=code)
+        assert not enrolment_code_check(user=users["auditor"], code="WRONG-CODE1")[0].ok
+    voided, _ = enrolment_code_check(user=users["auditor"], code=code)
     assert not voided.ok and "Ask an administrator for a new one" in voided.message
     code = enrolment_code_issue(actor=users["admin"], user=users["auditor"])  # a new one
     SecondFactorEnrolment.objects.filter(user=users["auditor"]).update(
         expires_at=timezone.now() - timedelta(seconds=1))
-    expired = enrolment_code_check(user=users["auditor"], code=code)
+    expired, _ = enrolment_code_check(user=users["auditor"], code=code)
     assert (expired.ok, expired.message) == (
         False, "That enrolment code has expired. Ask an administrator for a new one.")
     code = enrolment_code_issue(actor=users["admin"], user=users["auditor"])
-    assert enrolment_code_check(user=users["auditor"], code=code).ok
+    assert enrolment_code_check(user=users["auditor"], code=code)[0].ok
     # Each issue is audited without the code itself.
     issued = AuditEvent.objects.filter(action="login.enrolment_code_issued")
     assert issued.count() == 3 and code not in str(list(issued.values_list("detail",
@@ -290,4 +291,51 @@ def test_an_admin_issues_enrolment_codes_from_the_user_list(api, users):
         follow=True)
     text = response.content.decode()
     code = re.search(r"Enrolment code for analyst: ([A-Z2-9]{5}-[A-Z2-9]{5})", text).group(1)
-    assert enrolment_code_check(user=users["analyst"], code=code).ok
+    assert enrolment_code_check(user=users["analyst"], code=code)[0].ok
+
+
+def test_an_enrolment_code_works_once_and_each_session_gets_its_own_secret(users):
+    """The reviewer's attack: a code given in the user's session and again in a thief's
+    (who has the password) showed both the same secret; the thief's phone then worked."""
+    real, thief = Client(), Client()
+    for c in (real, thief):
+        password(c, "supervisor")
+    code = enrolment_code_issue(actor=users["admin"], user=users["supervisor"])
+    assert real.post(reverse("second-factor"), {"enrolment_code": code}).status_code == 302
+    again = thief.post(reverse("second-factor"), {"enrolment_code": code})
+    assert again.status_code == 400 and "used up" in again.content.decode()
+    assert "otp-secret" not in again.content.decode()
+    # Only the real session's secret exists; it confirms and the thief still has nothing.
+    html = real.get(reverse("second-factor")).content.decode()
+    device = TOTPDevice.objects.get(user=users["supervisor"])
+    assert not device.confirmed
+    assert real.post(reverse("second-factor"), {"code": current_code(device)}).status_code == 302
+    assert "otp-secret" in html
+    assert "Enter your code" in thief.get(reverse("second-factor")).content.decode()
+
+
+def test_a_session_that_gave_a_code_before_a_reset_must_give_a_new_one(users):
+    thief = Client()
+    password(thief, "analyst")
+    code = enrolment_code_issue(actor=users["admin"], user=users["analyst"])
+    assert thief.post(reverse("second-factor"), {"enrolment_code": code}).status_code == 302
+    assert "otp-secret" in thief.get(reverse("second-factor")).content.decode()
+    call_command("second_factor_reset", "analyst", stdout=io.StringIO())
+    page = thief.get(reverse("second-factor")).content.decode()
+    assert "Enter your enrolment code" in page and "otp-secret" not in page
+    assert not TOTPDevice.objects.filter(user=users["analyst"]).exists()
+
+
+def test_a_new_code_voids_the_secret_an_earlier_session_saw(users):
+    first, second = Client(), Client()
+    for c in (first, second):
+        password(c, "auditor")
+    first.post(reverse("second-factor"), {"enrolment_code": enrolment_code_issue(
+        actor=None, user=users["auditor"])})
+    old = TOTPDevice.objects.get(user=users["auditor"])
+    second.post(reverse("second-factor"), {"enrolment_code": enrolment_code_issue(
+        actor=None, user=users["auditor"])})
+    assert not TOTPDevice.objects.filter(pk=old.pk).exists()
+    refused = first.post(reverse("second-factor"), {"code": current_code(old)})
+    assert refused.status_code == 400 and "Enter your enrolment code" in refused.content.decode()
+    assert not TOTPDevice.objects.filter(user=users["auditor"], confirmed=True).exists()

@@ -51,7 +51,7 @@ def test_same_crime_id_twice_lands_in_one_partition(parallel, tmp_path):
 
 def test_leftover_staging_tables_are_purged(transactional_db):
     with connection.cursor() as cur:
-        cur.execute("CREATE UNLOGGED TABLE import_staging_deadbeef (x int)")
+        cur.execute("CREATE UNLOGGED TABLE hotspots_work.import_staging_deadbeef (x int)")
     assert import_staging_purge() == ["import_staging_deadbeef"]
     assert staging_tables() == []
 

@@ -321,3 +321,54 @@ def test_json_nested_3000_deep_is_a_400_and_changes_nothing(client, users, world
         "JSON parse error - the body is nested more than 32 levels deep",  # DRF's parser
         "the body is nested more than 32 levels deep")  # a GPS batch, parsed by its service
     assert fingerprint() == before
+
+
+# --- The reviewer's second round (issue 15): each of these was still a 500 ------------------
+@pytest.mark.parametrize("url", ["/hotspots/?run=%C2%B2", "/hotspots/?run=99999999999999999999",
+                                 "/tasking/shifts/?area=%C2%B2",
+                                 "/tasking/shifts/?week=0001-01-01",
+                                 "/tasking/shifts/?week=9999-12-31"])
+def test_superscript_digits_huge_ids_and_calendar_ends_in_pages(client, users, world, url):
+    client.force_login(users["analyst"])
+    response = client.get(url)
+    assert response.status_code in (200, 404), (url, response.status_code)
+
+
+def test_a_shift_of_infinite_hours_is_a_400_and_adds_nothing(client, users, world, areas):
+    from tasking.models import ShiftPattern
+
+    client.force_login(users["supervisor"])
+    before = ShiftPattern.objects.count()
+    response = client.post(reverse("shifts"), {"action": "pattern", "area": areas[CAMDEN].pk,
+                                               "name": "Long", "start": "09:00",
+                                               "hours": "1e308", "days": ["mon"]})
+    assert response.status_code == 400
+    assert "a shift lasts more than 0 and at most 24 hours" in response.content.decode()
+    assert ShiftPattern.objects.count() == before
+
+
+@pytest.mark.parametrize(("route", "who", "body", "field"), [
+    ("api-runs", "analyst", {"until": "0001-01-01"}, "until"),
+    ("api-plans", "supervisor", {"week_start": "0001-01-01"}, "week_start"),
+])
+def test_a_date_at_the_calendars_start_is_a_400(client, users, world, areas, route, who, body,
+                                                field):
+    client.force_login(users[who])
+    before = fingerprint()
+    response = client.post(reverse(route), data={"area": areas[CAMDEN].pk, **body},
+                           content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()[field] == ["this date must be between 1900 and 2200"]
+    assert fingerprint() == before
+
+
+def test_deep_json_in_a_form_field_is_a_400(client, users, world, areas):
+    client.force_login(users["analyst"])
+    before = fingerprint()
+    response = client.post(reverse("api-exclusions"), {
+        "area": areas[CAMDEN].pk, "name": "Deep", "reason": "test",
+        "geometry": "[" * 3000 + "]" * 3000})
+    assert response.status_code == 400
+    assert response.json() == {
+        "geometry": ["this field is nested more than 32 levels deep"]}
+    assert fingerprint() == before

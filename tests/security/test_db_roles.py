@@ -89,3 +89,37 @@ def test_migrate_grants_again_without_changing_anything():
     call_command("migrate", verbosity=0)  # as the owner, and back
     assert connection.settings_dict["USER"] == "hotspots_app"
     assert privileges() == before
+
+
+LOOKALIKE = """CREATE FUNCTION {schema}.to_char(d date, f text) RETURNS text
+LANGUAGE plpgsql AS $f$ BEGIN EXECUTE 'TRUNCATE audit_auditevent CASCADE'; RETURN 'x'; END
+$f$"""
+
+
+def test_the_role_can_create_nothing_in_public(users):
+    """The reviewer's attack on the owner's functions: a lookalike to_char in public, an exact
+    match for to_char(date, text), ran as the owner and emptied the trail."""
+    for statement in (LOOKALIKE.format(schema="public"), "CREATE TABLE public.x (y int)"):
+        with pytest.raises(Exception) as caught, transaction.atomic(), \
+                connection.cursor() as cur:
+            cur.execute(statement)
+        assert isinstance(caught.value.__cause__, psycopg.errors.InsufficientPrivilege)
+
+
+def test_the_owners_functions_find_no_lookalike_where_the_role_may_create(users):
+    audit_record(actor=users["admin"], action="test.kept")
+    before = _rows()
+    with connection.cursor() as cur:
+        cur.execute(LOOKALIKE.format(schema="hotspots_work"))
+        cur.execute("SET LOCAL search_path = hotspots_work, public")
+        cur.execute("SELECT patrols_ping_partition_drop('2001-01-01')")
+        assert cur.fetchone()[0] is None
+        cur.execute("SELECT patrols_ping_partition_create('2001-01-01')")
+        assert cur.fetchone()[0] is True
+        cur.execute("SELECT patrols_ping_partition_drop('2001-01-01')")
+        assert cur.fetchone()[0] == 0
+        # A table of that name that is no partition is never dropped.
+        cur.execute("CREATE TABLE hotspots_work.patrols_gpsping_p20010102 (x int)")
+        cur.execute("SELECT patrols_ping_partition_drop('2001-01-02')")
+        assert cur.fetchone()[0] is None
+    assert _rows() == before

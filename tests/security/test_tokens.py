@@ -55,7 +55,7 @@ def test_each_sign_in_gets_a_new_token_that_lasts_a_shift_for_an_officer(users, 
 def test_a_staff_token_lasts_the_setting_and_an_expired_one_is_refused(users):
     from accounts.tokens import token_issue
 
-    token, text = token_issue(user=users["analyst"])
+    token, text = token_issue(user=users["analyst"], with_second_factor=True)
     assert token.expiry is not None
     assert timedelta(days=7) - timedelta(seconds=30) <= token.expiry - timezone.now() \
         <= timedelta(days=7)
@@ -130,7 +130,7 @@ def test_a_second_factor_reset_revokes_the_tokens(users):
     from accounts.tokens import token_issue
 
     TOTPDevice.objects.create(user=users["analyst"], name="phone", confirmed=True)
-    _, text = token_issue(user=users["analyst"])
+    _, text = token_issue(user=users["analyst"], with_second_factor=True)
     assert me(text) == 200
     second_factor_reset(actor=users["admin"], user=users["analyst"])
     assert me(text) == 401
@@ -218,3 +218,33 @@ def test_an_officers_visit_is_audited(users, areas, api):
                                        content_type="application/json")
     assert again.status_code == 200
     assert AuditEvent.objects.filter(action="visit.create").count() == 1
+
+
+def test_a_password_only_token_stops_when_the_role_comes_to_need_a_code(users):
+    """The reviewer's case: an officer's token kept working after the officer was made a
+    supervisor, a role that signs in with a second factor."""
+    from django.contrib.auth.models import Group
+
+    token = sign_in("officer")
+    officer = users["officer"]
+    officer.groups.set([Group.objects.get(name="supervisor")])
+    response = Client().get(reverse("api-me"), HTTP_AUTHORIZATION=f"Token {token}")
+    assert response.status_code == 401
+    assert "without the authenticator code your role now needs" in response.json()["detail"]
+    assert not ApiToken.objects.filter(user=officer).exists()
+    assert revocations() == [(None, "the role now needs a second factor")]
+
+
+def test_deleting_a_device_in_the_admin_revokes_the_tokens_made_with_it(users, api):
+    from accounts.tokens import token_issue
+
+    device = TOTPDevice.objects.create(user=users["analyst"], name="phone", confirmed=True)
+    _, text = token_issue(user=users["analyst"], with_second_factor=True)
+    users["admin"].is_superuser = True  # Django admin's device pages are a superuser's
+    users["admin"].is_staff = True
+    users["admin"].save(update_fields=["is_superuser", "is_staff"])
+    response = api(users["admin"]).post(
+        reverse("admin:otp_totp_totpdevice_delete", args=[device.pk]), {"post": "yes"})
+    assert response.status_code == 302
+    assert me(text) == 401
+    assert revocations() == [("admin", "second factor removed in the admin")]
