@@ -1,6 +1,7 @@
 from typing import Any
 
 from django.contrib.auth import authenticate
+from django.contrib.auth.signals import user_login_failed
 from django.contrib.gis.db.models.functions import Transform
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
@@ -141,10 +142,13 @@ class TokenView(APIView):
         if needs_second_factor(user):
             # Enrolment happens on the web page, where the QR code is shown.
             code = data.validated_data.get("otp", "")
-            if confirmed_device(user) is None or not code.strip():
-                raise refused
-            result, _ = second_factor_check(user=user, code=code)
-            if not result.ok:
+            if confirmed_device(user) is None or not code.strip() or \
+                    not second_factor_check(user=user, code=code)[0].ok:
+                # A right password with no or a wrong code is a failed sign-in like a wrong
+                # password: counted towards the lockout (which then answers both alike)
+                # and audited.
+                user_login_failed.send(sender=__name__, request=request._request,
+                                       credentials={"username": user.get_username()})
                 raise refused
         token, text = token_issue(user=user, with_second_factor=needs_second_factor(user))
         return Response(TokenOutput({"token": text, "expiry": token.expiry}).data)

@@ -2,6 +2,7 @@
 (failed sign-ins and lockouts, issue 15 item 6), and the answer to a locked-out sign-in: a
 page for the site, JSON for the API (item 11)."""
 
+import ipaddress
 from typing import Any
 
 from django.conf import settings
@@ -49,3 +50,22 @@ def lockout_response(request: HttpRequest, original_response: Any = None,
     return render(request, settings.AXES_LOCKOUT_TEMPLATE,
                   {"failure_limit": settings.AXES_FAILURE_LIMIT, "minutes": minutes,
                    "message": message}, status=429)
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The address a sign-in came from, for the lockout (django-axes) and the audit trail.
+
+    Behind a proxy every request comes from the proxy's address, so a lockout keyed on it
+    would lock a username out for everyone. A request from one of TRUSTED_PROXY_IPS is
+    judged by the address that proxy appended, the last in X-Forwarded-For; anyone else's
+    X-Forwarded-For is ignored, or a client could choose its own address per try."""
+    remote = str(request.META.get("REMOTE_ADDR", "") or "")
+    trusted = getattr(settings, "TRUSTED_PROXY_IPS", [])
+    forwarded = str(request.META.get("HTTP_X_FORWARDED_FOR", "") or "")
+    if remote in trusted and forwarded:
+        last = forwarded.split(",")[-1].strip()
+        try:
+            return str(ipaddress.ip_address(last))
+        except ValueError:
+            return remote
+    return remote

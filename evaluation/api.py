@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from accounts.permissions import RolePermission
 from accounts.selectors import area_scope_q, areas_visible
+from core.api import DateField
 from hotspots.models import Hotspot
 
 from . import selectors, services
@@ -40,8 +41,8 @@ class TrialInput(serializers.Serializer):
     arms = serializers.ListField(child=serializers.DictField(), help_text=(
         'e.g. [{"name": "15 min PC", "visit_minutes": 15, "role": "pc"}, '
         '{"name": "control", "control": true}]'))
-    start_date = serializers.DateField()
-    end_date = serializers.DateField()
+    start_date = DateField()
+    end_date = DateField()
     hotspots = serializers.ListField(child=serializers.IntegerField(), required=False,
                                      help_text="Eligible hot spots; all approved by default")
     seed = serializers.IntegerField(required=False, min_value=0)

@@ -1,6 +1,5 @@
 """Pages for trials: list and design, one trial's assignments and its outcome."""
 
-from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
@@ -10,6 +9,8 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.selectors import areas_visible
 from config.http import object_or_404
+from core.errors import InputError
+from core.params import date_param, whole_number
 
 from . import selectors, services
 from .models import Trial
@@ -47,13 +48,14 @@ def trial_list(request: HttpRequest) -> HttpResponse:
                      if post.get(f"cost_{r}")}
             trial = services.trial_create(
                 area=area, name=post.get("name", ""), design=design,
-                arms=_arms(post, design), start_date=date.fromisoformat(post.get("start", "")),
-                end_date=date.fromisoformat(post.get("end", "")), actor=request.user,
-                seed=int(post["seed"]) if post.get("seed", "").isdigit() else None,
-                hourly_cost=costs)
-        except ValueError as exc:
-            messages.error(request, str(exc) if isinstance(exc, services.TrialInputError)
-                           else "Give the start and end as dates.")
+                arms=_arms(post, design), start_date=date_param(post.get("start", ""), "start"),
+                end_date=date_param(post.get("end", ""), "end"), actor=request.user,
+                seed=whole_number(post.get("seed")), hourly_cost=costs)
+        except (InputError, services.TrialInputError) as exc:
+            messages.error(request, str(exc))
+            status = 400
+        except ValueError:
+            messages.error(request, "Check the trial's arms and costs: numbers only.")
             status = 400
         else:
             messages.success(request, f"{trial.name}: {trial.places.count()} hot spots "

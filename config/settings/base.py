@@ -99,6 +99,11 @@ AXES_HTTP_RESPONSE_CODE = 429
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # A page for the site, JSON for the API.
 AXES_LOCKOUT_CALLABLE = "accounts.signin.lockout_response"
+# The proxy in front, whose X-Forwarded-For names the client (accounts.signin.client_ip);
+# empty where clients connect directly (make demo). The same addresses as gunicorn's
+# FORWARDED_ALLOW_IPS in a deployment behind a proxy.
+TRUSTED_PROXY_IPS = env.list("TRUSTED_PROXY_IPS", default=[])
+AXES_CLIENT_IP_CALLABLE = "accounts.signin.client_ip"
 SESSION_IDLE_SECONDS = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
 SESSION_ABSOLUTE_SECONDS = env.int("SESSION_ABSOLUTE_SECONDS", default=12 * 3600)
 SESSION_COOKIE_AGE = SESSION_ABSOLUTE_SECONDS

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from config.text import markup_problem
 from core.errors import InputError
 from core.params import json_loads
 
@@ -34,7 +35,18 @@ def mapping_from_json(text: str) -> dict[str, Any]:
         raise ImportInputError(str(exc)) from None
     if not isinstance(parsed, dict):
         raise ImportInputError("the mapping must be a JSON object")
+    if problem := markup_problem("the mapping", *_texts(parsed)):
+        raise ImportInputError(problem)
     return parsed
+
+
+def _texts(value: Any) -> list[str]:
+    """Every key and string value in a parsed mapping (its depth is already bounded)."""
+    if isinstance(value, dict):
+        return [t for k, v in value.items() for t in (str(k), *_texts(v))]
+    if isinstance(value, list):
+        return [t for v in value for t in _texts(v)]
+    return [value] if isinstance(value, str) else []
 
 
 def content_key(fields: list[str]) -> str:

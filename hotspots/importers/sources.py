@@ -33,6 +33,9 @@ def _utf8_or_cp1252(exc: UnicodeError) -> tuple[str, int]:
 codecs.register_error("hotspots-utf8-or-cp1252", _utf8_or_cp1252)
 # A free-text field may be long, but not unbounded: 1 MB per field.
 csv.field_size_limit(min(sys.maxsize, 1024 * 1024))
+# A physical line is read at most this far; the rest of a longer one is skipped unread into
+# memory (a file of one 8 GB line must not become one 8 GB string), and its row rejected.
+LINE_LIMIT = 2 * 1024 * 1024
 
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
 
@@ -131,9 +134,11 @@ def list_sources(path: Path, display: str | None = None,
         if not members:
             raise ImportInputError(f"{display}: the zip archive holds no CSV files")
         # zipfile never reads a member past its declared size (a longer one fails its CRC),
-        # so the declared sizes bound what the import can be made to read.
-        limit.refuse(display, path.stat().st_size, sum(info.file_size for info in members),
-                     exact=True)
+        # so the declared sizes bound what the import can be made to read. The ratio is of
+        # the members read to their own compressed size: other members (a padding file)
+        # must not buy a bomb room.
+        limit.refuse(display, sum(info.compress_size for info in members),
+                     sum(info.file_size for info in members), exact=True)
         members.sort(key=lambda info: info.filename)
         return [
             SourceFile(
@@ -212,7 +217,13 @@ def open_rows(source: SourceFile, counter: ByteCounter, delimiter: str | None) -
 
     def lines() -> Iterator[str]:
         number = 1
-        for line in text:
+        while line := text.readline(LINE_LIMIT):
+            if len(line) == LINE_LIMIT and not line.endswith("\n"):
+                # Too long: skip to its end, and give the reader a line it will refuse
+                # (one field over the field limit), so the row is reported, not read.
+                while (rest := text.readline(LINE_LIMIT)) and not rest.endswith("\n"):
+                    pass
+                line = line + "\n"
             number += 1
             if "\x00" in line:
                 nul_lines.add(number)

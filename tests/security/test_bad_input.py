@@ -372,3 +372,24 @@ def test_deep_json_in_a_form_field_is_a_400(client, users, world, areas):
     assert response.json() == {
         "geometry": ["this field is nested more than 32 levels deep"]}
     assert fingerprint() == before
+
+
+@pytest.mark.parametrize("mapping", [
+    '{"columns": {"reference": "<b>id</b>", "date": "d", "lon": "x", "lat": "y"}}',
+    '{"columns": {"reference": "id", "date": "d", "lon": "x", "lat": "y"}, '
+    '"types": {"<script>alert(1)</script>": "burglary"}}',
+])
+def test_html_in_an_import_mapping_is_400_and_stores_nothing(client, users, mapping):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from hotspots.models import ImportJob
+
+    client.force_login(users["analyst"])
+    before = fingerprint()
+    response = client.post(reverse("api-imports"), {
+        "file": SimpleUploadedFile("force.csv", b"id,d,x,y\\n", "text/csv"),
+        "format": "generic", "source": "force RMS", "mapping": mapping})
+    assert response.status_code == 400, response.content
+    assert response.json() == {"mapping": [
+        "the mapping cannot contain HTML tags such as <b> or <script>: write it as plain text"]}
+    assert fingerprint() == before and ImportJob.objects.count() == 0

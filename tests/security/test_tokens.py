@@ -248,3 +248,40 @@ def test_deleting_a_device_in_the_admin_revokes_the_tokens_made_with_it(users, a
     assert response.status_code == 302
     assert me(text) == 401
     assert revocations() == [("admin", "second factor removed in the admin")]
+
+
+def test_a_right_password_with_a_wrong_code_counts_towards_the_lockout(users):
+    """The reviewer's oracle: after four failures a wrong password got 429 where the right
+    one with a wrong code got 400, and right-password attempts left no trace."""
+    TOTPDevice.objects.create(user=users["analyst"], name="phone", confirmed=True)
+    url = reverse("api-token")
+    answers = []
+    for body in ({"password": "wrong"}, {"password": PASSWORD}, {"password": PASSWORD,
+                                                                 "otp": "000000"},
+                 {"password": "wrong"}, {"password": PASSWORD, "otp": "000000"}):
+        response = Client().post(url, {"username": "analyst", **body},
+                                 content_type="application/json")
+        answers.append(response.status_code)
+    assert answers == [400, 400, 400, 400, 429]  # the fifth failure locks, whatever it was
+    failed = AuditEvent.objects.filter(action="login.failed", target_id=str(users["analyst"].pk))
+    assert failed.count() == 5
+    assert not ApiToken.objects.exists()
+
+
+def test_behind_a_trusted_proxy_the_lockout_keys_on_the_client_not_the_proxy(users, settings):
+    """The reviewer's note: behind a proxy every sign-in came from the proxy's address, so
+    five wrong passwords from anyone locked the username out for everyone."""
+    settings.TRUSTED_PROXY_IPS = ["10.0.0.2"]
+    url = reverse("api-token")
+
+    def attempt(password: str, client_address: str, remote: str = "10.0.0.2") -> int:
+        return Client(REMOTE_ADDR=remote, HTTP_X_FORWARDED_FOR=client_address).post(
+            url, {"username": "officer", "password": password},
+            content_type="application/json").status_code
+
+    assert [attempt("wrong", "203.0.113.9") for _ in range(5)][-1] == 429
+    assert attempt(PASSWORD, "198.51.100.7") == 200  # another client is not locked out
+    assert attempt(PASSWORD, "203.0.113.9") == 429
+    # X-Forwarded-For from a client that is no trusted proxy is ignored: a guesser cannot
+    # choose a new address for each try.
+    assert [attempt("wrong", f"192.0.2.{i}", remote="203.0.113.50") for i in range(5)][-1] == 429
