@@ -272,19 +272,23 @@ WINDOW_PARAMS = [OpenApiParameter("from", OpenApiTypes.DATETIME),
 
 
 class DosageView(APIView):
-    """Person-minutes at hot spots from GPS presence and check-in visits, aggregated."""
+    """Person-minutes at hot spots from GPS presence and check-in visits, aggregated; each
+    person's minute counts once, so the results add up to `total` in every grouping."""
 
     permission_classes = [RolePermission]
     required_perms = {"GET": ("patrols.view_presence",)}
 
     @extend_schema(parameters=[*WINDOW_PARAMS, OpenApiParameter(
         "by", str, enum=["hotspot", "team", "role", "shift"])],
-        responses={200: OpenApiTypes.OBJECT}, summary="Dosage by hot spot, team, role or shift")
+        responses={200: OpenApiTypes.OBJECT},
+        summary="Dosage by hot spot, team, role or shift, with the total it adds up to")
     def get(self, request: Request) -> Response:
         start, end = _window(request)
-        rows = selectors.dosage(user=request.user, start=start, end=end,
-                                by=request.query_params.get("by", "hotspot"))
-        return Response({"from": start, "to": end, "results": rows})
+        by = request.query_params.get("by", "hotspot")
+        if by not in selectors.GROUPS:
+            raise services.TrackingInputError(f"by is one of {', '.join(selectors.GROUPS)}")
+        data = selectors.dosage_grouped(user=request.user, start=start, end=end, by=by)
+        return Response({"from": start, "to": end, **data})
 
 
 class ComplianceView(APIView):

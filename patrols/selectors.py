@@ -2,6 +2,7 @@
 supervisor's live view, under-dosed hot spots, and an individual track (audited)."""
 
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -13,79 +14,299 @@ from audit.services import audit_record
 
 from .models import Device, Visit
 
-# Dosage: for each hot spot, the person-minutes spent there, from presence (GPS) and from
-# check-in visits, merged per person so an officer with a radio who also checks in is not
-# counted twice (range_agg unions the intervals). Planned minutes come from published plans.
+# Dosage: person-minutes at hot spots, from GPS presence and check-in visits, in which
+# every minute of a person counts once (docs/adr/0007 and the rules below). Pings are in
+# one hot spot each, the nearest (presence_update). A person's records that overlap (their
+# radio's stays, their check-ins, at one or several hot spots) are cut at every start and
+# end, and each piece is placed at one hot spot: the one the person arrived at last. A
+# check-in there is the same presence as the GPS and gives the piece its team, role and
+# task. A device with no holder is nobody in particular: its minutes at a hot spot while a
+# person of its team is counted there are that person's (the device is taken to be with
+# them), and several such devices of one team at one hot spot count once (the first there
+# counts the overlap); what is left is counted as unattributed minutes, never as a person.
+# By shift, time is cut at the shifts' edges and each minute is in one shift: the shift of
+# the check-in's task if that shift is on then, otherwise the one on then that started last
+# (the oncoming shift, which patrols while the outgoing one hands over). Minutes outside
+# every shift are a row of their own (shift None), so every grouping adds up to the total.
+#
+# Set-based, and safe from the planner's guesses: no join pairs one derived row set with
+# another on time. Overlaps are found by window functions (sorts); a person's overlapping
+# records are resolved inside their own group, as arrays (most stand alone and skip this);
+# holderless devices meet people's time as one multirange per hot spot and team; shifts are
+# found by binary search (width_bucket) in each area's sorted cut times.
 DOSAGE_SQL = """
 WITH scope AS (
-    SELECT h.id FROM hotspots_hotspot h
-    WHERE (%(areas)s::bigint[] IS NULL OR h.area_id = ANY(%(areas)s::bigint[]))
+    SELECT h.id, COALESCE(h.area_id, 0) AS area_id, h.status = 'approved' AS approved
+    FROM hotspots_hotspot h {scope_filter}
 ), spans AS (
-    SELECT p.hotspot_id, COALESCE('u' || d.holder_id, 'd' || d.id) AS who,
-           COALESCE(p.team_id, 0) AS team_id, p.rank,
-           tstzrange(GREATEST(p.started_at, %(lo)s), LEAST(p.ended_at, %(hi)s)) AS r,
-           'gps' AS source
-    FROM patrols_presence p JOIN patrols_device d ON d.id = p.device_id
-    WHERE p.hotspot_id IN (SELECT id FROM scope)
-      AND p.ended_at > %(lo)s AND p.started_at < %(hi)s
+    SELECT d.holder_id IS NOT NULL AS named, COALESCE('u' || d.holder_id, 'd' || d.id) AS who,
+           p.hotspot_id, s.area_id, s.approved, COALESCE(p.team_id, 0) AS team_id, p.rank,
+           false AS checked_in, NULL::bigint AS task_shift, NULL::timestamptz AS task_lo,
+           NULL::timestamptz AS task_hi, p.started_at AS arrived,
+           GREATEST(p.started_at, %(lo)s) AS lo, LEAST(p.ended_at, %(hi)s) AS hi
+    FROM scope s JOIN patrols_presence p ON p.hotspot_id = s.id
+    JOIN patrols_device d ON d.id = p.device_id
+    WHERE p.ended_at > %(lo)s AND p.started_at < %(hi)s
     UNION ALL
-    SELECT v.hotspot_id, 'u' || v.officer_id, COALESCE(u.team_id, 0), u.rank,
-           tstzrange(GREATEST(v.started_at, %(lo)s),
-                     LEAST(COALESCE(v.ended_at, v.started_at + %(dwell)s::interval), %(hi)s)),
-           'visit'
-    FROM patrols_visit v JOIN accounts_user u ON u.id = v.officer_id
-    WHERE v.hotspot_id IN (SELECT id FROM scope)
-      AND COALESCE(v.ended_at, v.started_at + %(dwell)s::interval) > %(lo)s
+    SELECT true, 'u' || v.officer_id, v.hotspot_id, s.area_id, s.approved,
+           COALESCE(u.team_id, 0), u.rank, true, t.shift_id, ts.starts_at, ts.ends_at,
+           v.started_at, GREATEST(v.started_at, %(lo)s),
+           LEAST(COALESCE(v.ended_at, v.started_at + %(dwell)s::interval), %(hi)s)
+    FROM scope s JOIN patrols_visit v ON v.hotspot_id = s.id
+    JOIN accounts_user u ON u.id = v.officer_id
+    LEFT JOIN tasking_patroltask t ON t.id = v.task_id
+    LEFT JOIN tasking_shift ts ON ts.id = t.shift_id
+    WHERE COALESCE(v.ended_at, v.started_at + %(dwell)s::interval) > %(lo)s
       AND v.started_at < %(hi)s
-), keyed AS (
-    {keyed}
-), per_person AS (
-    SELECT hotspot_id, shift_id, who, min(team_id) AS team_id, min(rank) AS rank,
-           range_agg(r) AS rs, bool_or(source = 'visit') AS checked_in,
-           bool_or(source = 'gps') AS tracked
-    FROM keyed WHERE NOT isempty(r) GROUP BY hotspot_id, shift_id, who
-), minutes AS (
-    SELECT hotspot_id, shift_id, who, team_id, rank, checked_in, tracked,
-           (SELECT sum(EXTRACT(EPOCH FROM upper(x) - lower(x))) FROM unnest(rs) x) / 60.0 AS m
-    FROM per_person
-)
-SELECT {group_cols}, sum(m) AS minutes, count(DISTINCT who) AS people
-FROM minutes GROUP BY {group_cols} ORDER BY {group_cols}
+), reaching AS (
+    SELECT *, max(hi) OVER (PARTITION BY who ORDER BY lo, hi
+                            ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS reach
+    FROM spans WHERE hi > lo
+), islands AS (
+    -- A person's records that overlap one another make an island.
+    SELECT *, sum(CASE WHEN lo < reach THEN 0 ELSE 1 END) OVER (
+               PARTITION BY who ORDER BY lo, hi ROWS UNBOUNDED PRECEDING) AS island
+    FROM reaching
+), sized AS (
+    SELECT *, count(*) OVER (PARTITION BY who, island) AS n FROM islands
+), crowded AS (
+    SELECT who, bool_or(named) AS named, array_agg(lo) AS los, array_agg(hi) AS his,
+           array_agg(arrived) AS arrs, array_agg(checked_in) AS cis,
+           array_agg(hotspot_id) AS spots, array_agg(area_id) AS areas,
+           array_agg(approved) AS oks, array_agg(team_id) AS teams, array_agg(rank) AS ranks,
+           array_agg(task_shift) AS tasks, array_agg(task_lo) AS task_los,
+           array_agg(task_hi) AS task_his
+    FROM sized WHERE n > 1 GROUP BY who, island
+), placed AS (
+    SELECT who, named, lo, hi, hotspot_id, area_id, approved, team_id, rank, task_shift,
+           task_lo, task_hi
+    FROM sized WHERE n = 1
+    UNION ALL
+    -- An island cut at every start and end; each piece goes to the hot spot of the record
+    -- that began last, and takes its team, role and task from a check-in there if any.
+    SELECT c.who, c.named, g.lo, g.hi, w.hotspot_id, w.area_id, w.approved, w.team_id,
+           w.rank, w.task_shift, w.task_lo, w.task_hi
+    FROM crowded c
+    CROSS JOIN LATERAL (
+        SELECT t AS lo, lead(t) OVER (ORDER BY t) AS hi
+        FROM (SELECT DISTINCT unnest(c.los || c.his) AS t) cut
+    ) g
+    CROSS JOIN LATERAL (
+        SELECT x.hotspot_id, x.area_id, x.approved, x.team_id, x.rank, x.task_shift,
+               x.task_lo, x.task_hi
+        FROM (SELECT s.*, first_value(s.hotspot_id) OVER (
+                  ORDER BY s.arrived DESC, s.checked_in, s.hotspot_id) AS here
+              FROM unnest(c.los, c.his, c.arrs, c.cis, c.spots, c.areas, c.oks, c.teams,
+                          c.ranks, c.tasks, c.task_los, c.task_his)
+                   AS s(lo, hi, arrived, checked_in, hotspot_id, area_id, approved, team_id,
+                        rank, task_shift, task_lo, task_hi)
+              WHERE s.lo <= g.lo AND s.hi >= g.hi) x
+        ORDER BY x.hotspot_id = x.here DESC, x.checked_in DESC, x.task_shift IS NULL,
+                 x.arrived DESC, x.team_id, x.rank
+        LIMIT 1
+    ) w
+    WHERE g.hi IS NOT NULL
+), anon AS (
+    -- Devices with no holder. Where several of one team overlap at a hot spot, the one
+    -- there first counts the overlap (its time from `since`).
+    SELECT who, hotspot_id, area_id, approved, team_id, rank, hi,
+           CASE WHEN team_id = 0 THEN -1 ELSE team_id END AS team_key,
+           GREATEST(lo, max(hi) OVER (PARTITION BY hotspot_id, team_id ORDER BY lo, hi, who
+                                      ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING))
+               AS since
+    FROM placed WHERE NOT named
+), cover AS (
+    -- People's time at each hot spot, by team and (team_key -1) anyone's, for devices
+    -- with no team.
+    SELECT hotspot_id, team_id AS team_key, range_agg(tstzrange(lo, hi)) AS cover
+    FROM placed WHERE named GROUP BY hotspot_id, team_id
+    UNION ALL
+    SELECT hotspot_id, -1, range_agg(tstzrange(lo, hi)) FROM placed WHERE named
+    GROUP BY hotspot_id
+), counted AS (
+    SELECT who, true AS named, hotspot_id, area_id, approved, team_id, rank, task_shift,
+           task_lo, task_hi, tstzrange(lo, hi) AS r
+    FROM placed WHERE named
+    UNION ALL
+    SELECT a.who, false, a.hotspot_id, a.area_id, a.approved, a.team_id, a.rank, NULL, NULL,
+           NULL, x
+    FROM anon a LEFT JOIN cover c ON c.hotspot_id = a.hotspot_id AND c.team_key = a.team_key
+    CROSS JOIN LATERAL unnest(tstzmultirange(tstzrange(a.since, a.hi))
+                              - COALESCE(c.cover, '{{}}'::tstzmultirange)) AS x
+    WHERE a.since < a.hi
+){pieces}
+SELECT {keys},
+       COALESCE(sum(EXTRACT(EPOCH FROM upper(pc.r) - lower(pc.r))), 0),
+       COALESCE(sum(EXTRACT(EPOCH FROM upper(pc.r) - lower(pc.r)))
+                FILTER (WHERE NOT pc.approved), 0),
+       COALESCE(sum(EXTRACT(EPOCH FROM upper(pc.r) - lower(pc.r)))
+                FILTER (WHERE NOT pc.named), 0),
+       count(DISTINCT pc.who) FILTER (WHERE pc.named),
+       count(DISTINCT pc.who) FILTER (WHERE NOT pc.named)
+FROM pieces pc
+GROUP BY GROUPING SETS ({sets})
 """
 
-GROUPS = {"hotspot": "hotspot_id", "team": "team_id", "role": "rank", "shift": "shift_id"}
-# By shift, each interval is cut at the edges of the shifts of the hot spot's area.
-KEYED_BY_SHIFT = """
-    SELECT sp.hotspot_id, sp.who, sp.team_id, sp.rank, sp.source, sh.id AS shift_id,
-           sp.r * tstzrange(sh.starts_at, sh.ends_at) AS r
-    FROM spans sp JOIN hotspots_hotspot h ON h.id = sp.hotspot_id
-    JOIN tasking_shift sh ON sh.area_id = h.area_id
-     AND tstzrange(sh.starts_at, sh.ends_at) && sp.r"""
-KEYED_PLAIN = "SELECT sp.*, NULL::bigint AS shift_id FROM spans sp"
+PIECES_PLAIN = """, pieces AS (
+    SELECT who, named, hotspot_id, approved, team_id, rank, NULL::bigint AS shift_id, r
+    FROM counted
+)"""
+# Each area's time from lo to hi, cut at its shifts' starts and ends (sorted, in `cuts`),
+# with the shift of each slice (`latest`: the one on that started last; NULL for none).
+# A piece of a person's time is their time within one slice.
+PIECES_BY_SHIFT = """, area_shifts AS (
+    SELECT a.area_id,
+           COALESCE(array_agg(sh.id) FILTER (WHERE sh.id IS NOT NULL), '{}') AS ids,
+           COALESCE(array_agg(sh.starts_at) FILTER (WHERE sh.id IS NOT NULL), '{}')
+               AS starts,
+           COALESCE(array_agg(sh.ends_at) FILTER (WHERE sh.id IS NOT NULL), '{}') AS ends
+    FROM (SELECT DISTINCT area_id FROM scope) a
+    LEFT JOIN tasking_shift sh ON sh.area_id = a.area_id
+     AND sh.ends_at > %(lo)s AND sh.starts_at < %(hi)s
+    GROUP BY a.area_id
+), area_slices AS (
+    SELECT s.area_id, c.cuts, l.latest
+    FROM area_shifts s
+    CROSS JOIN LATERAL (
+        SELECT array_agg(t ORDER BY t) AS cuts FROM (
+            SELECT %(lo)s::timestamptz UNION SELECT %(hi)s::timestamptz
+            UNION SELECT x FROM unnest(s.starts || s.ends) x
+            WHERE x > %(lo)s AND x < %(hi)s) u(t)
+    ) c
+    CROSS JOIN LATERAL (
+        SELECT array_agg((
+            SELECT o.id FROM unnest(s.ids, s.starts, s.ends) AS o(id, starts_at, ends_at)
+            WHERE o.starts_at <= c.cuts[k] AND o.ends_at >= c.cuts[k + 1]
+            ORDER BY o.starts_at DESC, o.id DESC LIMIT 1) ORDER BY k) AS latest
+        FROM generate_series(1, array_length(c.cuts, 1) - 1) k
+    ) l
+), pieces AS (
+    SELECT c.who, c.named, c.hotspot_id, c.approved, c.team_id, c.rank,
+           CASE WHEN c.task_lo <= x.cuts[k] AND c.task_hi >= x.cuts[k + 1]
+                THEN c.task_shift ELSE x.latest[k] END AS shift_id,
+           c.r * tstzrange(x.cuts[k], x.cuts[k + 1]) AS r
+    FROM counted c JOIN area_slices x ON x.area_id = c.area_id
+    CROSS JOIN LATERAL generate_series(width_bucket(lower(c.r), x.cuts),
+                                       LEAST(width_bucket(upper(c.r), x.cuts),
+                                             array_length(x.cuts, 1) - 1)) k
+    WHERE c.r && tstzrange(x.cuts[k], x.cuts[k + 1])
+)"""
+
+GROUPS = {"hotspot": "pc.hotspot_id", "team": "pc.team_id", "role": "pc.rank",
+          "shift": "pc.shift_id"}
+
+
+def _dosage_sets(*, user: Any, start: datetime, end: datetime, groups: tuple[str, ...],
+                 area_ids: list[int] | None) -> dict[str, list[dict[str, Any]]]:
+    """One pass of DOSAGE_SQL for several groupings (and "total") at once, in seconds as
+    exact decimals (PostgreSQL's numeric), so that the groupings add up to the total."""
+    scope = area_scope_ids(user=user)
+    if area_ids is not None:
+        scope = [a for a in area_ids if scope is None or a in scope]
+    cols = [GROUPS[g] for g in groups if g != "total"]
+    # GROUPING() sets a bit for each column a row is not grouped by: it says which set
+    # (which grouping) the row belongs to.
+    full = (1 << len(cols)) - 1
+    which = {full ^ (1 << (len(cols) - 1 - i)): g
+             for i, g in enumerate(g for g in groups if g != "total")}
+    which[full] = "total"
+    keys = ", ".join([f"GROUPING({', '.join(cols)})" if cols else "0", *cols])
+    sets = ", ".join("()" if g == "total" else f"({GROUPS[g]})" for g in groups)
+    # The filter only when there is one: "x IS NULL OR ..." would blind the planner's
+    # estimate of how many hot spots there are.
+    scope_filter = "" if scope is None else "WHERE h.area_id = ANY(%(areas)s::bigint[])"
+    sql = DOSAGE_SQL.format(pieces=PIECES_BY_SHIFT if "shift" in groups else PIECES_PLAIN,
+                            keys=keys, sets=sets, scope_filter=scope_filter)
+    out: dict[str, list[dict[str, Any]]] = {g: [] for g in groups}
+    with connection.cursor() as cur:
+        cur.execute(sql, {"areas": scope, "lo": start, "hi": end,
+                          "dwell": f"{settings.VISIT_DEFAULT_DWELL_MINUTES} minutes"})
+        for row in cur.fetchall():
+            group = which[row[0]]
+            seconds, not_approved, unattributed, people, devices = row[1 + len(cols):]
+            item: dict[str, Any] = {} if group == "total" else {
+                group: row[1 + cols.index(GROUPS[group])]}
+            item.update({"seconds": seconds, "not_approved_seconds": not_approved,
+                         "unattributed_seconds": unattributed, "people": int(people),
+                         "unattributed_devices": int(devices)})
+            out[group].append(item)
+    return out
+
+
+def _minutes(seconds: Decimal) -> float:
+    return round(float(seconds / 60), 1)
+
+
+def _rounded(row: dict[str, Any]) -> dict[str, Any]:
+    """Seconds to minutes (to a tenth) at the last step."""
+    return {k.replace("seconds", "minutes"): _minutes(v) if k.endswith("seconds") else v
+            for k, v in row.items()}
+
+
+def _sort_key(group: str) -> Any:
+    # None (no team is 0, but no shift is None) sorts last.
+    return lambda r: (r[group] is None, r[group] if r[group] is not None else 0)
+
+
+ZERO_TOTAL = {"minutes": 0.0, "not_approved_minutes": 0.0, "unattributed_minutes": 0.0,
+              "people": 0, "unattributed_devices": 0}
 
 
 def dosage(*, user: Any, start: datetime, end: datetime, by: str = "hotspot",
            area_ids: list[int] | None = None) -> list[dict[str, Any]]:
     """Person-minutes at hot spots between `start` and `end`, grouped by hot spot, team,
-    role or shift, within the user's areas. Aggregated: no person is named."""
+    role or shift, within the user's areas; each person's minute counts once, so the rows
+    of every grouping add up to the same total (dosage_total). Each row also says how many
+    of its minutes were at hot spots not approved, and how many came from devices without
+    a holder; `people` counts named people only. Aggregated: no person is named."""
     if by not in GROUPS:
         raise ValueError(f"dosage is grouped by {', '.join(GROUPS)}")
-    scope = area_scope_ids(user=user)
-    if area_ids is not None:
-        scope = [a for a in area_ids if scope is None or a in scope]
-    col = GROUPS[by]
-    with connection.cursor() as cur:
-        keyed = KEYED_BY_SHIFT if by == "shift" else KEYED_PLAIN
-        cur.execute(DOSAGE_SQL.format(group_cols=col, keyed=keyed),
-                    {"areas": scope, "lo": start, "hi": end,
-                     "dwell": f"{settings.VISIT_DEFAULT_DWELL_MINUTES} minutes"})
-        return [{by: key, "minutes": round(float(m), 1), "people": int(n)}
-                for key, m, n in cur.fetchall()]
+    rows = _dosage_sets(user=user, start=start, end=end, groups=(by,), area_ids=area_ids)[by]
+    return [_rounded(r) for r in sorted(rows, key=_sort_key(by))]
 
 
-def planned_against_delivered(*, user: Any, start: datetime, end: datetime
+def dosage_grouped(*, user: Any, start: datetime, end: datetime, by: str = "hotspot",
+                   area_ids: list[int] | None = None) -> dict[str, Any]:
+    """dosage() and the total its rows add up to, from one pass."""
+    if by not in GROUPS:
+        raise ValueError(f"dosage is grouped by {', '.join(GROUPS)}")
+    sets = _dosage_sets(user=user, start=start, end=end, groups=(by, "total"),
+                        area_ids=area_ids)
+    return {"results": [_rounded(r) for r in sorted(sets[by], key=_sort_key(by))],
+            "total": _rounded(sets["total"][0])}
+
+
+def dosage_total(*, user: Any, start: datetime, end: datetime,
+                 area_ids: list[int] | None = None) -> dict[str, Any]:
+    """The distinct person-minutes at hot spots in the window: what every grouping of
+    dosage() adds up to."""
+    rows = _dosage_sets(user=user, start=start, end=end, groups=("total",),
+                        area_ids=area_ids)["total"]
+    return _rounded(rows[0]) if rows else dict(ZERO_TOTAL)
+
+
+def dosage_reconciled(*, user: Any, start: datetime, end: datetime,
+                      area_ids: list[int] | None = None) -> dict[str, Any]:
+    """Dosage by hot spot, team, role and shift and the total, from one pass, with each
+    grouping's sum beside the total: they are equal by construction, and shown so."""
+    groups = ("hotspot", "team", "role", "shift", "total")
+    sets = _dosage_sets(user=user, start=start, end=end, groups=groups, area_ids=area_ids)
+    total = _rounded(sets["total"][0]) if sets["total"] else dict(ZERO_TOTAL)
+    out: dict[str, Any] = {"total": total, "sums": {}}
+    for group in groups[:-1]:
+        rows = sets[group]
+        out[group] = [_rounded(r) for r in sorted(rows, key=_sort_key(group))]
+        out["sums"][group] = _minutes(sum((r["seconds"] for r in rows), Decimal(0)))
+    return out
+
+
+def planned_against_delivered(*, user: Any, start: datetime, end: datetime,
+                              delivered_rows: list[dict[str, Any]] | None = None
                               ) -> list[dict[str, Any]]:
-    """Per hot spot: minutes planned in published plans, minutes delivered, the share."""
+    """Per hot spot: minutes planned in published plans, minutes delivered, the share, and
+    the hot spot's status (minutes at hot spots not approved are shown apart).
+    `delivered_rows`, dosage by hot spot for the same window, saves computing it again."""
+    from hotspots.models import Hotspot
     from tasking.models import PatrolTask, TaskingPlan
 
     scope = area_scope_ids(user=user)
@@ -95,16 +316,19 @@ def planned_against_delivered(*, user: Any, start: datetime, end: datetime
     if scope is not None:
         tasks = tasks.filter(hotspot__area_id__in=scope)
     planned: dict[int, int] = {}
-    keys: dict[int, str] = {}
-    for hotspot_id, key, minutes in tasks.values_list("hotspot_id", "hotspot__key", "minutes"):
+    for hotspot_id, minutes in tasks.values_list("hotspot_id", "minutes"):
         planned[hotspot_id] = planned.get(hotspot_id, 0) + minutes
-        keys[hotspot_id] = key
-    delivered = {row["hotspot"]: row["minutes"] for row in dosage(user=user, start=start,
-                                                                   end=end)}
+    if delivered_rows is None:
+        delivered_rows = dosage(user=user, start=start, end=end)
+    delivered = {row["hotspot"]: row["minutes"] for row in delivered_rows}
+    ids = sorted(set(planned) | set(delivered))
+    spots = {pk: (key, status) for pk, key, status in
+             Hotspot.objects.filter(pk__in=ids).values_list("pk", "key", "status")}
     rows = []
-    for hotspot_id in sorted(set(planned) | set(delivered)):
+    for hotspot_id in ids:
         p, d = planned.get(hotspot_id, 0), delivered.get(hotspot_id, 0.0)
-        rows.append({"hotspot": hotspot_id, "key": keys.get(hotspot_id, ""),
+        key, status = spots.get(hotspot_id, ("", ""))
+        rows.append({"hotspot": hotspot_id, "key": key, "status": status,
                      "planned_minutes": p, "delivered_minutes": d,
                      "share": round(d / p, 3) if p else None})
     return rows

@@ -404,13 +404,17 @@ WHERE x.device_id = s.device_id;
 -- Hot spots by coarse grid cell: pings find their candidate hot spots by a hash join on
 -- the cell (one pass), not by a spatial index probe per ping (8.6M probes a day took 35 s).
 DROP TABLE IF EXISTS pg_temp.phcell;
+-- `shared`: the cell holds more than one hot spot's reach, so a ping in it may be within
+-- the tolerance of two; only those pings need the nearest chosen.
 CREATE TEMP TABLE phcell ON COMMIT DROP AS
-    SELECT h.id AS hotspot_id, h.geom, cx, cy
+    SELECT h.id AS hotspot_id, h.geom, ST_Centroid(h.geom) AS centre, cx, cy,
+           count(*) OVER (PARTITION BY cx, cy) > 1 AS shared
     FROM hotspots_hotspot h,
          generate_series(floor((ST_XMin(h.geom) - %(tol)s) / %(cell)s)::int,
                          floor((ST_XMax(h.geom) + %(tol)s) / %(cell)s)::int) AS cx,
          generate_series(floor((ST_YMin(h.geom) - %(tol)s) / %(cell)s)::int,
                          floor((ST_YMax(h.geom) + %(tol)s) / %(cell)s)::int) AS cy;
+CREATE INDEX ON phcell (cx, cy);
 ANALYZE phcell;
 DELETE FROM patrols_presence p USING pspan s
 WHERE p.device_id = s.device_id AND p.ended_at >= s.lo AND p.started_at <= s.hi;
@@ -425,10 +429,19 @@ WITH pts AS (
     FROM patrols_gpsping g JOIN pspan s
       ON s.device_id = g.device_id AND g.recorded_at BETWEEN s.lo AND s.hi
 ), inside AS (
+    -- A ping is in one hot spot only: where tolerance zones overlap, the nearest (then the
+    -- one whose centre is nearer, then the lower id), so a minute is never counted at two.
+    -- Asked only in shared cells, by index, so most pings pay nothing for it.
     SELECT p.device_id, p.recorded_at, p.dt, hc.hotspot_id
     FROM pts p JOIN phcell hc ON hc.cx = floor(ST_X(p.geom) / %(cell)s)::int
                              AND hc.cy = floor(ST_Y(p.geom) / %(cell)s)::int
     WHERE ST_DWithin(hc.geom, p.geom, %(tol)s)
+      AND (NOT hc.shared OR NOT EXISTS (
+          SELECT 1 FROM phcell o
+          WHERE o.cx = hc.cx AND o.cy = hc.cy AND o.hotspot_id <> hc.hotspot_id
+            AND (ST_Distance(o.geom, p.geom), ST_Distance(o.centre, p.geom), o.hotspot_id)
+                < (ST_Distance(hc.geom, p.geom), ST_Distance(hc.centre, p.geom),
+                   hc.hotspot_id)))
 ), marked AS (
     SELECT *, CASE WHEN recorded_at - lag(recorded_at) OVER w > %(gap)s THEN 1 ELSE 0 END
               AS brk
@@ -468,14 +481,17 @@ def presence_update(*, until: datetime | None = None) -> PresenceRun:
                   "dwell": settings.PRESENCE_MIN_DWELL_SECONDS, "cell": 250.0}
         started = timezone.now()
         statements = [x for x in PRESENCE_SQL.split(";\n") if x.strip()]
-        counts = []
+        counts: dict[str, int] = {}
         for statement in statements:
             cur.execute(statement, params)
-            counts.append(cur.rowcount)
+            # Comment lines aside, a statement's first word says what it did.
+            verb = next(line for line in statement.strip().splitlines()
+                        if not line.startswith("--")).split()[0]
+            counts[verb] = cur.rowcount
         cur.execute("SELECT count(*) FROM pspan")
         devices = int(cur.fetchone()[0])
         run = PresenceRun.objects.create(
-            received_until=until, devices=devices, removed=max(counts[6], 0),
-            inserted=max(counts[7], 0),
+            received_until=until, devices=devices, removed=max(counts["DELETE"], 0),
+            inserted=max(counts["INSERT"], 0),
             seconds=(timezone.now() - started).total_seconds())
     return run

@@ -9,8 +9,9 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from accounts.models import Team
+from accounts.models import Team, User
 from hotspots.models import Hotspot
+from tasking.models import Shift
 
 from . import selectors
 from .models import Visit
@@ -44,26 +45,41 @@ def manifest(request: HttpRequest) -> HttpResponse:
 @permission_required("patrols.view_presence", raise_exception=True)
 @require_safe
 def dosage_page(request: HttpRequest) -> HttpResponse:
-    """Planned against delivered for the last 7 days, the under-dosed first; and, for those
-    allowed, where devices are now (each look audited)."""
+    """Planned against delivered for the last 7 days, the under-dosed first; dosage by team,
+    role and shift with the total each adds up to; minutes at hot spots not approved
+    apart; and, for those allowed, where devices are now (each look audited)."""
     end = timezone.now()
     start = end - timedelta(days=7)
-    rows = selectors.planned_against_delivered(user=request.user, start=start, end=end)
+    every = selectors.dosage_reconciled(user=request.user, start=start, end=end)
+    rows = selectors.planned_against_delivered(user=request.user, start=start, end=end,
+                                               delivered_rows=every["hotspot"])
     rows.sort(key=lambda r: (r["share"] if r["share"] is not None else 9, r["key"]))
-    keys = dict(Hotspot.objects.filter(pk__in=[r["hotspot"] for r in rows])
-                .values_list("pk", "key"))
     for r in rows:
-        r["key"] = r["key"] or keys.get(r["hotspot"], "")
         r["percent"] = round(100 * r["share"]) if r["share"] is not None else None
-    by_team = selectors.dosage(user=request.user, start=start, end=end, by="team")
+    approved = [r for r in rows if r["status"] == Hotspot.Status.APPROVED]
+    not_approved = [r for r in rows if r["status"] != Hotspot.Status.APPROVED]
+    statuses = dict(Hotspot.Status.choices)
+    for r in not_approved:
+        r["status_label"] = statuses.get(r["status"], r["status"])
+    by_team = every["team"]
     names = dict(Team.objects.filter(pk__in=[r["team"] for r in by_team])
                  .values_list("pk", "name"))
     for r in by_team:
         r["name"] = names.get(r["team"], "No team")
-    by_role = selectors.dosage(user=request.user, start=start, end=end, by="role")
+    ranks = dict(User.Rank.choices)
+    for r in every["role"]:
+        r["name"] = ranks.get(r["role"], "") or ("Devices with no holder" if not r["people"]
+                                                 else "Unknown")
+    shifts = {s.pk: s for s in Shift.objects.filter(
+        pk__in=[r["shift"] for r in every["shift"] if r["shift"]]).select_related(
+            "pattern", "area")}
+    for r in every["shift"]:
+        r["shift_obj"] = shifts.get(r["shift"])
     return render(request, "patrols/dosage.html", {
-        "rows": rows, "by_team": by_team, "by_role": by_role, "start": start, "end": end,
-        "under": [r for r in rows if r["share"] is not None and r["share"] < 0.5],
+        "rows": approved, "not_approved": not_approved, "by_team": by_team,
+        "by_role": every["role"], "by_shift": every["shift"], "total": every["total"],
+        "sums": every["sums"], "start": start, "end": end,
+        "under": [r for r in approved if r["share"] is not None and r["share"] < 0.5],
         "can_track": request.user.has_perm("patrols.view_track"),
     })
 

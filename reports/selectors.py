@@ -47,8 +47,12 @@ SELECT m.month,
 FROM months m ORDER BY m.month
 """
 
-FUNDING_COLUMNS = ["month", "patrol_hours", "visits", "stops_on_visits", "asb_in_hot_spots",
-                   "serious_violence_in_hot_spots", "drugs_and_weapons_found_in_hot_spots"]
+# Patrol hours are person-hours with every minute counted once (patrols.selectors.dosage):
+# at approved hot spots, and apart, at hot spots not approved (candidate, suppressed or
+# retired), so that nothing is claimed twice and nothing is hidden.
+FUNDING_COLUMNS = ["month", "patrol_hours", "patrol_hours_not_approved_hot_spots", "visits",
+                   "stops_on_visits", "asb_in_hot_spots", "serious_violence_in_hot_spots",
+                   "drugs_and_weapons_found_in_hot_spots"]
 
 
 def _month_start(day: date) -> date:
@@ -56,10 +60,11 @@ def _month_start(day: date) -> date:
 
 
 def funding_return(*, user: Any, area: Area, first: date, last: date) -> list[list[Any]]:
-    """One row a month from `first` to `last` (months): patrol hours at hot spots (GPS and
-    check-ins merged per person), visits, stops recorded on visits, ASB and serious violence
-    inside hot spots, and drugs and weapons offences found there."""
-    from patrols.selectors import dosage
+    """One row a month from `first` to `last` (months): patrol hours at approved hot spots
+    and, apart, at those not approved (each person's minute once), visits, stops recorded
+    on visits, ASB and serious violence inside hot spots, and drugs and weapons offences
+    found there."""
+    from patrols.selectors import dosage_total
 
     if last < first:
         raise ValueError("the last month is before the first")
@@ -84,10 +89,12 @@ def funding_return(*, user: Any, area: Area, first: date, last: date) -> list[li
         lo = datetime.combine(month, time(0), tz)
         nxt = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
         hi = datetime.combine(nxt, time(0), tz)
-        minutes = sum(r["minutes"] for r in dosage(user=user, start=lo, end=hi,
-                                                   area_ids=areas))
-        out.append([month.strftime("%Y-%m"), round(minutes / 60, 1), visits, stops, asb, sv,
-                    enf])
+        # A month's total, not a sum over hot spots: a minute in two hot spots' reach or
+        # two shifts is one minute.
+        total = dosage_total(user=user, start=lo, end=hi, area_ids=areas)
+        elsewhere = total["not_approved_minutes"]
+        out.append([month.strftime("%Y-%m"), round((total["minutes"] - elsewhere) / 60, 1),
+                    round(elsewhere / 60, 1), visits, stops, asb, sv, enf])
     return out
 
 
@@ -168,7 +175,7 @@ def dashboard(*, user: Any, area: Area, weeks: int = 12,
     from evaluation.services import trial_outcome
     from hotspots.models import HotspotRun
     from hotspots.selectors import run_lorenz_points
-    from patrols.selectors import dosage
+    from patrols.selectors import dosage, dosage_total
     from tasking.models import PatrolTask, Shift, TaskingPlan
 
     if not 1 <= weeks <= 104:
@@ -181,11 +188,18 @@ def dashboard(*, user: Any, area: Area, weeks: int = 12,
         cur.execute(WEEKLY_CRIME_SQL, {"start": start, "end": end, "areas": areas,
                                        "hotspot": hotspot_id})
         weekly = cur.fetchall()
-    hours = []
+    # Patrol hours with every person's minute counted once (at one hot spot, in one shift):
+    # at approved hot spots for the chart, and apart those at hot spots not approved.
+    hours, hours_not_approved = [], []
     for lo, _, _ in weekly:
-        rows = dosage(user=user, start=lo, end=lo + timedelta(days=7), area_ids=areas)
-        hours.append(round(sum(r["minutes"] for r in rows
-                               if hotspot_id is None or r["hotspot"] == hotspot_id) / 60, 1))
+        if hotspot_id is None:
+            week = dosage_total(user=user, start=lo, end=lo + timedelta(days=7), area_ids=areas)
+        else:
+            week = next((r for r in dosage(user=user, start=lo, end=lo + timedelta(days=7),
+                                           area_ids=areas) if r["hotspot"] == hotspot_id),
+                        {"minutes": 0.0, "not_approved_minutes": 0.0})
+        hours.append(round((week["minutes"] - week["not_approved_minutes"]) / 60, 1))
+        hours_not_approved.append(round(week["not_approved_minutes"] / 60, 1))
     tasks = PatrolTask.objects.filter(plan__status=TaskingPlan.Status.PUBLISHED,
                                       status=PatrolTask.Status.PLANNED, starts_at__gte=start,
                                       starts_at__lt=min(end, now), plan__area_id__in=areas)
@@ -195,15 +209,21 @@ def dashboard(*, user: Any, area: Area, weeks: int = 12,
                                                        "minutes"):
         planned_team[team_id or 0] = planned_team.get(team_id or 0, 0) + minutes
         planned_pattern[pattern] = planned_pattern.get(pattern, 0) + minutes
-    got_team = {r["team"]: r["minutes"] for r in dosage(user=user, start=start, end=min(end, now),
-                                                        by="team", area_ids=areas)}
-    shift_names = dict(Shift.objects.filter(area_id__in=areas, starts_at__gte=start)
+    # Delivered against planned: minutes at approved hot spots (the ones plans task).
+    got_team = {r["team"]: r["minutes"] - r["not_approved_minutes"]
+                for r in dosage(user=user, start=start, end=min(end, now), by="team",
+                                area_ids=areas)}
+    by_shift = dosage(user=user, start=start, end=min(end, now), by="shift", area_ids=areas)
+    # Named from the rows: a shift that began before the window still has minutes in it.
+    shift_names = dict(Shift.objects.filter(pk__in=[r["shift"] for r in by_shift
+                                                    if r["shift"] is not None])
                        .values_list("pk", "pattern__name"))
     got_pattern: dict[str, float] = {}
-    for r in dosage(user=user, start=start, end=min(end, now), by="shift", area_ids=areas):
+    for r in by_shift:
         name = shift_names.get(r["shift"])
         if name:
-            got_pattern[name] = got_pattern.get(name, 0.0) + r["minutes"]
+            got_pattern[name] = (got_pattern.get(name, 0.0) + r["minutes"]
+                                 - r["not_approved_minutes"])
     team_names = dict(Team.objects.filter(pk__in=set(planned_team) | set(got_team))
                       .values_list("pk", "name"))
     teams = sorted(set(planned_team) | set(got_team), key=lambda t: team_names.get(t, ""))
@@ -220,7 +240,9 @@ def dashboard(*, user: Any, area: Area, weeks: int = 12,
         "weeks": [lo.astimezone(timezone.get_current_timezone()).strftime("%d %b")
                   for lo, _, _ in weekly],
         "crimes": [int(n) for _, n, _ in weekly], "harm": [float(h) for _, _, h in weekly],
-        "hours": hours,
+        "hours": hours, "hours_not_approved": hours_not_approved,
+        "hours_sum": round(sum(hours), 1),
+        "hours_not_approved_sum": round(sum(hours_not_approved), 1),
         "teams": [team_names.get(t, "No team") for t in teams],
         "team_planned": [round(planned_team.get(t, 0) / 60, 1) for t in teams],
         "team_delivered": [round(got_team.get(t, 0.0) / 60, 1) for t in teams],

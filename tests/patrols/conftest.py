@@ -3,13 +3,17 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.contrib.gis.geos import Point
+from django.contrib.gis.geos import Point, Polygon
 
+from accounts.models import User
+from hotspots.models import Hotspot
 from patrols.services import device_create
 from tests.conftest import CAMDEN
 from tests.tasking.conftest import INSIDE, make_hotspot, teams  # noqa: F401  (fixtures)
 
 T0 = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+# Away from make_hotspot's squares: hot spots placed by hand (square()) for the dosage tests.
+X0, Y0 = 529000.0, 186000.0
 
 
 def lonlat(x: float, y: float) -> tuple[float, float]:
@@ -44,6 +48,31 @@ def device(areas, users, teams):  # noqa: F811
 def spot(make_hotspot):  # noqa: F811
     """An approved hot spot: the 150 m square from INSIDE[CAMDEN] + 200 m east."""
     return make_hotspot([1.0] * 168)
+
+
+def stay(start: datetime, end: datetime, x: float, y: float) -> list[dict]:
+    """Pings every 10 s at (x, y) from `start` to `end`, each worth 10 s, then one 325 m
+    north at `end` (away from every hot spot), which closes the stay at `end`."""
+    seconds = int((end - start).total_seconds()) - 10
+    return [*track(start, seconds, 10, x, y), ping(end, x, y + 325)]
+
+
+def square(hotspot, x: float, y: float):
+    """Move a hot spot to the 150 m square from (x, y)."""
+    Hotspot.objects.filter(pk=hotspot.pk).update(geom=Polygon.from_bbox((x, y, x + 150,
+                                                                         y + 150)))
+    hotspot.refresh_from_db()
+    return hotspot
+
+
+def pc_with_radio(users, team, areas):
+    """The Camden officer, made a PC, carrying a radio of `team`."""
+    officer = users["officer"]
+    officer.rank = User.Rank.PC
+    officer.save(update_fields=["rank"])
+    radio, _ = device_create(name="Radio 7", kind="radio", area=areas[CAMDEN],
+                             team=team, holder=officer, actor=None)
+    return officer, radio
 
 
 def centre(hotspot) -> tuple[float, float]:

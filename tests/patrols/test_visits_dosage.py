@@ -99,14 +99,17 @@ def test_dosage_merges_a_persons_gps_stay_and_visit_without_doubling(api, users,
     body.pop("ended_at")
     api(pcso).post(reverse("api-visits"), data=body, content_type="application/json")
     lo, hi = T0 - timedelta(hours=1), T0 + timedelta(hours=1)
+
+    def row(key, value, minutes, people):
+        return {key: value, "minutes": minutes, "not_approved_minutes": 0.0,
+                "unattributed_minutes": 0.0, "people": people, "unattributed_devices": 0}
+
     by_spot = dosage(user=users["supervisor"], start=lo, end=hi)
-    assert by_spot == [{"hotspot": spot.pk, "minutes": 35.0, "people": 2}]
+    assert by_spot == [row("hotspot", spot.pk, 35.0, 2)]
     assert dosage(user=users["supervisor"], by="role", start=lo, end=hi) == [
-        {"role": "pc", "minutes": 20.0, "people": 1},
-        {"role": "pcso", "minutes": 15.0, "people": 1}]
+        row("role", "pc", 20.0, 1), row("role", "pcso", 15.0, 1)]
     assert dosage(user=users["supervisor"], by="team", start=lo, end=hi) == [
-        {"team": 0, "minutes": 15.0, "people": 1},
-        {"team": teams["ct"].pk, "minutes": 20.0, "people": 1}]
+        row("team", 0, 15.0, 1), row("team", teams["ct"].pk, 20.0, 1)]
     # By shift: the early shift (07:00-15:00 that Friday) holds all of it.
     from datetime import time
 
@@ -116,7 +119,7 @@ def test_dosage_merges_a_persons_gps_stay_and_visit_without_doubling(api, users,
                          days=1 << T0.weekday())
     early = shifts_ensure(area=spot.area, week_start=T0.date() - timedelta(days=T0.weekday()))
     assert dosage(user=users["supervisor"], by="shift", start=lo, end=hi) == [
-        {"shift": early[0].pk, "minutes": 35.0, "people": 2}]
+        row("shift", early[0].pk, 35.0, 2)]
     response = api(users["analyst"]).get(reverse("api-dosage"), {
         "from": lo.isoformat(), "to": hi.isoformat()})
     assert response.status_code == 200 and response.json()["results"][0]["minutes"] == 35.0
@@ -144,7 +147,7 @@ def test_planned_against_delivered_and_the_under_dosed(api, users, areas, spot, 
     planned_quiet = plan.tasks.filter(hotspot=quiet, shift=task.shift).count() * 15
     assert rows[spot.pk]["planned_minutes"] == planned_spot
     assert rows[spot.pk]["delivered_minutes"] == 15.0
-    assert rows[quiet.pk] == {"hotspot": quiet.pk, "key": quiet.key,
+    assert rows[quiet.pk] == {"hotspot": quiet.pk, "key": quiet.key, "status": "approved",
                               "planned_minutes": planned_quiet, "delivered_minutes": 0.0,
                               "share": 0.0}
     under = api(users["supervisor"]).get(reverse("api-compliance"), {

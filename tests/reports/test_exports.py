@@ -179,11 +179,14 @@ def test_funding_return_counts_months(api, users, areas, make_hotspot):  # noqa:
     assert response.status_code == 200
     lines = response.content.decode().splitlines()
     assert lines[0] == "# OFFICIAL-SENSITIVE"
-    assert lines[2:] == ["2026-10,0.0,0,0,1,0,0", "2026-11,0.5,1,1,1,1,0"]
+    assert lines[1] == ("month,patrol_hours,patrol_hours_not_approved_hot_spots,visits,"
+                        "stops_on_visits,asb_in_hot_spots,serious_violence_in_hot_spots,"
+                        "drugs_and_weapons_found_in_hot_spots")
+    assert lines[2:] == ["2026-10,0.0,0.0,0,0,1,0,0", "2026-11,0.5,0.0,1,1,1,1,0"]
     xlsx = api(users["analyst"]).get(reverse("funding-return"), {
         "area": areas[CAMDEN].pk, "from": "2026-10", "to": "2026-11"})
     sheet = load_workbook(io.BytesIO(xlsx.content)).active
-    assert [c.value for c in sheet[4]] == ["2026-11", 0.5, 1, 1, 1, 1, 0]
+    assert [c.value for c in sheet[4]] == ["2026-11", 0.5, 0.0, 1, 1, 1, 1, 0]
     bad = api(users["analyst"]).get(reverse("funding-return"), {
         "area": areas[CAMDEN].pk, "from": "2026-11", "to": "2026-10"})
     assert bad.status_code == 400 and b"before the first" in bad.content
@@ -229,12 +232,14 @@ def test_an_analysts_visit_export_names_no_officer_and_no_check_in_place(users, 
     [analysts] = rows("analyst")
     assert re.fullmatch(r"officer [0-9a-f]{8}", analysts["officer"])
     assert "4471" not in str(list(analysts.values()))
+    # No id that another file or the API could tie back to the officer.
+    assert (analysts["id"], analysts["task"]) == ("1", None)
     x, y = json.loads(analysts["geometry"])["coordinates"]
     assert (round(x, 6), round(y, 6)) == (round(centre[0], 6), round(centre[1], 6))
     [again] = rows("analyst")
     assert again["officer"] != analysts["officer"]  # a new salt each export: no linking files
     [supervisors] = rows("supervisor")
-    assert supervisors["officer"] == "PC 4471"
+    assert supervisors["officer"] == "PC 4471" and supervisors["id"] == str(visit.pk)
     x, y = json.loads(supervisors["geometry"])["coordinates"]
     assert (round(x, 6), round(y, 6)) == (round(checked_in[0], 6), round(checked_in[1], 6))
     from accounts.roles import ROLE_PERMISSIONS
