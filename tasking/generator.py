@@ -3,9 +3,12 @@
 Visits go where harm falls in each shift's hours (from the hot spots' hour-of-week
 profiles), one at a time to the (hot spot, shift) pair with the most harm per visit already
 given, so a shift's patrol minutes spread over its hot spots in proportion to their harm
-instead of piling onto the top one. Caps keep any place from being over-policed; capacity
-is never exceeded. Times inside a shift are random (seeded, so a plan can be reproduced)
-with a minimum gap between visits to the same place.
+instead of piling onto the top one. Caps keep any place from being over-policed. Each
+visit takes its own length (a trial arm's, or the default) from one team's minutes, so no
+team's capacity is ever exceeded. Times are random (seeded, so a plan can be reproduced),
+weighted towards the hours of the shift when the place's harm falls; every visit ends
+inside its shift, and visits to one place keep the minimum gap across shifts that touch
+or overlap, not only inside one.
 """
 
 import heapq
@@ -28,6 +31,12 @@ class Shift:
     start: float          # hours from Monday 00:00, local time
     hours: float          # length; a night shift runs past midnight (and past Sunday)
     capacity_minutes: float
+    # Each team's minutes, when teams share the shift: a visit is one team's. Empty: one
+    # team with all of capacity_minutes.
+    teams: tuple[float, ...] = ()
+
+    def bins(self) -> list[float]:
+        return list(self.teams) if self.teams else [self.capacity_minutes]
 
 
 @dataclass(frozen=True)
@@ -53,6 +62,8 @@ class Visit:
     shift: str
     start_minute: float         # minutes after the shift starts
     why: str
+    team: int = 0               # index into the shift's teams
+    minutes: int = 15           # how long it lasts
 
 
 @dataclass
@@ -78,21 +89,70 @@ def shift_coverage(shifts: list[Shift]) -> np.ndarray:
     return cover
 
 
-def _spread_times(rng: np.random.Generator, k: int, shift_minutes: float, visit: int,
-                  gap: int) -> np.ndarray | None:
-    """k random start minutes in a shift, each visit finished within it, at least `gap`
-    apart (start to start): uniform points on the slack, then the gaps added back."""
+# How strongly a visit's time follows the place's harm inside a shift: its weight for a
+# minute is FOLLOW * (harm then / the shift's mean harm) + (1 - FOLLOW), so an hour with no
+# harm keeps half the average chance and the time stays unpredictable.
+FOLLOW = 0.5
+
+
+def _minute_weights(profile: np.ndarray, shift: Shift, latest: int) -> np.ndarray:
+    """A weight for each start minute 0..latest of a shift, from the place's hourly harm."""
+    minutes = np.arange(latest + 1)
+    hour = np.floor(shift.start + minutes / 60.0).astype(np.int64) % WEEK_HOURS
+    harm = profile[hour]
+    mean = float(harm.mean()) if harm.size else 0.0
+    if mean <= 0:
+        return np.ones(minutes.size)
+    return FOLLOW * harm / mean + (1.0 - FOLLOW)
+
+
+def _packed(allowed: np.ndarray, step: float, k: int) -> list[float]:
+    """The earliest k start minutes among `allowed` at least `step` apart: how many can fit
+    at all, packed to the left."""
+    out: list[float] = []
+    free = np.flatnonzero(allowed)
+    while free.size and len(out) < k:
+        out.append(float(free[0]))
+        free = free[free >= free[0] + step]
+    return out
+
+
+def _draw_times(rng: np.random.Generator, k: int, shift: Shift, visit: int, gap: int,
+                weights: np.ndarray, placed: list[tuple[float, int]]) -> list[float]:
+    """As many as possible, up to k, start minutes in a shift, drawn from `weights` among
+    the minutes that keep the gap (start to start, at least the longer visit) from each
+    other and from every visit already placed at the place (`placed`: absolute
+    week-minutes and lengths, from any shift)."""
+    latest = int(np.floor(shift.hours * 60 - visit))
+    if latest < 0:
+        return []
+    origin = shift.start * 60.0
+    minute = np.arange(latest + 1, dtype=float)
+    allowed = np.ones(minute.size, dtype=bool)
+    for at, length in placed:
+        allowed &= np.abs(origin + minute - at) >= max(gap, visit, length)
     step = max(gap, visit)
-    slack = shift_minutes - visit - (k - 1) * step
-    if slack < 0:
-        return None
-    return np.sort(rng.uniform(0.0, slack, k)) + np.arange(k) * step
+    fits = _packed(allowed, step, k)
+    # Draw one visit at a time; a draw that leaves no room for the rest is drawn again (a
+    # short shift holds two visits an hour apart only near its ends).
+    for _ in range(200):
+        left, chosen = allowed.copy(), list[float]()
+        while len(chosen) < len(fits) and left.any():
+            p = np.where(left, weights, 0.0)
+            t = float(rng.choice(minute.size, p=p / p.sum()))
+            chosen.append(t)
+            left &= np.abs(minute - t) >= step
+        if len(chosen) == len(fits):
+            return sorted(chosen)
+    return fits
 
 
 def generate(*, profiles: np.ndarray, shifts: list[Shift], rules: Rules,
-             labels: list[str] | None = None) -> Rota:
+             labels: list[str] | None = None,
+             visit_minutes: np.ndarray | None = None) -> Rota:
     """A week's visits for hot spots with hour-of-week harm `profiles` (hot spots x 168);
-    `labels` name the hot spots in warnings (their index otherwise)."""
+    `labels` name the hot spots in warnings (their index otherwise); `visit_minutes` gives a
+    hot spot its own visit length (a trial arm's), rules.visit_minutes otherwise."""
     rules.check()
     harm = np.asarray(profiles, dtype=float)
     if harm.ndim != 2 or harm.shape[1] != WEEK_HOURS:
@@ -102,53 +162,68 @@ def generate(*, profiles: np.ndarray, shifts: list[Shift], rules: Rules,
     keys = [s.key for s in shifts]
     if len(set(keys)) != len(keys):
         raise GeneratorInputError("two shifts share a key")
+    length = (np.full(harm.shape[0], rules.visit_minutes, dtype=np.int64)
+              if visit_minutes is None else np.asarray(visit_minutes, dtype=np.int64))
+    if length.shape != (harm.shape[0],) or (length < 5).any() or (length > 60).any():
+        raise GeneratorInputError("each hot spot's visit lasts 5 to 60 minutes")
     rota = Rota(seed=rules.seed)
     if harm.shape[0] == 0 or not shifts:
         return rota
     in_shift = harm @ shift_coverage(shifts)            # hot spots x shifts
     weekly = harm.sum(axis=1)
-    slots = [int(s.capacity_minutes // rules.visit_minutes) for s in shifts]
-    for s, n in zip(shifts, slots, strict=True):
-        if n <= 0:
+    bins = [s.bins() for s in shifts]
+    for s, b in zip(shifts, bins, strict=True):
+        if max(b, default=0) < length.min():
             rota.warnings.append(f"shift {s.key} has no capacity: no visits planned")
     given = np.zeros(in_shift.shape, dtype=np.int64)
+    team_of: dict[tuple[int, int], list[int]] = {}
     per_week = np.zeros(harm.shape[0], dtype=np.int64)
     # Highest harm per visit first; ties broken by hot spot then shift, for reproducibility.
     heap = [(-in_shift[h, j], h, j) for h in range(harm.shape[0]) for j in range(len(shifts))
-            if in_shift[h, j] > 0 and slots[j] > 0]
+            if in_shift[h, j] > 0 and max(bins[j], default=0) >= length[h]]
     heapq.heapify(heap)
     while heap:
         _, h, j = heapq.heappop(heap)
-        if slots[j] <= 0 or per_week[h] >= rules.max_visits_per_week:
+        if per_week[h] >= rules.max_visits_per_week:
             continue
+        # The team with the most minutes left that can take the whole visit.
+        fits = [t for t, left in enumerate(bins[j]) if left >= length[h]]
+        if not fits:
+            continue
+        team = max(fits, key=lambda t: (bins[j][t], -t))
+        bins[j][team] -= float(length[h])
         given[h, j] += 1
+        team_of.setdefault((h, j), []).append(team)
         per_week[h] += 1
-        slots[j] -= 1
         if given[h, j] < rules.max_visits_per_shift:
             heapq.heappush(heap, (-in_shift[h, j] / (given[h, j] + 1), h, j))
     rng = np.random.default_rng(rules.seed)
-    for j, s in enumerate(shifts):
+    placed: dict[int, list[tuple[float, int]]] = {}   # per place: (week-minute, length)
+    ranks = {}
+    for j in range(len(shifts)):
         rank = np.argsort(-in_shift[:, j], kind="stable")
-        place = {int(spot): i + 1 for i, spot in enumerate(rank)}
+        ranks[j] = {int(spot): i + 1 for i, spot in enumerate(rank)}
+    # Shifts in time order, so each place's earlier visits are known when its later ones
+    # are drawn, in a shift before, after, or overlapping.
+    for j in sorted(range(len(shifts)), key=lambda i: (shifts[i].start, i)):
+        s = shifts[j]
         for h in (int(spot) for spot in np.flatnonzero(given[:, j])):
-            k = int(given[h, j])
-            times = _spread_times(rng, k, s.hours * 60, rules.visit_minutes,
-                                  rules.min_gap_minutes)
-            while times is None and k > 1:  # a short shift cannot hold them all with gaps
-                k -= 1
-                times = _spread_times(rng, k, s.hours * 60, rules.visit_minutes,
-                                      rules.min_gap_minutes)
-            if k < given[h, j]:
+            k, v = int(given[h, j]), int(length[h])
+            weights = _minute_weights(harm[h], s, int(np.floor(s.hours * 60 - v)))
+            times = _draw_times(rng, k, s, v, rules.min_gap_minutes, weights,
+                                placed.get(h, []))
+            if len(times) < k:
                 name = labels[h] if labels else h
                 rota.warnings.append(
-                    f"shift {s.key}: hot spot {name} gets {k} visit(s), not {given[h, j]}, to keep "
-                    f"{rules.min_gap_minutes} minutes between them")
-            if times is None:
-                continue
+                    f"shift {s.key}: hot spot {name} gets {len(times)} visit(s), not {k}, to "
+                    f"keep {rules.min_gap_minutes} minutes between them")
             share = in_shift[h, j] / weekly[h] if weekly[h] > 0 else 0.0
             why = (f"{share:.0%} of this hot spot's weekly harm falls in these hours; "
-                   f"it ranks {place[h]} of {harm.shape[0]} in this shift")
-            rota.visits.extend(Visit(h, s.key, round(float(t), 1), why) for t in times)
+                   f"it ranks {ranks[j][h]} of {harm.shape[0]} in this shift")
+            teams = team_of[(h, j)]
+            for t, team in zip(times, teams, strict=False):
+                rota.visits.append(Visit(h, s.key, round(t, 1), why, team, v))
+                placed.setdefault(h, []).append((s.start * 60.0 + t, v))
     return rota
 
 

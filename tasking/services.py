@@ -234,10 +234,11 @@ def plan_hotspots(*, area: Area) -> list[Hotspot]:
                                        status=Hotspot.Status.APPROVED).order_by("id"))
 
 
-def _team_slots(shift: Shift, visit_minutes: int) -> list[tuple[int, int]]:
-    """(team id, whole visits it can make) for a shift, most capacity first."""
+def _team_minutes(shift: Shift) -> list[tuple[int, int]]:
+    """(team id, patrol minutes) for a shift, most capacity first: the generator gives each
+    visit, of whatever length, to one team with the minutes for all of it."""
     caps = sorted(((c.minutes, c.team_id) for c in shift.capacities.all()), reverse=True)
-    return [(team, minutes // visit_minutes) for minutes, team in caps if minutes >= visit_minutes]
+    return [(team, minutes) for minutes, team in caps if minutes > 0]
 
 
 def _lock_plan(plan: TaskingPlan, version: int, *,
@@ -314,15 +315,16 @@ def plan_generate(*, area: Area, week_start: date, actor: Any,
                   .select_related("pattern").prefetch_related("capacities")
                   .order_by("starts_at"))
     monday = datetime.combine(week_start, time(0))
-    gen_shifts, slots = [], []
+    gen_shifts, teams_of = [], []
     for s in shifts:
-        team_slots = _team_slots(s, gen_rules.visit_minutes)
-        slots.append(team_slots)
+        team_minutes = _team_minutes(s)
+        teams_of.append([team for team, _ in team_minutes])
         offset = (datetime.combine(s.date, s.pattern.start_time) - monday).total_seconds()
         gen_shifts.append(generator.Shift(
             key=_local_label(s), start=offset / 3600,
             hours=(s.ends_at - s.starts_at).total_seconds() / 3600,
-            capacity_minutes=sum(n for _, n in team_slots) * gen_rules.visit_minutes))
+            capacity_minutes=float(sum(m for _, m in team_minutes)),
+            teams=tuple(float(m) for _, m in team_minutes)))
     profiles = np.array([h.profile if len(h.profile) == generator.WEEK_HOURS
                          else [0.0] * generator.WEEK_HOURS for h in hotspots],
                         dtype=float).reshape(len(hotspots), generator.WEEK_HOURS)
@@ -330,8 +332,11 @@ def plan_generate(*, area: Area, week_start: date, actor: Any,
         for day in trials.off_days.get(h.pk, ()):  # a crossover day off: no harm to chase
             d = (day - week_start).days
             profiles[i, d * 24:(d + 1) * 24] = 0.0
+    # A trial arm's visit length counts against capacity and fits the shift like any visit.
+    lengths = np.array([trials.minutes.get(h.pk, gen_rules.visit_minutes) for h in hotspots],
+                       dtype=np.int64)
     rota = generator.generate(profiles=profiles, shifts=gen_shifts, rules=gen_rules,
-                              labels=[h.key for h in hotspots])
+                              labels=[h.key for h in hotspots], visit_minutes=lengths)
     warnings = list(rota.warnings)
     if left_out:
         warnings.append(f"{len(left_out)} hot spot(s) left unpatrolled as trial controls: "
@@ -345,26 +350,20 @@ def plan_generate(*, area: Area, week_start: date, actor: Any,
     if existing is not None:
         _bump(plan, actor)
 
-    by_key = {g.key: (s, team_slots) for g, s, team_slots in zip(gen_shifts, shifts, slots,
-                                                                 strict=True)}
-    # Each visit goes to the team with the most whole visits left in that shift.
-    left: dict[int, dict[int, int]] = {s.pk: dict(ts) for s, ts in by_key.values()}
+    by_key = {g.key: (s, teams) for g, s, teams in zip(gen_shifts, shifts, teams_of,
+                                                       strict=True)}
     tasks = []
     for visit in rota.visits:
-        shift, _ = by_key[visit.shift]
+        shift, teams = by_key[visit.shift]
         spot = hotspots[visit.hotspot]
         if shift.date in trials.off_days.get(spot.pk, ()):
             continue  # a night shift starting on a day off can find harm in the next day
-        teams = left[shift.pk]
-        team = max(teams, key=lambda t: (teams[t], -t)) if teams else None
-        if team is not None:
-            teams[team] -= 1
         note = trials.notes.get(spot.pk)
         tasks.append(PatrolTask(
             plan=plan, shift=shift, hotspot=spot,
             starts_at=shift.starts_at + timedelta(minutes=visit.start_minute),
-            minutes=trials.minutes.get(spot.pk, gen_rules.visit_minutes),
-            assignee_team_id=team, why=f"{visit.why} ({note})" if note else visit.why))
+            minutes=visit.minutes, assignee_team_id=teams[visit.team] if teams else None,
+            why=f"{visit.why} ({note})" if note else visit.why))
     PatrolTask.objects.bulk_create(tasks)
     audit_record(actor=actor, action="plan.generate", target=plan,
                  detail={"week": week_start.isoformat(), "seed": seed, "visits": len(tasks),

@@ -368,3 +368,28 @@ def test_trials_api_roles_and_outcome(api, users, areas, places):
     assert outcome.status_code == 200 and outcome.json()["wdd"]["estimate"] == 0.0
     assert outcome.json()["rate_ratio"] == {
         "error": "no crime in the window at any place: there is no rate to compare"}
+
+
+def test_a_long_arms_visits_fit_their_shifts_and_their_teams_minutes(areas, users, places):
+    """Issue 16, part 6: a 60-minute arm with 15-minute slots planned four times the
+    capacity, and its visits could run past the end of the shift."""
+    from tasking.models import ShiftCapacity
+
+    _patterns(areas, users)
+    trial = make(areas, users, name="An hour a visit",
+                 arms=[{"name": "60 min PC", "visit_minutes": 60, "role": "pc"},
+                       {"name": "control", "control": True}])
+    trial_start(trial=trial, actor=users["analyst"])
+    plan = plan_generate(area=areas[CAMDEN], week_start=START, actor=None, seed=1)
+    tasks = list(plan.tasks.select_related("shift"))
+    assert tasks and {t.minutes for t in tasks} == {60}
+    for t in tasks:
+        assert t.shift.starts_at <= t.starts_at
+        assert t.starts_at + timedelta(minutes=60) <= t.shift.ends_at
+    capacity = {(c.shift_id, c.team_id): c.minutes for c in ShiftCapacity.objects.filter(
+        shift__in={t.shift_id for t in tasks})}
+    used: dict[tuple[int, int], int] = {}
+    for t in tasks:
+        key = (t.shift_id, t.assignee_team_id)
+        used[key] = used.get(key, 0) + t.minutes
+    assert all(minutes <= capacity[key] for key, minutes in used.items())

@@ -123,3 +123,78 @@ def test_no_rule_is_ever_broken(n, seed, visit, per_shift, gap):
             assert all(b - a >= max(gap, visit) - 0.1 for a, b in itertools.pairwise(times))
     for h in range(n):
         assert sum(v.hotspot == h for v in rota.visits) <= rules.max_visits_per_week
+
+
+# --- Issue 16, part 6: the generator keeps its own rules ---------------------------------------
+def test_a_long_trial_visit_takes_its_own_minutes_from_capacity():
+    """A 60-minute arm with 15-minute slots planned four times the capacity."""
+    rota = generate(profiles=np.array([profile_at(20, 300), profile_at(20, 100)]),
+                    shifts=[Shift("Mon Late", 15, 8, 120, teams=(60.0, 60.0))],
+                    rules=Rules(), visit_minutes=np.array([60, 15]))
+    by_spot = {h: [v for v in rota.visits if v.hotspot == h] for h in (0, 1)}
+    assert [v.minutes for v in by_spot[0]] == [60, 60]  # one team's hour each
+    assert {v.team for v in by_spot[0]} == {0, 1} and by_spot[1] == []
+    assert sum(v.minutes for v in rota.visits) == 120
+
+
+def test_a_visit_is_never_larger_than_any_one_teams_minutes():
+    rota = generate(profiles=np.array([profile_at(20, 300)]),
+                    shifts=[Shift("Mon Late", 15, 8, 80, teams=(40.0, 40.0))], rules=Rules(),
+                    visit_minutes=np.array([45]))
+    assert rota.visits == []  # 80 minutes in all, but no team has 45
+
+
+def test_the_gap_holds_across_overlapping_shifts():
+    """Late 15-23 and Night 22-06 overlap; two visits to one place came 22 minutes apart."""
+    late, night = Shift("Mon Late", 15, 8, 600), Shift("Mon Night", 22, 8, 600)
+    profile = np.zeros(168)
+    profile[21:24] = 100.0  # the place's harm falls where the shifts meet
+    for seed in range(40):
+        rota = generate(profiles=np.array([profile]), shifts=[late, night],
+                        rules=Rules(seed=seed, min_gap_minutes=60))
+        starts = sorted(({"Mon Late": 15, "Mon Night": 22}[v.shift] * 60 + v.start_minute)
+                        for v in rota.visits)
+        assert len(starts) >= 2
+        assert all(b - a >= 60 for a, b in itertools.pairwise(starts)), (seed, starts)
+
+
+def test_times_favour_the_places_harm_hours_and_stay_unpredictable():
+    """Harm only 20:00-21:00 in a 15:00-23:00 shift: over 300 plans a visit starts in that
+    hour far more often than the 1 in 8 of a uniform draw, yet at many different minutes."""
+    starts = []
+    for seed in range(300):
+        rota = generate(profiles=np.array([profile_at(20, 300)]), shifts=[MON_LATE],
+                        rules=Rules(seed=seed, max_visits_per_shift=1))
+        starts += [v.start_minute for v in rota.visits]
+    in_harm_hour = np.mean([(5 * 60 <= t < 6 * 60) for t in starts])
+    assert 0.3 <= in_harm_hour <= 0.7
+    assert len(set(starts)) >= 150  # no fixed, predictable time
+    print(f"share of visits starting in the harm hour: {in_harm_hour:.2f}; "
+          f"{len(set(starts))} different minutes in 300 plans")
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 8), st.integers(0, 2**31 - 1), st.integers(0, 120))
+def test_no_rule_is_broken_with_trial_lengths_and_overlapping_shifts(n, seed, gap):
+    rng = np.random.default_rng(seed)
+    profiles = rng.gamma(0.5, 10.0, (n, 168)) * (rng.random((n, 168)) < 0.3)
+    lengths = rng.integers(5, 61, n)
+    shifts = week_shifts([("Early", 7, 8, 0.0), ("Late", 15, 8, 0.0), ("Night", 22, 9, 0.0)])
+    shifts = [Shift(s.key, s.start, s.hours, 0.0,
+                    teams=tuple(float(m) for m in rng.integers(0, 150, 2))) for s in shifts]
+    rota = generate(profiles=profiles, shifts=shifts,
+                    rules=Rules(min_gap_minutes=gap, seed=seed), visit_minutes=lengths)
+    by_key = {s.key: s for s in shifts}
+    used: dict[tuple[str, int], float] = {}
+    for v in rota.visits:
+        s = by_key[v.shift]
+        assert v.minutes == lengths[v.hotspot]
+        assert v.start_minute >= 0 and v.start_minute + v.minutes <= s.hours * 60 + 1e-6
+        used[(v.shift, v.team)] = used.get((v.shift, v.team), 0.0) + v.minutes
+    for (key, team), minutes in used.items():
+        assert minutes <= by_key[key].teams[team]
+    for h in range(n):
+        mine = sorted((by_key[v.shift].start * 60 + v.start_minute, v.minutes)
+                      for v in rota.visits if v.hotspot == h)
+        for (a, la), (b, lb) in itertools.pairwise(mine):
+            assert b - a >= max(gap, la, lb) - 0.1
