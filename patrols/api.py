@@ -24,6 +24,7 @@ from rest_framework.views import APIView
 from accounts.models import Team, User
 from accounts.permissions import RolePermission
 from accounts.selectors import area_scope_q, areas_visible
+from core.api import DateTimeField
 from core.params import datetime_param
 from hotspots.models import Hotspot
 from tasking.models import PatrolTask, TaskingPlan
@@ -187,8 +188,8 @@ class VisitInput(serializers.Serializer):
                                          "stored once")
     hotspot = serializers.IntegerField()
     task = serializers.IntegerField(required=False, allow_null=True)
-    started_at = serializers.DateTimeField()
-    ended_at = serializers.DateTimeField(required=False, allow_null=True)
+    started_at = DateTimeField()
+    ended_at = DateTimeField(required=False, allow_null=True)
     start = FixInput(required=False, allow_null=True)
     end = FixInput(required=False, allow_null=True)
     activities = serializers.ListField(child=serializers.ChoiceField(
@@ -199,6 +200,17 @@ class VisitInput(serializers.Serializer):
 
 class VisitOutput(serializers.ModelSerializer):
     hotspot_key = serializers.CharField(source="hotspot.key")
+    officer = serializers.SerializerMethodField(
+        help_text="The officer's id: null unless the caller may see who made the visit (their "
+                  "own, or a role with the visit identities permission)")
+
+    def get_officer(self, visit: Visit) -> int | None:
+        # Location with a name is personal data: an analyst counts visits, not people.
+        user = self.context["request"].user if "request" in self.context else None
+        if user is not None and (visit.officer_id == user.pk
+                                 or user.has_perm("patrols.export_visit_identities")):
+            return visit.officer_id
+        return None
 
     class Meta:
         model = Visit
@@ -251,7 +263,7 @@ class VisitListView(generics.ListAPIView):
         visit, created = services.visit_record(
             officer=officer, visit_id=uuid.UUID(str(v["id"])), body=body, hotspot=hotspot,
             task=task, started_at=v["started_at"], ended_at=v.get("ended_at"))
-        return Response(VisitOutput(visit).data,
+        return Response(VisitOutput(visit, context={"request": request}).data,
                         status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 

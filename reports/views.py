@@ -19,6 +19,8 @@ from django.views.decorators.http import require_http_methods, require_safe
 from accounts.selectors import areas_visible
 from audit.services import audit_record
 from config.http import object_or_404
+from core.errors import AppError
+from core.params import date_param, whole_number
 
 from . import selectors, services, writers
 from .models import ExportJob
@@ -33,17 +35,18 @@ def reports_home(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         tz = ZoneInfo(settings.TIME_ZONE)
         try:
-            start = datetime.combine(date.fromisoformat(request.POST.get("from", "")), time(0), tz)
-            end = datetime.combine(date.fromisoformat(request.POST.get("to", "")), time(0), tz)
-            chosen = request.POST.get("area") or ""
-            area = areas.filter(pk=int(chosen)).first() if chosen.isdigit() else None
+            start = datetime.combine(date_param(request.POST.get("from", ""), "from"), time(0), tz)
+            end = datetime.combine(date_param(request.POST.get("to", ""), "to"), time(0), tz)
+            chosen = whole_number(request.POST.get("area"))
+            area = areas.filter(pk=chosen).first() if chosen is not None else None
             job = services.export_create(
                 actor=request.user, kind=request.POST.get("kind", ""),  # type: ignore[arg-type]
                 fmt=request.POST.get("format", ""), start=start, end=end, area=area,
                 recipient=request.POST.get("recipient", ""),
                 purpose=request.POST.get("purpose", ""))
-        except ValueError as exc:
-            messages.error(request, str(exc) if isinstance(exc, services.ExportInputError)
+        except (ValueError, AppError) as exc:
+            messages.error(request, str(exc) if isinstance(exc, services.ExportInputError
+                                                           | AppError)
                            else "Give the period as two dates.")
             status = 400
         else:
@@ -80,14 +83,16 @@ def funding_return(request: HttpRequest) -> HttpResponse:
     """The monthly funding return as XLSX (default) or CSV."""
     area = object_or_404(areas_visible(user=request.user), request.GET.get("area"))
     try:
-        first = date.fromisoformat(request.GET.get("from", "") + "-01")
-        last = date.fromisoformat(request.GET.get("to", "") + "-01")
+        first = date_param(request.GET.get("from", "") + "-01", "from")
+        last = date_param(request.GET.get("to", "") + "-01", "to")
+    except AppError as exc:
+        return HttpResponse(f"Funding return: {exc}.", status=400, content_type="text/plain")
     except ValueError:
         return HttpResponse("Funding return: give from and to as YYYY-MM.", status=400,
                             content_type="text/plain")
     try:
         rows = selectors.funding_return(user=request.user, area=area, first=first, last=last)
-    except ValueError as exc:
+    except (ValueError, AppError) as exc:
         return HttpResponse(f"Funding return: {exc}.", status=400, content_type="text/plain")
     fmt = request.GET.get("format", "xlsx")
     audit_record(actor=request.user, action="report.funding_return",
@@ -135,20 +140,21 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     from hotspots.models import Hotspot
 
     areas = areas_visible(user=request.user).order_by("level", "name")
-    chosen = request.GET.get("area") or ""
-    area = areas.filter(pk=int(chosen)).first() if chosen.isdigit() else areas.first()
+    chosen = whole_number(request.GET.get("area"))
+    area = areas.filter(pk=chosen).first() if chosen is not None else areas.first()
     if area is None:
         return render(request, "reports/dashboard.html", {"areas": areas, "data": None})
     weeks_text = request.GET.get("weeks") or "12"
     spot_text = request.GET.get("hotspot") or ""
     spots = Hotspot.objects.filter(area_id__in=[a.pk for a in areas]).filter(
         status__in=["approved", "retired"]).order_by("key")
-    hotspot = spots.filter(pk=int(spot_text)).first() if spot_text.isdigit() else None
+    spot_id = whole_number(spot_text)
+    hotspot = spots.filter(pk=spot_id).first() if spot_id is not None else None
     try:
         data = selectors.dashboard(user=request.user, area=area,
-                                   weeks=int(weeks_text) if weeks_text.isdigit() else 0,
+                                   weeks=whole_number(weeks_text, digits=4) or 0,
                                    hotspot_id=hotspot.pk if hotspot else None)
-    except ValueError as exc:
+    except (ValueError, AppError) as exc:
         return HttpResponse(f"Dashboard: {exc}.", status=400, content_type="text/plain")
     return render(request, "reports/dashboard.html", {
         "areas": areas, "area": area, "data": data, "spots": spots[:500], "hotspot": hotspot,

@@ -63,6 +63,8 @@ def test_bad_visits_are_400_and_nothing_is_stored(api, users, spot, make_hotspot
         ({**visit_body(spot, T0), "activities": ["karaoke"]}, "activities"),
         (visit_body(far, T0), f"no hot spot {far.pk} in your areas"),
         ({**visit_body(spot, T0), "id": "not-a-uuid"}, "id"),
+        ({**visit_body(spot, T0), "started_at": "1850-01-01T00:00:00Z"},
+         "this time must be between 1900 and 2200"),
     ]
     for body, message in cases:
         response = client.post(reverse("api-visits"), data=body, content_type="application/json")
@@ -79,6 +81,16 @@ def test_officers_see_their_own_visits_and_supervisors_all(api, users, spot, are
                     content_type="application/json")
     assert api(other).get(reverse("api-visits")).json()["count"] == 1
     assert api(users["supervisor"]).get(reverse("api-visits")).json()["count"] == 2
+
+
+def test_an_analyst_counts_visits_but_does_not_see_whose(api, users, spot):
+    """Issue 15: the visits list named the officer to analysts, who may not export it."""
+    api(users["officer"]).post(reverse("api-visits"), data=visit_body(spot, T0),
+                               content_type="application/json")
+    officer = users["officer"].pk
+    seen = {who: [v["officer"] for v in api(users[who]).get(reverse("api-visits")).json()[
+        "results"]] for who in ("officer", "supervisor", "analyst")}
+    assert seen == {"officer": [officer], "supervisor": [officer], "analyst": [None]}
 
 
 def test_dosage_merges_a_persons_gps_stay_and_visit_without_doubling(api, users, device, spot,

@@ -93,9 +93,9 @@ FAR = "2999-01-04"
                              {"name": "c", "control": True}]}, "start"),
     ("api-exports", {"kind": "visits", "format": "csv", "start": f"{FAR}T00:00:00Z",
                      "end": "2999-02-01T00:00:00Z", "recipient": "Funder",
-                     "purpose": "Return"}, "future"),
+                     "purpose": "Return"}, "must be between 1900 and 2200"),
     ("api-visits", {"id": "3f2b1c6e-8a4d-4e7b-9c1a-2d5e6f7a8b9c",
-                    "started_at": f"{FAR}T10:00:00Z"}, "future"),
+                    "started_at": f"{FAR}T10:00:00Z"}, "must be between 1900 and 2200"),
 ])
 def test_far_future_times_are_400_and_change_nothing(client, users, world, areas, name, body,
                                                      message):
@@ -393,3 +393,37 @@ def test_html_in_an_import_mapping_is_400_and_stores_nothing(client, users, mapp
     assert response.json() == {"mapping": [
         "the mapping cannot contain HTML tags such as <b> or <script>: write it as plain text"]}
     assert fingerprint() == before and ImportJob.objects.count() == 0
+
+
+@pytest.mark.parametrize("query", ["area=%C2%B2", "area=99999999999999999999", "weeks=%C2%B2",
+                                   "hotspot=%C2%B2", "hotspot=99999999999999999999"])
+def test_the_dashboard_takes_only_plain_whole_numbers(client, users, world, query):
+    """Issue 15: a superscript digit passed str.isdigit() and int() raised: a 500."""
+    client.force_login(users["supervisor"])
+    response = client.get(f"{reverse('dashboard')}?{query}")
+    assert response.status_code in (200, 400), (query, response.status_code)
+    if response.status_code == 400:
+        assert response.content.decode().startswith("Dashboard: ")
+
+
+@pytest.mark.parametrize(("start", "end"), [("0001-01", "2025-01"), ("2025-01", "9999-12")])
+def test_a_funding_return_at_the_calendars_ends_is_a_400(client, users, world, areas, start,
+                                                         end):
+    client.force_login(users["analyst"])
+    response = client.get(reverse("funding-return"), {"area": areas[CAMDEN].pk, "from": start,
+                                                      "to": end})
+    assert response.status_code == 400
+    assert "must be between 1900 and 2200" in response.content.decode()
+
+
+def test_an_export_from_year_one_is_a_400_and_writes_nothing(client, users, world, areas):
+    from reports.models import ExportJob
+
+    client.force_login(users["analyst"])
+    before = ExportJob.objects.count()
+    response = client.post(reverse("reports"), {
+        "kind": "visits", "format": "csv", "from": "0001-01-01", "to": "2025-01-01",
+        "area": "\u00b2", "recipient": "Analyst team", "purpose": "Monthly review"})
+    assert response.status_code == 400
+    assert "from must be between 1900 and 2200" in response.content.decode()
+    assert ExportJob.objects.count() == before

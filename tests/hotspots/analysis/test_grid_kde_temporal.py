@@ -99,8 +99,8 @@ def test_local_hours_follow_the_clock_change_in_london():
     np.testing.assert_allclose(how, [6 * 24 + 0.5, 6 * 24 + 2.5, 22.0, 22.0])
 
 
-def _utc(*args: int) -> float:
-    return datetime(*args, tzinfo=UTC).timestamp()
+def _utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> float:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC).timestamp()
 
 
 def test_a_window_across_the_spring_change_puts_nothing_in_the_hour_that_did_not_exist():
