@@ -386,8 +386,9 @@ def test_a_long_arms_visits_fit_their_shifts_and_their_teams_minutes(areas, user
     for t in tasks:
         assert t.shift.starts_at <= t.starts_at
         assert t.starts_at + timedelta(minutes=60) <= t.shift.ends_at
-    capacity = {(c.shift_id, c.team_id): c.minutes for c in ShiftCapacity.objects.filter(
-        shift__in={t.shift_id for t in tasks})}
+    capacity: dict[tuple[int, int | None], int] = {
+        (c.shift_id, c.team_id): c.minutes
+        for c in ShiftCapacity.objects.filter(shift__in={t.shift_id for t in tasks})}
     used: dict[tuple[int, int | None], int] = {}
     for t in tasks:
         key = (t.shift_id, t.assignee_team_id)
