@@ -421,9 +421,18 @@ def _cost(trial: Trial, user: Any, a0: datetime, a1: datetime,
 
     if not trial.hourly_cost:
         return {"error": "no hourly costs set for this trial"}
-    hours = {r["role"] or "staff": r["minutes"] / 60 for r in dosage(
-        user=user, start=a0, end=a1, by="role",
-        area_ids=list(trial.places.values_list("hotspot__area_id", flat=True)))}
+    # The trial's own places only, and only minutes someone can be named for: a device
+    # without a holder has no role to price, so its minutes are shown, not costed.
+    places = list(trial.places.values_list("hotspot_id", flat=True))
+    rows = dosage(user=user, start=a0, end=a1, by="role", hotspot_ids=places,
+                  area_ids=list(trial.places.values_list("hotspot__area_id", flat=True)))
+    hours: dict[str, float] = {}
+    for r in rows:
+        named = r["minutes"] - r["unattributed_minutes"]
+        if named > 0:  # a named person with no rank recorded is costed as staff
+            role = r["role"] or "staff"
+            hours[role] = hours.get(role, 0.0) + named / 60
+    unpriced = round(sum(r["unattributed_minutes"] for r in rows) / 60, 2)
     prevented = None
     if trial.design == Trial.Design.PARALLEL and result.get("control", {}).get("harm_before"):
         c, t = result["control"], result["treated"]
@@ -439,5 +448,6 @@ def _cost(trial: Trial, user: Any, a0: datetime, a1: datetime,
                                     visits=visits, harm_prevented=prevented)
     except analysis.AnalysisInputError as exc:
         return {"error": str(exc)}
-    return {**asdict(cost), "harm_prevented": prevented, "visits": visits}
+    return {**asdict(cost), "harm_prevented": prevented, "visits": visits,
+            "unattributed_hours": unpriced}
 

@@ -143,7 +143,7 @@ SELECT {keys},
                 FILTER (WHERE NOT pc.named), 0),
        count(DISTINCT pc.who) FILTER (WHERE pc.named),
        count(DISTINCT pc.who) FILTER (WHERE NOT pc.named)
-FROM pieces pc
+FROM pieces pc {spot_filter}
 GROUP BY GROUPING SETS ({sets})
 """
 
@@ -197,9 +197,12 @@ GROUPS = {"hotspot": "pc.hotspot_id", "team": "pc.team_id", "role": "pc.rank",
 
 
 def _dosage_sets(*, user: Any, start: datetime, end: datetime, groups: tuple[str, ...],
-                 area_ids: list[int] | None) -> dict[str, list[dict[str, Any]]]:
+                 area_ids: list[int] | None, hotspot_ids: list[int] | None = None
+                 ) -> dict[str, list[dict[str, Any]]]:
     """One pass of DOSAGE_SQL for several groupings (and "total") at once, in seconds as
-    exact decimals (PostgreSQL's numeric), so that the groupings add up to the total."""
+    exact decimals (PostgreSQL's numeric), so that the groupings add up to the total.
+    `hotspot_ids` keeps the minutes placed at those hot spots: applied after each minute
+    has found its one hot spot, so a minute placed elsewhere never moves to one of them."""
     scope = area_scope_ids(user=user)
     if area_ids is not None:
         scope = [a for a in area_ids if scope is None or a in scope]
@@ -215,11 +218,14 @@ def _dosage_sets(*, user: Any, start: datetime, end: datetime, groups: tuple[str
     # The filter only when there is one: "x IS NULL OR ..." would blind the planner's
     # estimate of how many hot spots there are.
     scope_filter = "" if scope is None else "WHERE h.area_id = ANY(%(areas)s::bigint[])"
+    spot_filter = ("" if hotspot_ids is None
+                   else "WHERE pc.hotspot_id = ANY(%(spots)s::bigint[])")
     sql = DOSAGE_SQL.format(pieces=PIECES_BY_SHIFT if "shift" in groups else PIECES_PLAIN,
-                            keys=keys, sets=sets, scope_filter=scope_filter)
+                            keys=keys, sets=sets, scope_filter=scope_filter,
+                            spot_filter=spot_filter)
     out: dict[str, list[dict[str, Any]]] = {g: [] for g in groups}
     with connection.cursor() as cur:
-        cur.execute(sql, {"areas": scope, "lo": start, "hi": end,
+        cur.execute(sql, {"areas": scope, "spots": hotspot_ids, "lo": start, "hi": end,
                           "dwell": f"{settings.VISIT_DEFAULT_DWELL_MINUTES} minutes"})
         for row in cur.fetchall():
             group = which[row[0]]
@@ -253,7 +259,8 @@ ZERO_TOTAL = {"minutes": 0.0, "not_approved_minutes": 0.0, "unattributed_minutes
 
 
 def dosage(*, user: Any, start: datetime, end: datetime, by: str = "hotspot",
-           area_ids: list[int] | None = None) -> list[dict[str, Any]]:
+           area_ids: list[int] | None = None,
+           hotspot_ids: list[int] | None = None) -> list[dict[str, Any]]:
     """Person-minutes at hot spots between `start` and `end`, grouped by hot spot, team,
     role or shift, within the user's areas; each person's minute counts once, so the rows
     of every grouping add up to the same total (dosage_total). Each row also says how many
@@ -261,7 +268,8 @@ def dosage(*, user: Any, start: datetime, end: datetime, by: str = "hotspot",
     a holder; `people` counts named people only. Aggregated: no person is named."""
     if by not in GROUPS:
         raise ValueError(f"dosage is grouped by {', '.join(GROUPS)}")
-    rows = _dosage_sets(user=user, start=start, end=end, groups=(by,), area_ids=area_ids)[by]
+    rows = _dosage_sets(user=user, start=start, end=end, groups=(by,), area_ids=area_ids,
+                        hotspot_ids=hotspot_ids)[by]
     return [_rounded(r) for r in sorted(rows, key=_sort_key(by))]
 
 

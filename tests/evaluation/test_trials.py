@@ -2,6 +2,7 @@
 assignments, and the outcome (counts, WDD, rate ratio, dosage and cost)."""
 
 import itertools
+import uuid
 from dataclasses import asdict
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -394,3 +395,33 @@ def test_a_long_arms_visits_fit_their_shifts_and_their_teams_minutes(areas, user
         key = (t.shift_id, t.assignee_team_id)
         used[key] = used.get(key, 0) + t.minutes
     assert all(minutes <= capacity[key] for key, minutes in used.items())
+
+
+def test_the_cost_counts_the_trials_own_places_and_prices_only_named_people(areas, users,
+                                                                             places):
+    """Issue 16, part 5: the cost summed patrol hours over every hot spot in the trial's
+    areas, and priced a device without a holder as staff."""
+    from patrols.models import Presence, Visit
+    from patrols.services import device_create
+
+    trial = make(areas, users, hourly_cost={"staff": 30.0, "pc": 40.0})
+    trial_start(trial=trial, actor=users["analyst"])
+    outside = Hotspot.objects.create(
+        run_area=areas["CN"], area=areas[CAMDEN], key="not-in-trial", status="approved",
+        geom=Polygon.from_bbox((530000, 184300, 530150, 184450)), first_run=places[0].first_run,
+        last_selected_run=places[0].first_run, profile=[1.0] * 168, stats={"harm": 1})
+    trial.places.filter(hotspot=places[3]).delete()  # leaves three trial places
+    t0 = local_utc(START + timedelta(days=2), 10)
+    officer = users["officer"]  # rank staff
+    Visit.objects.create(id=uuid.uuid4(), officer=officer, hotspot=places[0], started_at=t0,
+                         ended_at=t0 + timedelta(minutes=30), body_hash="x")
+    for spot in (outside, places[3]):  # an hour at each place not in the trial
+        Visit.objects.create(id=uuid.uuid4(), officer=officer, hotspot=spot,
+                             started_at=t0 + timedelta(hours=2),
+                             ended_at=t0 + timedelta(hours=3), body_hash="y" + spot.key)
+    van, _ = device_create(name="Van", kind="vehicle", area=areas[CAMDEN], team=None,
+                           actor=None)
+    Presence.objects.create(device=van, hotspot=places[1], started_at=t0,
+                            ended_at=t0 + timedelta(minutes=45), pings=10, seconds=2700)
+    cost = trial_outcome(trial=trial, user=users["analyst"])["cost"]
+    assert (cost["hours"], cost["total"], cost["unattributed_hours"]) == (0.5, 15.0, 0.75)
