@@ -157,3 +157,24 @@ def test_a_point_exactly_on_the_grids_upper_edge_is_kept():
     grid = SquareGrid.covering(0, 0, 300, 450, 150)  # the area ends on a cell boundary
     totals = grid.totals(np.array([300.0, 0.0, 150.0]), np.array([450.0, 0.0, 449.9]))
     assert totals.sum() == 3 and totals[3, 2] == 1  # the corner point has its own cell
+
+
+def test_on_random_crime_the_backtest_scores_say_no_skill():
+    """Issue 16, part 2: the old RRI read 445-650 on random data. On crime with no hot spots
+    (each period an independent CSR draw), the 30 busiest cells of the period before catch
+    what any 30 cells would: PAI near 1; and Levine's RRI is below 1, as the busiest cells
+    of one period regress to the mean in the next (about 1 over their mean count)."""
+    rng = np.random.default_rng(2)
+    cells, n, per_cell = 10_000, 30, 1.0
+    pai, rri = [], []
+    for _ in range(SIMULATIONS):
+        before = rng.poisson(per_cell, cells).astype(float)
+        after = rng.poisson(per_cell, cells).astype(float)
+        score = score_top_n(top_n_membership(before, n), after, before, area_cells=cells)
+        pai.append(score.pai)
+        rri.append(score.rri)
+    assert 0.9 <= np.mean(pai) <= 1.1
+    assert 0.1 <= np.mean(rri) <= 0.3 and max(rri) < 1.0
+    print(f"random crime, top {n} of {cells:,}: PAI {np.mean(pai):.2f} "
+          f"({min(pai):.2f}-{max(pai):.2f}), "
+          f"RRI {np.mean(rri):.2f} ({min(rri):.2f}-{max(rri):.2f})")
