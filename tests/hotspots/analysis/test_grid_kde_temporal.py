@@ -145,3 +145,32 @@ def test_windows_without_a_change_and_instants_are_as_before():
     assert profiles[2].sum() == pytest.approx(1.0)
     # March 2024 holds its own spring change: no weight in the hour that did not exist.
     assert profiles[2, 6 * 24 + 1] < profiles[2, 6 * 24 + 3]
+
+
+def test_the_linear_aoristic_sum_equals_each_crime_spread_by_hand():
+    """hour_of_week_by_group sums with bincounts; here each window is spread bin by bin
+    (hours of each hour-of-week bin it overlaps), windows up to three weeks long."""
+    from hotspots.analysis.temporal import hour_of_week_by_group
+
+    rng = np.random.default_rng(5)
+    n = 300
+    start = rng.uniform(0, 20_000, n)
+    end = start + np.where(rng.random(n) < 0.2, 0.0, rng.exponential(30, n))
+    end[:5] = start[:5] + rng.uniform(170, 500, 5)   # over a week
+    group = rng.integers(-1, 4, n)
+    weight = rng.uniform(0.5, 3, n)
+    expected = np.zeros((4, 168))
+    for a, b, g, w in zip(start, end, group, weight, strict=True):
+        if g < 0:
+            continue
+        if b == a:
+            expected[g, int(np.floor(a % 168))] += w
+            continue
+        hour = np.floor(a)
+        while hour < b:
+            overlap = min(b, hour + 1) - max(a, hour)
+            expected[g, int(hour % 168)] += w * overlap / (b - a)
+            hour += 1
+    got = hour_of_week_by_group(start, end, group, 4, weight)
+    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-9)
+    assert got.sum() == pytest.approx(weight[group >= 0].sum(), rel=1e-12)
