@@ -166,11 +166,13 @@ def test_on_random_crime_the_backtest_scores_say_no_skill():
     of one period regress to the mean in the next (about 1 over their mean count)."""
     rng = np.random.default_rng(2)
     cells, n, per_cell = 10_000, 30, 1.0
-    pai, rri = [], []
+    pai: list[float] = []
+    rri: list[float] = []
     for _ in range(SIMULATIONS):
         before = rng.poisson(per_cell, cells).astype(float)
         after = rng.poisson(per_cell, cells).astype(float)
         score = score_top_n(top_n_membership(before, n), after, before, area_cells=cells)
+        assert score.rri is not None
         pai.append(score.pai)
         rri.append(score.rri)
     assert 0.9 <= np.mean(pai) <= 1.1
