@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
-from config.api import GeoPagination, Wgs84GeometryField, WgsInBBoxFilter
+from core.geo import GeoPagination, Wgs84GeometryField, WgsInBBoxFilter
 
 from .models import Area, Team
 from .permissions import RolePermission

@@ -11,12 +11,13 @@ from django.contrib.gis.geos import GEOSGeometry, MultiPolygon
 from django.db import connection, transaction
 
 from audit.services import audit_record
+from core.errors import InputError
 from hotspots.importers.pipeline import reassign_areas
 
 from .models import Area
 
 
-class AreaImportError(ValueError):
+class AreaImportError(InputError):
     """The boundary file cannot be imported as asked; the message says why."""
 
 

@@ -32,9 +32,9 @@ from django.db import connection  # noqa: E402
 from accounts import roles  # noqa: E402
 from accounts.models import Area, User  # noqa: E402
 from accounts.services import areas_rebuild_index  # noqa: E402
+from core import writers  # noqa: E402
 from hotspots.models import Crime, Hotspot, HotspotRun  # noqa: E402
 from patrols.models import Visit  # noqa: E402
-from reports import writers  # noqa: E402
 from reports.datasets import dataset  # noqa: E402
 from reports.selectors import funding_return  # noqa: E402
 

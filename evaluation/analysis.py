@@ -7,8 +7,10 @@ from datetime import date, timedelta
 import numpy as np
 from scipy import stats
 
+from core.errors import InputError
 
-class AnalysisInputError(ValueError):
+
+class AnalysisInputError(InputError):
     """The inputs cannot give a meaningful answer; the message says why."""
 
 

@@ -15,7 +15,8 @@ from django.utils import timezone
 from accounts.models import Area
 from accounts.selectors import area_subtree_ids
 from audit.services import audit_record
-from config.text import markup_problem
+from core.errors import InputError
+from core.text import markup_problem
 from hotspots.models import Hotspot, OffenceType
 
 from . import analysis
@@ -24,7 +25,7 @@ from .models import CrossoverDay, Trial, TrialHotspot
 ROLES = ("pc", "pcso", "special", "sergeant", "inspector", "staff")
 
 
-class TrialInputError(ValueError):
+class TrialInputError(InputError):
     """The trial cannot be made or changed as asked; the message says why (HTTP 400)."""
 
 
@@ -64,6 +65,11 @@ def _check_arms(design: str, arms: list[dict[str, Any]]) -> list[dict[str, Any]]
     return clean
 
 
+# Pounds an hour for one person: far above any officer's, and finite (infinity reached
+# PostgreSQL's JSON as Infinity: a 500).
+MAX_HOURLY_COST = 10_000.0
+
+
 def _check_costs(costs: dict[str, Any]) -> dict[str, float]:
     out = {}
     for role, value in (costs or {}).items():
@@ -76,6 +82,9 @@ def _check_costs(costs: dict[str, Any]) -> dict[str, float]:
         if not rate > 0:
             raise TrialInputError(f"the hourly cost for {role} must be above zero; leave the "
                                   "role out if it has no cost")
+        if not rate <= MAX_HOURLY_COST:  # also refuses infinity and NaN
+            raise TrialInputError(f"the hourly cost for {role} is at most "
+                                  f"£{MAX_HOURLY_COST:,.0f}")
         out[role] = rate
     return out
 

@@ -8,8 +8,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
 from accounts.selectors import areas_visible
-from config.http import object_or_404
 from core.errors import InputError
+from core.http import object_or_404
 from core.params import date_param, whole_number
 
 from . import selectors, services

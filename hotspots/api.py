@@ -10,8 +10,8 @@ from rest_framework.response import Response
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
 from accounts.permissions import RolePermission
-from config.api import GeoPagination, Wgs84GeometryField, WgsInBBoxFilter
 from core.api import IsoDateTimeFilter
+from core.geo import GeoPagination, Wgs84GeometryField, WgsInBBoxFilter
 
 from .importers.errors import ImportInputError
 from .importers.layouts import mapping_from_json

@@ -20,8 +20,8 @@ from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
 from accounts.permissions import RolePermission
 from accounts.selectors import area_scope_q, areas_visible
-from config.api import GeoPagination, Wgs84GeometryField, WgsInBBoxFilter
 from core.api import DateField, GeoJSONRenderer, JSONField
+from core.geo import GeoPagination, Wgs84GeometryField, WgsInBBoxFilter
 
 from .exports import LAYERS, run_cells_csv, run_cells_geojson, run_cells_gpkg
 from .models import ExclusionArea, Hotspot, HotspotRun

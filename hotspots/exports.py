@@ -9,6 +9,8 @@ from typing import IO, Any, NamedTuple
 import numpy as np
 from django.conf import settings
 
+from core.errors import Unavailable
+
 from .layouts import CellLayout
 from .models import HotspotRun
 
@@ -75,8 +77,11 @@ def run_cells_csv(run: HotspotRun, out: IO[str]) -> int:
     return n
 
 
-class ExportError(RuntimeError):
-    """The file could not be written; the message says why."""
+class ExportError(Unavailable):
+    """The file could not be written; the message says why (HTTP 503)."""
+
+    def __str__(self) -> str:
+        return f"the export is not available: {super().__str__()}"
 
 
 def run_cells_gpkg(run: HotspotRun, target: Path) -> int:
@@ -84,7 +89,7 @@ def run_cells_gpkg(run: HotspotRun, target: Path) -> int:
     and ArcGIS), through the same ogr2ogr writer as every other GeoPackage export."""
     # Imported here: reports builds on hotspots, not the other way round, and this is the
     # only place hotspots writes through it.
-    from reports.writers import WriterError, write_gpkg
+    from core.writers import WriterError, write_gpkg
 
     layout, layer = _load(run)
     rows = ((f"POLYGON(({','.join(f'{x:.3f} {y:.3f}' for x, y in layout.polygon(i))}))",

@@ -22,15 +22,16 @@ from django.utils import timezone
 from accounts.models import Area
 from accounts.selectors import area_subtree_ids
 from audit.services import audit_record
-from config.resilience import enqueue_on_commit
-from config.text import markup_problem
+from core.errors import InputError
+from core.resilience import enqueue_on_commit
+from core.text import markup_problem
 
 from .analysis import AnalysisInputError, significance
 from .analysis.concentration import generalized_gini, gini, top_share
 from .analysis.forecast import score_top_n, top_n_membership
 from .analysis.selection import PATTERNS, SelectionRule, classify_patterns, select
 from .analysis.significance import count_test
-from .analysis.temporal import aoristic_by_group, shrink_profiles
+from .analysis.temporal import aoristic_by_group, shrink_profiles, whole_hour_counts
 from .layouts import SHAPES, CellLayout
 from .locks import HOTSPOT_RUNS, job_lock, jobs_resume
 from .models import ExclusionArea, Hotspot, HotspotRun, OffenceType
@@ -52,7 +53,7 @@ DEFAULTS: dict[str, Any] = {
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
-class RunInputError(ValueError):
+class RunInputError(InputError):
     """The run cannot be made as asked; the message says why."""
 
 
@@ -321,7 +322,8 @@ def _compute(run: HotspotRun) -> None:
                                    chosen_flat.size)
     in_area = np.where(flat >= 0, 0, -1)
     area_counts = aoristic_by_group(crimes["start"], crimes["end"], tz, in_area, 1)[0]
-    shares, shrinkage = shrink_profiles(own_counts, area_counts)
+    whole = whole_hour_counts(crimes["start"], crimes["end"], tz, groups, chosen_flat.size)
+    shares, shrinkage = shrink_profiles(own_counts, area_counts, whole)
     spot_harm = np.bincount(groups[groups >= 0], weights=crimes["harm"][groups >= 0],
                             minlength=chosen_flat.size)
     profiles = shares * spot_harm[:, None]
@@ -516,7 +518,7 @@ def hotspot_review(*, hotspot: Hotspot, actor: Any, action: str, note: str = "")
     target = {"approve": Hotspot.Status.APPROVED, "suppress": Hotspot.Status.SUPPRESSED,
               "retire": Hotspot.Status.RETIRED}.get(action)
     if target is None:
-        raise ValueError("action must be approve, suppress or retire")
+        raise RunInputError("action must be approve, suppress or retire")
     if problem := markup_problem("the note", note):
         raise RunInputError(problem)
     locked = Hotspot.objects.select_for_update().get(pk=hotspot.pk)

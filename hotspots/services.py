@@ -12,8 +12,9 @@ from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
 from audit.services import audit_record
-from config.resilience import enqueue_on_commit
-from config.text import markup_problem
+from core.errors import InputError
+from core.resilience import enqueue_on_commit
+from core.text import markup_problem
 
 from .importers.errors import ImportInputError
 from .importers.layouts import Layout, TypeResolver, generic_layout, police_uk_layout
@@ -45,9 +46,9 @@ def offence_type_update(*, offence_type: OffenceType, actor: Any, harm_weight: f
                         include_in_targeting: bool, weight_source: str) -> OffenceType:
     """Change an offence type's harm weight or targeting flag, with an audit event."""
     if harm_weight < 0 or harm_weight != harm_weight or harm_weight > 1_000_000:
-        raise ValueError("harm weight must be a number from 0 to 1,000,000")
+        raise InputError("harm weight must be a number from 0 to 1,000,000")
     if problem := markup_problem("the weight's source", weight_source):
-        raise ValueError(problem)
+        raise InputError(problem)
     locked = OffenceType.objects.select_for_update().get(pk=offence_type.pk)
     before = {"harm_weight": locked.harm_weight,
               "include_in_targeting": locked.include_in_targeting}

@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts.selectors import areas_visible
-from config.http import object_or_404
+from core.http import object_or_404
 from core.params import whole_number
 
 from .forms import ImportUploadForm, OffenceTypeForm

@@ -203,14 +203,21 @@ class VisitOutput(serializers.ModelSerializer):
     officer = serializers.SerializerMethodField(
         help_text="The officer's id: null unless the caller may see who made the visit (their "
                   "own, or a role with the visit identities permission)")
+    task = serializers.SerializerMethodField(
+        help_text="The task the visit answered: null on the same terms as officer (a task "
+                  "names whom it was assigned to)")
 
-    def get_officer(self, visit: Visit) -> int | None:
+    def _identified(self, visit: Visit) -> bool:
         # Location with a name is personal data: an analyst counts visits, not people.
         user = self.context["request"].user if "request" in self.context else None
-        if user is not None and (visit.officer_id == user.pk
-                                 or user.has_perm("patrols.export_visit_identities")):
-            return visit.officer_id
-        return None
+        return user is not None and (visit.officer_id == user.pk
+                                     or user.has_perm("patrols.export_visit_identities"))
+
+    def get_officer(self, visit: Visit) -> int | None:
+        return visit.officer_id if self._identified(visit) else None
+
+    def get_task(self, visit: Visit) -> int | None:
+        return visit.task_id if self._identified(visit) else None
 
     class Meta:
         model = Visit

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from accounts.selectors import area_scope_ids
 from audit.services import audit_record
+from core.errors import InputError
 
 from .models import Device, Visit
 
@@ -267,7 +268,7 @@ def dosage(*, user: Any, start: datetime, end: datetime, by: str = "hotspot",
     of its minutes were at hot spots not approved, and how many came from devices without
     a holder; `people` counts named people only. Aggregated: no person is named."""
     if by not in GROUPS:
-        raise ValueError(f"dosage is grouped by {', '.join(GROUPS)}")
+        raise InputError(f"dosage is grouped by {', '.join(GROUPS)}")
     rows = _dosage_sets(user=user, start=start, end=end, groups=(by,), area_ids=area_ids,
                         hotspot_ids=hotspot_ids)[by]
     return [_rounded(r) for r in sorted(rows, key=_sort_key(by))]
@@ -277,7 +278,7 @@ def dosage_grouped(*, user: Any, start: datetime, end: datetime, by: str = "hots
                    area_ids: list[int] | None = None) -> dict[str, Any]:
     """dosage() and the total its rows add up to, from one pass."""
     if by not in GROUPS:
-        raise ValueError(f"dosage is grouped by {', '.join(GROUPS)}")
+        raise InputError(f"dosage is grouped by {', '.join(GROUPS)}")
     sets = _dosage_sets(user=user, start=start, end=end, groups=(by, "total"),
                         area_ids=area_ids)
     return {"results": [_rounded(r) for r in sorted(sets[by], key=_sort_key(by))],

@@ -23,9 +23,9 @@ from django.utils import timezone
 
 from accounts.models import Area, Team, User
 from audit.services import audit_record
-from config.text import markup_problem
-from core.errors import InputError
+from core.errors import Conflict, InputError, TooLarge
 from core.params import json_loads
+from core.text import markup_problem
 from hotspots.models import Hotspot
 
 from .models import Device, PresenceRun, Visit
@@ -33,15 +33,15 @@ from .models import Device, PresenceRun, Visit
 PARTITION_PREFIX = "patrols_gpsping_p"
 
 
-class TrackingInputError(ValueError):
+class TrackingInputError(InputError):
     """The request as a whole cannot be used; the message says why (HTTP 400)."""
 
 
-class BatchTooLarge(TrackingInputError):
+class BatchTooLarge(TooLarge):
     """More pings than one request may carry (HTTP 413)."""
 
 
-class VisitConflict(Exception):
+class VisitConflict(Conflict):
     """The same visit id arrived with a different body (HTTP 409)."""
 
 

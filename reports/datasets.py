@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import connection
 
 from accounts.selectors import area_scope_ids
+from core.errors import InputError
 
 KINDS = ("hotspots", "tasks", "visits", "dosage")
 
@@ -86,7 +87,7 @@ def dataset(*, kind: str, user: Any, start: datetime, end: datetime,
     if kind == "dosage":
         return _dosage(user, start, end, areas, geo)
     if kind not in QUERIES:
-        raise ValueError(f"the export is one of {', '.join(KINDS)}")
+        raise InputError(f"the export is one of {', '.join(KINDS)}")
     sql, geom_expr, columns = QUERIES[kind]
     params = {"areas": areas, "lo": start, "hi": end, "tz": settings.TIME_ZONE,
               "salt": secrets.token_hex(16)}

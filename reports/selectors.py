@@ -9,6 +9,7 @@ from django.db import connection
 
 from accounts.models import Area
 from accounts.selectors import area_scope_ids, area_subtree_ids
+from core.errors import InputError
 
 # Serious violence as funders count it from police.uk categories: violence and sexual
 # offences, robbery and possession of weapons.
@@ -67,12 +68,12 @@ def funding_return(*, user: Any, area: Area, first: date, last: date) -> list[li
     from patrols.selectors import dosage_total
 
     if last < first:
-        raise ValueError("the last month is before the first")
+        raise InputError("the last month is before the first")
     if (last.year - first.year) * 12 + last.month - first.month > 35:
-        raise ValueError("a funding return covers at most 36 months")
+        raise InputError("a funding return covers at most 36 months")
     scope = area_scope_ids(user=user)
     if scope is not None and area.pk not in scope:
-        raise ValueError("that area is outside yours")
+        raise InputError("that area is outside yours")
     tz = ZoneInfo(settings.TIME_ZONE)
     first, last = _month_start(first), _month_start(last)
     start = datetime.combine(first, time(0), tz)
@@ -179,7 +180,7 @@ def dashboard(*, user: Any, area: Area, weeks: int = 12,
     from tasking.models import PatrolTask, Shift, TaskingPlan
 
     if not 1 <= weeks <= 104:
-        raise ValueError("weeks is 1 to 104")
+        raise InputError("weeks is 1 to 104")
     areas = area_subtree_ids(area=area)
     now = timezone.now()
     end = now.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)

@@ -13,17 +13,18 @@ from django.utils import timezone
 
 from accounts.models import Area, User
 from audit.services import audit_record
-from config.resilience import enqueue_on_commit
-from config.text import markup_problem
+from core import writers
+from core.errors import InputError
+from core.resilience import enqueue_on_commit
+from core.text import markup_problem
 from hotspots.locks import EXPORT_JOBS, job_lock, jobs_resume
 from hotspots.models import JobStatus
 
-from . import writers
 from .datasets import dataset
 from .models import ExportJob
 
 
-class ExportInputError(ValueError):
+class ExportInputError(InputError):
     """The export cannot be made as asked; the message says why (HTTP 400)."""
 
 

@@ -3,6 +3,7 @@ summary."""
 
 import csv
 import io
+import re
 import tempfile
 from datetime import date, datetime, time
 from pathlib import Path
@@ -18,11 +19,12 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts.selectors import areas_visible
 from audit.services import audit_record
-from config.http import object_or_404
-from core.errors import AppError
+from core import writers
+from core.errors import AppError, InputError
+from core.http import object_or_404
 from core.params import date_param, whole_number
 
-from . import selectors, services, writers
+from . import selectors, services
 from .models import ExportJob
 
 
@@ -37,8 +39,11 @@ def reports_home(request: HttpRequest) -> HttpResponse:
         try:
             start = datetime.combine(date_param(request.POST.get("from", ""), "from"), time(0), tz)
             end = datetime.combine(date_param(request.POST.get("to", ""), "to"), time(0), tz)
-            chosen = whole_number(request.POST.get("area"))
+            typed = (request.POST.get("area") or "").strip()
+            chosen = whole_number(typed)
             area = areas.filter(pk=chosen).first() if chosen is not None else None
+            if typed and area is None:  # an area given must be one of theirs, never ignored
+                raise InputError("choose the area from the list: that is not one of yours")
             job = services.export_create(
                 actor=request.user, kind=request.POST.get("kind", ""),  # type: ignore[arg-type]
                 fmt=request.POST.get("format", ""), start=start, end=end, area=area,
@@ -76,25 +81,31 @@ def export_download(request: HttpRequest, pk: int) -> FileResponse:
                         filename=Path(job.file.name).name)
 
 
+def _month(text: str, name: str) -> date:
+    """A month typed YYYY-MM, as its first day."""
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}", text.strip()):
+        raise InputError(f"give {name} as a month written YYYY-MM")
+    try:
+        return date_param(text.strip() + "-01", name)
+    except InputError:
+        raise InputError(f"{name} must be a month from 1900-01 to 2200-12") from None
+
+
 @login_required
 @permission_required("reports.add_exportjob", raise_exception=True)
 @require_safe
 def funding_return(request: HttpRequest) -> HttpResponse:
     """The monthly funding return as XLSX (default) or CSV."""
     area = object_or_404(areas_visible(user=request.user), request.GET.get("area"))
+    fmt = request.GET.get("format", "xlsx")
     try:
-        first = date_param(request.GET.get("from", "") + "-01", "from")
-        last = date_param(request.GET.get("to", "") + "-01", "to")
+        first = _month(request.GET.get("from", ""), "from")
+        last = _month(request.GET.get("to", ""), "to")
+        if fmt not in ("xlsx", "csv"):
+            raise InputError("format is xlsx or csv")
+        rows = selectors.funding_return(user=request.user, area=area, first=first, last=last)
     except AppError as exc:
         return HttpResponse(f"Funding return: {exc}.", status=400, content_type="text/plain")
-    except ValueError:
-        return HttpResponse("Funding return: give from and to as YYYY-MM.", status=400,
-                            content_type="text/plain")
-    try:
-        rows = selectors.funding_return(user=request.user, area=area, first=first, last=last)
-    except (ValueError, AppError) as exc:
-        return HttpResponse(f"Funding return: {exc}.", status=400, content_type="text/plain")
-    fmt = request.GET.get("format", "xlsx")
     audit_record(actor=request.user, action="report.funding_return",
                  detail={"area": area.pk, "from": first.isoformat(), "to": last.isoformat(),
                          "format": fmt})

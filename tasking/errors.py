@@ -1,9 +1,11 @@
-"""Errors the tasking services raise; config/api.py maps them to HTTP statuses."""
+"""Errors the tasking services raise, in the application's one family (core.errors)."""
+
+from core.errors import Conflict, InputError
 
 
-class TaskingInputError(ValueError):
+class TaskingInputError(InputError):
     """The request cannot be carried out as asked; the message says why (HTTP 400)."""
 
 
-class PlanConflict(Exception):
+class PlanConflict(Conflict):
     """The plan changed since the caller read it, or is published and needs confirming (409)."""

@@ -16,10 +16,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from core.errors import InputError
+
 WEEK_HOURS = 168
 
 
-class GeneratorInputError(ValueError):
+class GeneratorInputError(InputError):
     """The request cannot give a sensible rota; the message says why."""
 
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from accounts.models import Team, User
 from accounts.selectors import area_scope_q, area_subtree_ids
-from config.resilience import cache_get, cache_set
+from core.resilience import cache_get, cache_set
 from hotspots.models import Hotspot
 
 from .generator import WEEK_HOURS, shift_coverage

@@ -16,7 +16,7 @@ from django.utils import timezone
 from accounts.models import Area, Team, User
 from accounts.selectors import area_subtree_ids
 from audit.services import audit_record
-from config.text import markup_problem
+from core.text import markup_problem
 from hotspots.models import Hotspot
 
 from . import generator
@@ -84,6 +84,11 @@ def _check_pattern(*, area: Area, name: str, start: time, minutes: int, days: in
                 "not overlap, or their hours' harm would be counted twice")
 
 
+# A team's minutes in one shift: 100,000 is some 200 officers for 8 hours; the column is a
+# 32-bit integer, and 3,000,000,000 typed in the grid was a 500.
+MAX_CAPACITY_MINUTES = 100_000
+
+
 def _check_team(*, area: Area, team: Team) -> None:
     if team.area_id not in area_subtree_ids(area=area):
         raise TaskingInputError(f"team {team.name} works in {team.area.name}, not in {area.name}")
@@ -129,6 +134,8 @@ def pattern_capacity_set(*, pattern: ShiftPattern, team: Team, minutes: int,
     _check_team(area=pattern.area, team=team)
     if minutes < 0:
         raise TaskingInputError("capacity is a number of minutes, 0 or more")
+    if minutes > MAX_CAPACITY_MINUTES:
+        raise TaskingInputError(f"capacity is at most {MAX_CAPACITY_MINUTES:,} minutes")
     cap, _ = PatternCapacity.objects.update_or_create(pattern=pattern, team=team,
                                                       defaults={"minutes": minutes})
     audit_record(actor=actor, action="patterncapacity.set", target=pattern,
@@ -177,6 +184,8 @@ def shift_capacity_set(*, shift: Shift, team: Team, minutes: int, actor: Any) ->
     _check_team(area=shift.area, team=team)
     if minutes < 0:
         raise TaskingInputError("capacity is a number of minutes, 0 or more")
+    if minutes > MAX_CAPACITY_MINUTES:
+        raise TaskingInputError(f"capacity is at most {MAX_CAPACITY_MINUTES:,} minutes")
     cap, _ = ShiftCapacity.objects.update_or_create(shift=shift, team=team,
                                                     defaults={"minutes": minutes})
     audit_record(actor=actor, action="shiftcapacity.set", target=shift,

@@ -5,6 +5,7 @@ from datetime import date, time, timedelta
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -14,8 +15,8 @@ from django.views.decorators.http import require_http_methods, require_safe
 from accounts.models import Area, Team, User
 from accounts.selectors import area_scope_q, area_subtree_ids, areas_visible
 from audit.services import audit_record
-from config.http import object_or_404
 from core.errors import InputError
+from core.http import object_or_404
 from core.params import date_param, whole_number
 from hotspots.models import Hotspot
 
@@ -225,8 +226,15 @@ def problem_solving(request: HttpRequest, pk: int) -> HttpResponse:
                                      for k in PS_TEXT_FIELDS}
         fields["status"] = request.POST.get("status", "scanning")
         owner_id = whole_number(request.POST.get("owner"))
-        fields["owner"] = (User.objects.filter(pk=owner_id).first()
+        # Only the people the page offers: a lookup over every user named people in other
+        # areas in its refusal.
+        fields["owner"] = (_owners(hotspot).filter(pk=owner_id).first()
                            if owner_id is not None else None)
+        if owner_id is not None and fields["owner"] is None:
+            messages.error(request, "Choose the owner from the list: no such officer here.")
+            return render(request, "tasking/problem_solving.html", _ps_context(
+                request, hotspot, record, {k: request.POST.get(k, "") for k in PS_TEXT_FIELDS}),
+                status=400)
         version = whole_number(request.POST.get("version"))
         try:
             services.problem_solving_update(
@@ -240,17 +248,27 @@ def problem_solving(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "Problem-solving notes saved.")
             return redirect("problem-solving", pk=hotspot.pk)
-    return render(request, "tasking/problem_solving.html", {
+    return render(request, "tasking/problem_solving.html",
+                  _ps_context(request, hotspot, record, draft), status=status)
+
+
+def _owners(hotspot: Hotspot) -> QuerySet[User]:
+    """Who may own a hot spot's problem-solving: active people of its area or above."""
+    return User.objects.filter(
+        is_active=True, area_id__in=services.area_ancestor_ids(hotspot.area or hotspot.run_area)
+    ).order_by("last_name", "username")
+
+
+def _ps_context(request: HttpRequest, hotspot: Hotspot, record: ProblemSolving | None,
+                draft: dict[str, str] | None) -> dict[str, object]:
+    return {
         "hotspot": hotspot, "record": record, "statuses": ProblemSolving.Status.choices,
         "text": draft if draft is not None else {
             k: getattr(record, k) if record else "" for k in PS_TEXT_FIELDS},
-        "owners": User.objects.filter(
-            is_active=True, area_id__in=services.area_ancestor_ids(hotspot.area or
-                                                                   hotspot.run_area)
-        ).order_by("last_name", "username"),
+        "owners": _owners(hotspot),
         "history": record.history.select_related("actor")[:50] if record else [],
         "can_edit": request.user.has_perm("tasking.change_problemsolving"),
-    }, status=status)
+    }
 
 
 @login_required

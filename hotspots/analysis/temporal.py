@@ -142,6 +142,16 @@ def aoristic_by_group(utc_start: np.ndarray, utc_end: np.ndarray, tz: ZoneInfo,
     return hour_of_week_by_group(local_lo, local_hi, g[crime], groups, w[crime] * share)
 
 
+def whole_hour_counts(utc_start: np.ndarray, utc_end: np.ndarray, tz: ZoneInfo,
+                      group: np.ndarray, groups: int, seed: int = 0) -> np.ndarray:
+    """Each crime counted whole in one local hour of the week, at an instant drawn uniformly
+    in its window (seeded, so a run can be repeated): the counts shrink_profiles fits on."""
+    a = np.asarray(utc_start, dtype=float)
+    b = np.maximum(np.asarray(utc_end, dtype=float), a)
+    at = a + np.random.default_rng(seed).random(a.size) * (b - a)
+    return aoristic_by_group(at, at, tz, group, groups)
+
+
 @dataclass(frozen=True)
 class Shrinkage:
     """How place profiles were shrunk towards the area's (shrink_profiles)."""
@@ -151,34 +161,17 @@ class Shrinkage:
     own: np.ndarray         # per place: the posterior probability that its timing is its own
 
 
-def shrink_profiles(counts: np.ndarray, area: np.ndarray) -> tuple[np.ndarray, Shrinkage]:
-    """Each place's share of its crimes by hour of the week, shrunk towards the area's by how
-    much its own crimes say (empirical Bayes; issue 16, docs/adr/0012).
-
-    A hot spot with 25 crimes a year spread over 168 hours is mostly noise: two years of the
-    same flat timing gave visit allocations correlated at -0.03. The model: a place either
-    keeps the area's timing, or has its own drawn from Dirichlet(alpha * area). alpha and the
-    prior share pi of places with their own timing are fitted to all places by maximum
-    marginal likelihood (Dirichlet-multinomial against multinomial); each place's profile
-    is then its posterior mean: the area's, moved towards its own counts by the posterior
-    probability that its timing differs and by how many crimes it has. `counts`: places x
-    168 aoristic counts (each crime adds 1); `area`: the area's 168 counts. Rows sum to 1."""
-    x = np.asarray(counts, dtype=float)
-    base = np.asarray(area, dtype=float)
-    if x.ndim != 2 or x.shape[1] != WEEK:
-        raise ValueError("counts must be places x 168")
-    total = base.sum()
-    # The area's timing, with a floor so that no hour is impossible for a place.
-    p = (base / total if total > 0 else np.full(WEEK, 1.0 / WEEK)) * 0.999 + 0.001 / WEEK
-    n = x.sum(axis=1)
-    if x.shape[0] == 0:
-        return np.zeros((0, WEEK)), Shrinkage(0.0, 0.0, np.zeros(0))
-    log_area = x @ np.log(p)                                     # multinomial, no constant
+def _mixture(fit: np.ndarray, p: np.ndarray) -> tuple[float, float, np.ndarray]:
+    """alpha, pi and each place's posterior probability of its own timing, by maximum
+    marginal likelihood over a grid of alphas with EM for pi, for whole counts `fit`
+    (places x bins) against the area's shares `p`."""
+    n = fit.sum(axis=1)
+    log_area = fit @ np.log(p)                                   # multinomial, no constant
     alphas = np.geomspace(2.0, 20_000.0, 48)
     a = alphas[:, None, None] * p[None, None, :]
     log_own = (special.gammaln(alphas)[:, None] - special.gammaln(alphas[:, None] + n[None, :])
-               + (special.gammaln(a + x[None, :, :]) - special.gammaln(a)).sum(axis=2))
-    best = (-np.inf, alphas[-1], 0.0, np.zeros(x.shape[0]))
+               + (special.gammaln(a + fit[None, :, :]) - special.gammaln(a)).sum(axis=2))
+    best = (-np.inf, alphas[-1], 0.0, np.zeros(fit.shape[0]))
     for i, alpha in enumerate(alphas):
         diff = log_area - log_own[i]                             # log L_area - log L_own
         pi = 0.5
@@ -190,7 +183,49 @@ def shrink_profiles(counts: np.ndarray, area: np.ndarray) -> tuple[np.ndarray, S
                                       np.log(1 - pi) + log_area).sum())
         if marginal > best[0]:
             best = (marginal, float(alpha), pi, own)
-    _, alpha, pi, own = best
-    own_profile = (x + alpha * p) / (n[:, None] + alpha)
-    shares = own[:, None] * own_profile + (1 - own[:, None]) * p
+    return best[1], best[2], best[3]
+
+
+def shrink_profiles(counts: np.ndarray, area: np.ndarray,
+                    whole: np.ndarray | None = None) -> tuple[np.ndarray, Shrinkage]:
+    """Each place's share of its crimes by hour of the week, shrunk towards the area's by how
+    much its own crimes say (empirical Bayes; issue 16, docs/adr/0012).
+
+    A hot spot with 25 crimes a year spread over 168 hours is mostly noise: two years of the
+    same flat timing gave visit allocations correlated at -0.03. So a place's own timing is
+    its hour of the day (24 bins, where 25 crimes can say something), and its day of the
+    week is the area's. The model: a place either keeps the area's hour-of-day timing, or
+    has its own drawn from Dirichlet(alpha * area's). alpha and the prior share pi of
+    places with their own timing are fitted to all places by maximum marginal likelihood
+    (Dirichlet-multinomial against multinomial); each place's hour-of-day shares are then
+    the posterior mean, and its hour-of-week profile is the area's, each hour scaled by the
+    place's hour-of-day share over the area's. `counts`: places x 168 aoristic counts (each
+    crime adds 1); `area`: the area's 168 counts. Rows sum to 1.
+
+    `whole`: the same crimes as whole counts, each in one hour of its window (drawn by the
+    caller: whole_hour_counts), on which alpha, pi and each place's posterior are fitted.
+    The likelihood is of whole crimes: fed a crime as fractions spread over its window, it
+    took windows of an hour or more as timing like the area's, and every place took the
+    area's timing (an independent review's simulation). The aoristic counts still shape the
+    place's own shares. Without `whole`, `counts` is used. On 168 bins, 12 night-only places
+    among 60 of 25 crimes kept 0.42 of their profile at night against the area's 0.39."""
+    x = np.asarray(counts, dtype=float)
+    fit = x if whole is None else np.asarray(whole, dtype=float)
+    base = np.asarray(area, dtype=float)
+    if x.ndim != 2 or x.shape[1] != WEEK:
+        raise ValueError("counts must be places x 168")
+    if fit.shape != x.shape:
+        raise ValueError("whole counts must be places x 168, as the aoristic ones")
+    total = base.sum()
+    # The area's timing, with a floor so that no hour is impossible for a place.
+    p = (base / total if total > 0 else np.full(WEEK, 1.0 / WEEK)) * 0.999 + 0.001 / WEEK
+    if x.shape[0] == 0:
+        return np.zeros((0, WEEK)), Shrinkage(0.0, 0.0, np.zeros(0))
+    # Hour of the week h is day h // 24, hour h % 24 (weeks start Monday 00:00).
+    p24 = p.reshape(7, 24).sum(axis=0)
+    x24 = x.reshape(-1, 7, 24).sum(axis=1)
+    alpha, pi, own = _mixture(fit.reshape(-1, 7, 24).sum(axis=1), p24)
+    own24 = (x24 + alpha * p24) / (x24.sum(axis=1)[:, None] + alpha)
+    shares24 = own[:, None] * own24 + (1 - own[:, None]) * p24
+    shares = p[None, :] * np.tile(shares24 / p24, 7)
     return shares, Shrinkage(concentration=alpha, prior_own=pi, own=own)

@@ -1,4 +1,7 @@
-class ImportInputError(ValueError):
+from core.errors import InputError
+
+
+class ImportInputError(InputError):
     """A whole file (or the request) cannot be imported; the message says why, in plain words."""
 
 

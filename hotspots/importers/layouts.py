@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from config.text import markup_problem
 from core.errors import InputError
 from core.params import json_loads
+from core.text import markup_problem
 
 from .errors import ImportInputError
 from .parse import DateParser, RowReject, parse_coordinate, parse_projected
@@ -192,8 +192,11 @@ def generic_layout(*, mapping: dict[str, Any], types_table: list[dict[str, Any]]
         raise ImportInputError("mapping: give a type column or a default_type")
     try:
         srid = int(mapping.get("srid") or 4326)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise ImportInputError(f"mapping: srid {mapping.get('srid')!r} is not a number") from None
+    if not 0 < srid < 1_000_000:  # EPSG codes are at most six digits
+        raise ImportInputError(f"mapping: srid {srid} is not a coordinate reference system "
+                               "code (EPSG codes are 1 to 999999)")
     if has_lonlat and srid != 4326:
         raise ImportInputError("mapping: lon/lat are WGS84 (srid 4326); use x and y for other CRSs")
     geographic = has_lonlat

@@ -207,7 +207,7 @@ def test_import_upload_refused_for_supervisor_and_nothing_stored(api, users):
 
 
 def test_page_size_is_capped(api, users, camden_and_islington_crimes, monkeypatch):
-    from config.api import GeoPagination
+    from core.geo import GeoPagination
 
     body = api(users["analyst"]).get(reverse("api-crimes"), {"page_size": 1}).json()
     assert (body["count"], len(body["features"])) == (6, 1)

@@ -43,7 +43,7 @@ def test_the_map_answers_the_same_without_its_cache(api, users, areas, patterns,
     with_cache = client.get(url, {"shift": shift["id"]})
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
                                    "LOCATION": _dead_redis()}}
-    with caplog.at_level(logging.WARNING, logger="config.resilience"):
+    with caplog.at_level(logging.WARNING, logger="core.resilience"):
         without = client.get(url, {"shift": shift["id"]})
     assert without.status_code == 200
     assert without.json() == with_cache.json()
@@ -63,7 +63,7 @@ def test_an_export_made_while_the_broker_is_down_is_kept_and_sent_later(users, a
     app.conf.update(broker_url=_dead_redis())
     _reconnect()  # the next send opens a connection to the dead address
     try:
-        with caplog.at_level(logging.WARNING, logger="config.resilience"):
+        with caplog.at_level(logging.WARNING, logger="core.resilience"):
             job = export_create(actor=users["analyst"], kind="visits", fmt="csv",
                                 start=datetime(2026, 1, 1, tzinfo=UTC),
                                 end=datetime.now(UTC) + timedelta(days=1),

@@ -83,14 +83,27 @@ def test_officers_see_their_own_visits_and_supervisors_all(api, users, spot, are
     assert api(users["supervisor"]).get(reverse("api-visits")).json()["count"] == 2
 
 
-def test_an_analyst_counts_visits_but_does_not_see_whose(api, users, spot):
-    """Issue 15: the visits list named the officer to analysts, who may not export it."""
-    api(users["officer"]).post(reverse("api-visits"), data=visit_body(spot, T0),
+def test_an_analyst_counts_visits_but_does_not_see_whose(api, users, areas, spot):
+    """Issue 15: the visits list named the officer to analysts, who may not export it, and
+    its task id led to the task's assignee."""
+    from datetime import time
+
+    from tasking.services import plan_generate, plan_publish, shift_pattern_create
+
+    shift_pattern_create(area=areas["E09000007"], name="Early", start_time=time(7),
+                         duration_minutes=480, capacities={users["officer"].team: 60})
+    monday = T0.date() - timedelta(days=T0.weekday())
+    plan = plan_generate(area=areas["E09000007"], week_start=monday, actor=None, seed=1)
+    plan_publish(plan=plan, version=plan.version, actor=None)
+    task = plan.tasks.filter(hotspot=spot).order_by("starts_at").first()
+    api(users["officer"]).post(reverse("api-visits"),
+                               data=visit_body(spot, task.starts_at, task=task.pk),
                                content_type="application/json")
     officer = users["officer"].pk
-    seen = {who: [v["officer"] for v in api(users[who]).get(reverse("api-visits")).json()[
-        "results"]] for who in ("officer", "supervisor", "analyst")}
-    assert seen == {"officer": [officer], "supervisor": [officer], "analyst": [None]}
+    seen = {who: [(v["officer"], v["task"]) for v in api(users[who]).get(
+        reverse("api-visits")).json()["results"]] for who in ("officer", "supervisor", "analyst")}
+    assert seen == {"officer": [(officer, task.pk)], "supervisor": [(officer, task.pk)],
+                    "analyst": [(None, None)]}
 
 
 def test_dosage_merges_a_persons_gps_stay_and_visit_without_doubling(api, users, device, spot,

@@ -16,9 +16,9 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from audit.models import AuditEvent
+from core import writers
 from hotspots.models import Crime, OffenceType
 from patrols.models import Visit
-from reports import writers
 from reports.models import ExportJob
 from reports.services import ExportInputError, export_create, export_execute
 from tests.conftest import CAMDEN

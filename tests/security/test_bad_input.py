@@ -406,14 +406,27 @@ def test_the_dashboard_takes_only_plain_whole_numbers(client, users, world, quer
         assert response.content.decode().startswith("Dashboard: ")
 
 
-@pytest.mark.parametrize(("start", "end"), [("0001-01", "2025-01"), ("2025-01", "9999-12")])
-def test_a_funding_return_at_the_calendars_ends_is_a_400(client, users, world, areas, start,
-                                                         end):
+@pytest.mark.parametrize(("start", "end", "message"), [
+    ("0001-01", "2025-01", "from must be a month from 1900-01 to 2200-12"),
+    ("2025-01", "9999-12", "to must be a month from 1900-01 to 2200-12"),
+    ("2025-01", "2025-13", "to must be a month from 1900-01 to 2200-12"),
+    ("2025-01-01", "2025-02", "give from as a month written YYYY-MM"),
+])
+def test_a_funding_return_outside_the_calendar_is_a_400(client, users, world, areas, start,
+                                                        end, message):
     client.force_login(users["analyst"])
     response = client.get(reverse("funding-return"), {"area": areas[CAMDEN].pk, "from": start,
                                                       "to": end})
     assert response.status_code == 400
-    assert "must be between 1900 and 2200" in response.content.decode()
+    assert response.content.decode() == f"Funding return: {message}."
+
+
+def test_a_funding_return_in_an_unknown_format_is_a_400(client, users, world, areas):
+    client.force_login(users["analyst"])
+    response = client.get(reverse("funding-return"), {
+        "area": areas[CAMDEN].pk, "from": "2025-01", "to": "2025-02", "format": "pdf"})
+    assert (response.status_code, response.content) == (
+        400, b"Funding return: format is xlsx or csv.")
 
 
 def test_an_export_from_year_one_is_a_400_and_writes_nothing(client, users, world, areas):
@@ -427,3 +440,56 @@ def test_an_export_from_year_one_is_a_400_and_writes_nothing(client, users, worl
     assert response.status_code == 400
     assert "from must be between 1900 and 2200" in response.content.decode()
     assert ExportJob.objects.count() == before
+
+
+@pytest.mark.parametrize("area", ["abc", "islington"])
+def test_an_export_for_an_area_not_yours_is_a_400_not_every_area(client, users, world, areas,
+                                                                  area):
+    """The second review: an area the form could not use was dropped, and the export
+    covered every area the supervisor sees."""
+    from reports.models import ExportJob
+    from tests.conftest import ISLINGTON
+
+    client.force_login(users["supervisor"])
+    before = ExportJob.objects.count()
+    response = client.post(reverse("reports"), {
+        "kind": "visits", "format": "csv", "from": "2025-01-01", "to": "2025-02-01",
+        "area": areas[ISLINGTON].pk if area == "islington" else area,
+        "recipient": "Analyst team", "purpose": "Monthly review"})
+    assert response.status_code == 400
+    assert "choose the area from the list: that is not one of yours" in response.content.decode()
+    assert ExportJob.objects.count() == before
+
+
+@pytest.mark.parametrize("cost", ["1e999", "inf", "nan", "10001"])
+def test_an_hourly_cost_that_is_not_a_finite_sum_is_a_400(client, users, world, areas, cost):
+    from evaluation.models import Trial
+
+    client.force_login(users["analyst"])
+    before = Trial.objects.count()
+    response = client.post(reverse("api-trials"), data={
+        "area": areas[CAMDEN].pk, "name": "Costly", "design": "parallel",
+        "start_date": "2027-01-04", "end_date": "2027-01-31",
+        "arms": [{"name": "a", "visit_minutes": 10, "role": "pc"},
+                 {"name": "c", "control": True}],
+        "hourly_cost": {"pc": cost}}, content_type="application/json")
+    assert response.status_code == 400
+    assert Trial.objects.count() == before
+
+
+@pytest.mark.parametrize("srid", ["1e400", 10**30, -5])
+def test_an_import_mapping_with_an_impossible_srid_is_a_400(client, users, srid):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from hotspots.models import ImportJob
+
+    client.force_login(users["analyst"])
+    before = ImportJob.objects.count()
+    mapping = json.dumps({"columns": {"reference": "id", "date": "d", "x": "x", "y": "y",
+                                      "type": "t"}, "srid": srid})
+    response = client.post(reverse("api-imports"), {
+        "file": SimpleUploadedFile("crimes.csv", b"id,d,x,y,t\n", "text/csv"),
+        "format": "generic", "mapping": mapping, "source": "test"})
+    assert response.status_code == 400, response.content
+    assert "srid" in response.content.decode()
+    assert ImportJob.objects.count() == before

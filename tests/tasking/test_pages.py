@@ -53,6 +53,22 @@ def test_a_refused_shift_comes_back_as_it_was_sent(api, users, areas, patterns):
     assert ShiftPattern.objects.count() == 3
 
 
+def test_a_capacity_past_the_column_is_a_400_and_changes_nothing(api, users, areas, patterns,
+                                                                  teams):
+    """3,000,000,000 minutes typed in the grid was a database error (a 500): issue 15."""
+    client = api(users["supervisor"])
+    client.get(reverse("shifts"), {"area": areas[CAMDEN].pk, "week": WEEK.isoformat()})
+    early = ShiftCapacity.objects.filter(shift__pattern__name="Early", shift__date=WEEK,
+                                         team=teams["ct"]).get()
+    before = sorted(ShiftCapacity.objects.values_list("shift_id", "team_id", "minutes"))
+    refused = client.post(reverse("shifts"), {
+        "action": "capacity", "area": areas[CAMDEN].pk, "week": WEEK.isoformat(),
+        f"cap-{early.shift_id}-{teams['ct'].pk}": "3000000000"})
+    assert refused.status_code == 400
+    assert "capacity is at most 100,000 minutes" in refused.content.decode()
+    assert sorted(ShiftCapacity.objects.values_list("shift_id", "team_id", "minutes")) == before
+
+
 def test_capacity_grid_saves_changes_all_or_nothing(api, users, areas, patterns, teams):
     client = api(users["supervisor"])
     page = client.get(reverse("shifts"), {"area": areas[CAMDEN].pk, "week": WEEK.isoformat()})
@@ -152,6 +168,10 @@ def test_problem_solving_owner_must_see_the_hot_spot(api, users, areas, make_hot
     refused = client.post(url, {"version": "2", "owner": str(outsider.pk),
                                 "status": "scanning"})
     assert refused.status_code == 400
-    assert "cannot see this hot spot&#x27;s area" in refused.content.decode()
+    # Refused without naming the outsider: a lookup over every user listed other areas'
+    # people by name (issue 15, the second review).
+    html = refused.content.decode()
+    assert "Choose the owner from the list: no such officer here." in html
+    assert outsider.username not in html
     record = ProblemSolving.objects.get()
     assert (record.owner, record.version) == (sergeant, 2)

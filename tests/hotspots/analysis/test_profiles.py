@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pytest
 
-from hotspots.analysis.temporal import aoristic_by_group, shrink_profiles
+from hotspots.analysis.temporal import aoristic_by_group, shrink_profiles, whole_hour_counts
 from tasking.generator import Rules, generate, week_shifts
 
 LONDON = ZoneInfo("Europe/London")
@@ -82,3 +82,40 @@ def test_shares_sum_to_one_and_a_place_with_no_crime_takes_the_areas_timing():
     shares, _ = shrink_profiles(counts, area)
     np.testing.assert_allclose(shares.sum(axis=1), [1.0, 1.0])
     np.testing.assert_allclose(shares[1], np.full(168, 1 / 168))
+
+
+@pytest.mark.parametrize(("window_hours", "floor"), [(1.0, 0.7), (6.0, 0.5)])
+def test_night_places_keep_their_timing_when_crimes_have_time_windows(window_hours, floor):
+    """An independent review: fitted on aoristic fractions, windows of an hour or more made
+    every place take the area's timing, and on 168 bins night places kept 0.42 of their
+    profile at night against the area's 0.39. 60 places of 25 crimes, 12 of them with crime
+    only 22:00-04:00, each crime recorded as a window of up to `window_hours` around its
+    time; fitted on whole counts (one hour drawn in each window) by hour of the day, the
+    night places keep most of their night and the flat places take the area's timing."""
+    rng = np.random.default_rng(21)
+    places, crimes = 60, 25
+    night = np.arange(12)
+    place = np.repeat(np.arange(places), crimes)
+    times = rng.uniform(*YEAR, place.size)
+    mine = np.isin(place, night)
+    day = rng.integers(0, 365, mine.sum())
+    hour = (22 + rng.uniform(0, 6, mine.sum())) % 24
+    times[mine] = datetime(2024, 1, 1, tzinfo=LONDON).timestamp() + day * 86400 + hour * 3600
+    width = rng.uniform(0, window_hours * 3600, place.size)
+    start = times - rng.random(place.size) * width
+    end = start + width
+    counts = aoristic_by_group(start, end, LONDON, place, places)
+    area = counts.sum(axis=0)
+    whole = whole_hour_counts(start, end, LONDON, place, places, seed=1)
+    shares, shrinkage = shrink_profiles(counts, area, whole)
+    hours = np.arange(168) % 24
+    at_night = (hours >= 22) | (hours < 4)
+    night_share = shares[:, at_night].sum(axis=1)
+    area_share = area[at_night].sum() / area.sum()
+    naive, _ = shrink_profiles(counts, area)  # the fit on fractions
+    assert np.median(shrinkage.own[night]) > 0.9
+    assert night_share[night].mean() > floor > area_share + 0.1
+    assert abs(night_share[12:].mean() - area_share) < 0.02
+    print(f"windows up to {window_hours:g} h: night places keep {night_share[night].mean():.2f} "
+          f"of their profile at night (area {area_share:.2f}; fitted on fractions "
+          f"{naive[night][:, at_night].sum(axis=1).mean():.2f}; truth 1.00)")

@@ -1,4 +1,5 @@
-"""API plumbing shared by every app: the one exception handler, the WGS84 bbox filter."""
+"""GeoJSON API pieces shared by every app: the WGS84 bounding-box filter, a geometry field
+read from a WGS84 annotation, and GeoJSON pages."""
 
 import functools
 from typing import Any
@@ -6,43 +7,11 @@ from typing import Any
 import pyproj
 from django.conf import settings
 from django.contrib.gis.geos import Polygon
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import ProtectedError
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import status
 from rest_framework.exceptions import ParseError
-from rest_framework.response import Response
-from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework_gis.fields import GeometryField
 from rest_framework_gis.filters import InBBoxFilter
 from rest_framework_gis.pagination import GeoJsonPagination
-
-from core.errors import AppError
-from hotspots.exports import ExportError
-from hotspots.importers.errors import ImportInputError
-from patrols.services import BatchTooLarge, VisitConflict
-from tasking.errors import PlanConflict
-
-
-def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """Map domain errors to 4xx with a plain message; everything else as DRF does."""
-    if isinstance(exc, AppError):
-        return Response({"detail": str(exc)}, status=exc.status)
-    if isinstance(exc, BatchTooLarge):  # before ValueError: it is one
-        return Response({"detail": str(exc)}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
-    if isinstance(exc, ImportInputError | ValueError):
-        return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
-    if isinstance(exc, DjangoValidationError):
-        return Response({"detail": exc.messages}, status=status.HTTP_400_BAD_REQUEST)
-    if isinstance(exc, ExportError):
-        return Response({"detail": f"the export is not available: {exc}"},
-                        status=status.HTTP_503_SERVICE_UNAVAILABLE)
-    if isinstance(exc, PlanConflict | VisitConflict):
-        return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
-    if isinstance(exc, ProtectedError):
-        return Response({"detail": "this record is still in use and cannot be deleted"},
-                        status=status.HTTP_409_CONFLICT)
-    return drf_exception_handler(exc, context)
 
 
 class WgsInBBoxFilter(InBBoxFilter):
