@@ -14,7 +14,6 @@ from rest_framework.exceptions import ParseError
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.parsers import get_encoding  # type: ignore[attr-defined]
 from rest_framework.response import Response
-from rest_framework.views import exception_handler as drf_exception_handler
 
 from .errors import AppError, InputError
 from .params import date_checked, datetime_checked, json_loads, whole_number
@@ -24,6 +23,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     """The application's errors (core.errors) become their status with their message;
     everything else as DRF does. A bare ValueError or any other exception is a bug: DRF
     leaves it to Django, which logs it and answers a 500 that shows none of its text."""
+    # Imported here: rest_framework.views reads the API settings, which name this module's
+    # parser and pagination, so a module-level import would be circular.
+    from rest_framework.views import exception_handler as drf_exception_handler
+
     if isinstance(exc, AppError):
         return Response({"detail": str(exc)}, status=exc.status)
     if isinstance(exc, DjangoValidationError):
