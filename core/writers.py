@@ -3,12 +3,15 @@ text that a spreadsheet would run as a formula neutralised. No Django here."""
 
 import csv
 import json
+import re
 import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
+
+from .errors import Unavailable
 
 MARKING = "OFFICIAL-SENSITIVE"
 # A cell starting with one of these is run by Excel, LibreOffice and Sheets as a formula.
@@ -19,7 +22,7 @@ _SKIPPED = "".join(chr(c) for c in range(33)) + "\x7f\u00a0\u2000\u2001\u2002\u2
     "\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u200b\u202f\u205f\u3000\ufeff"
 
 
-class WriterError(RuntimeError):
+class WriterError(Unavailable):
     """The file could not be written; the message says why."""
 
 
@@ -72,10 +75,18 @@ def _mark_xlsx_header(path: Path) -> None:
     book.save(path)
 
 
+# Control characters a spreadsheet cannot hold (openpyxl raises on them); tab, newline and
+# carriage return are allowed.
+_ILLEGAL_IN_XLSX = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
 def _plain(value: Any) -> Any:
     # openpyxl refuses timezone-aware datetimes: write them as ISO 8601 text with offset.
     if hasattr(value, "tzinfo") and getattr(value, "tzinfo", None) is not None:
         return value.isoformat()
+    if isinstance(value, str):
+        # A bell typed into a visit note stopped a whole export; it shows as U+FFFD.
+        return _ILLEGAL_IN_XLSX.sub("\ufffd", value)
     return value
 
 

@@ -2,6 +2,8 @@ from django.conf import settings
 from django.contrib.gis.db import models
 from django.contrib.postgres.indexes import BrinIndex
 
+from core.jobs import JobStatus
+
 
 class OffenceType(models.Model):
     """A kind of crime or incident with the harm weight that targeting multiplies it by."""
@@ -30,15 +32,6 @@ class OffenceType(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-
-class JobStatus(models.TextChoices):
-    """The life of any background job: imports and hot spot runs alike."""
-
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
-    DONE = "done", "Done"
-    FAILED = "failed", "Failed"
 
 
 class ImportJob(models.Model):

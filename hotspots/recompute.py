@@ -23,6 +23,7 @@ from accounts.models import Area
 from accounts.selectors import area_subtree_ids
 from audit.services import audit_record
 from core.errors import InputError
+from core.jobs import LockId, job_lock, jobs_resume
 from core.resilience import enqueue_on_commit
 from core.text import markup_problem
 
@@ -30,10 +31,9 @@ from .analysis import AnalysisInputError, significance
 from .analysis.concentration import generalized_gini, gini, top_share
 from .analysis.forecast import score_top_n, top_n_membership
 from .analysis.selection import PATTERNS, SelectionRule, classify_patterns, select
-from .analysis.significance import count_test
+from .analysis.significance import count_test, incidents
 from .analysis.temporal import aoristic_by_group, shrink_profiles, whole_hour_counts
 from .layouts import SHAPES, CellLayout
-from .locks import HOTSPOT_RUNS, job_lock, jobs_resume
 from .models import ExclusionArea, Hotspot, HotspotRun, OffenceType
 
 logger = logging.getLogger(__name__)
@@ -236,7 +236,7 @@ def _peak_hours(profile: np.ndarray, top: int = 3) -> list[str]:
 
 def hotspot_run_execute(*, run_id: int) -> str:
     """Compute a queued run once; a finished run is left as it is."""
-    with job_lock(HOTSPOT_RUNS, run_id) as held:
+    with job_lock(LockId.HOTSPOT_RUNS, run_id) as held:
         if not held:
             return "busy"
         return _run_once(run_id)
@@ -281,6 +281,10 @@ def _compute(run: HotspotRun) -> None:
     excluded = _inside(cx, cy, "SELECT geom FROM hotspots_exclusionarea WHERE area_id = ANY(%s)",
                        [area_ids])
     counts = layout.totals(crimes["x"], crimes["y"])
+    # The test counts incidents (a group of crimes at one point and time counts once);
+    # counts of crimes still set the minimum count, and harm ranks.
+    crimes["incident"] = incidents(crimes["x"], crimes["y"], crimes["start"], crimes["end"])
+    tested = layout.totals(crimes["x"][crimes["incident"]], crimes["y"][crimes["incident"]])
     harm = layout.totals(crimes["x"], crimes["y"], crimes["harm"])
     timings["grid"] = time.perf_counter() - t
 
@@ -288,8 +292,8 @@ def _compute(run: HotspotRun) -> None:
     # Significance from the exact count test (analysis/significance.py); Gi* on harm only
     # describes and maps, and harm ranks the significant cells.
     z = layout.gi_star(harm, valid)
-    nbhd, nbhd_cells = layout.neighbourhood(counts, valid)
-    pval, q, excess = count_test(counts, valid, nbhd, nbhd_cells)
+    nbhd, nbhd_cells = layout.neighbourhood(tested, valid)
+    pval, q, excess = count_test(tested, valid, nbhd, nbhd_cells)
     timings["gistar"] = time.perf_counter() - t
     t = time.perf_counter()
     kde = layout.kde(crimes["x"], crimes["y"], crimes["harm"], p["bandwidth"])
@@ -395,8 +399,9 @@ def _backtest(layout: CellLayout, crimes: dict[str, np.ndarray], valid: np.ndarr
 
         fit_counts, fit_harm = cells(before), cells(before, crimes["harm"])
         observed = cells(test)
-        sums, n_cells = layout.neighbourhood(fit_counts, valid)
-        _, q_fit, excess_fit = count_test(fit_counts, valid, sums, n_cells)
+        fit_tested = cells(before & crimes["incident"])
+        sums, n_cells = layout.neighbourhood(fit_tested, valid)
+        _, q_fit, excess_fit = count_test(fit_tested, valid, sums, n_cells)
         eligible = (excess_fit > 0) & (q_fit <= rule.q_max) & (fit_counts >= rule.min_count) \
             & inside
         if rule.top_n is not None and rule.top_share is None:
@@ -439,7 +444,7 @@ def _patterns(layout: CellLayout, crimes: dict[str, np.ndarray], valid: np.ndarr
     which = np.clip(np.searchsorted(edges, crimes["start"], side="right") - 1, 0, periods - 1)
     hot = np.zeros((periods, layout.size), dtype=bool)
     for k in range(periods):
-        mine = which == k
+        mine = (which == k) & crimes["incident"]
         counts_k = layout.totals(crimes["x"][mine], crimes["y"][mine])
         sums, cells = layout.neighbourhood(counts_k, valid)
         _, q_k, excess_k = count_test(counts_k, valid, sums, cells)
@@ -464,7 +469,7 @@ def _keep_identities(run: HotspotRun, layout: CellLayout, chosen_flat: np.ndarra
         stats = {"count": int(counts[flat]), "harm": total, "z": float(z[flat]),
                  "q": float(q[flat]), "kde": float(kde[flat]),
                  # The count test's evidence: crimes in the neighbourhood against chance.
-                 "neighbourhood_crimes": int(nbhd[flat]),
+                 "neighbourhood_incidents": int(nbhd[flat]),
                  "expected": round(float(expected[flat]), 3),
                  "harm_first_half": total - float(harm_later[i]),
                  "harm_second_half": float(harm_later[i]),
@@ -558,7 +563,7 @@ def hotspot_runs_resume(*, stale_after: timedelta = timedelta(minutes=10)) -> li
     """Queue again the runs a killed worker left half done (their work was rolled back)."""
     from .tasks import hotspot_run_compute
 
-    return jobs_resume(model=HotspotRun, kind=HOTSPOT_RUNS, task=hotspot_run_compute,
+    return jobs_resume(model=HotspotRun, kind=LockId.HOTSPOT_RUNS, task=hotspot_run_compute,
                        stale_after=stale_after)
 
 

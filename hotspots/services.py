@@ -13,13 +13,13 @@ from django.utils import timezone
 
 from audit.services import audit_record
 from core.errors import InputError
+from core.jobs import LockId, job_lock, jobs_resume
 from core.resilience import enqueue_on_commit
 from core.text import markup_problem
 
 from .importers.errors import ImportInputError
 from .importers.layouts import Layout, TypeResolver, generic_layout, police_uk_layout
 from .importers.pipeline import ImportOutcome, run_import
-from .locks import IMPORT_JOBS, job_lock, jobs_resume
 from .models import ImportJob, OffenceType
 from .offence_defaults import DEFAULT_OFFENCE_TYPES, SOURCE
 from .selectors import crs_kind
@@ -154,7 +154,7 @@ def import_job_create(*, actor: Any, upload: UploadedFile, format: str, source: 
 
 def import_job_execute(*, job_id: int) -> str:
     """Run a queued import once. A re-delivered task for a finished job does nothing."""
-    with job_lock(IMPORT_JOBS, job_id) as held:
+    with job_lock(LockId.IMPORT_JOBS, job_id) as held:
         if not held:
             return "busy"
         return _import_job_run(job_id)
@@ -244,5 +244,5 @@ def import_jobs_resume(*, stale_after: timedelta = timedelta(minutes=10)) -> lis
     """Queue again the imports a killed worker (or a broker outage) left behind."""
     from .tasks import crime_import_run
 
-    return jobs_resume(model=ImportJob, kind=IMPORT_JOBS, task=crime_import_run,
+    return jobs_resume(model=ImportJob, kind=LockId.IMPORT_JOBS, task=crime_import_run,
                        stale_after=stale_after)

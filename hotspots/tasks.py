@@ -34,11 +34,9 @@ def hotspot_runs_nightly() -> list[int]:
 
 @shared_task(name="hotspots.tasks.jobs_resume", ignore_result=True)
 def jobs_resume() -> dict[str, list[int]]:
-    """Runs, imports and exports a lost worker or a broker outage left behind."""
-    from reports.services import exports_resume
-
+    """Runs and imports a lost worker or a broker outage left behind (each app resumes its
+    own jobs: reports.tasks.exports_resume does exports)."""
     from .recompute import hotspot_runs_resume
     from .services import import_jobs_resume
 
-    return {"runs": hotspot_runs_resume(), "imports": import_jobs_resume(),
-            "exports": exports_resume()}
+    return {"runs": hotspot_runs_resume(), "imports": import_jobs_resume()}

@@ -24,6 +24,7 @@ from django.utils import timezone
 from accounts.models import Area, Team, User
 from audit.services import audit_record
 from core.errors import Conflict, InputError, TooLarge
+from core.jobs import LockId
 from core.params import json_loads
 from core.text import markup_problem
 from hotspots.models import Hotspot
@@ -471,7 +472,7 @@ def presence_update(*, until: datetime | None = None) -> PresenceRun:
     little or nothing new, and recomputing a span gives the same intervals."""
     until = until or timezone.now()
     with transaction.atomic(), connection.cursor() as cur:
-        cur.execute("SELECT pg_advisory_xact_lock(hashtext('patrols.presence_update'))")
+        cur.execute("SELECT pg_advisory_xact_lock(%s)", [int(LockId.PRESENCE_UPDATE)])
         last = PresenceRun.objects.order_by("-received_until").first()
         since = (last.received_until - PRESENCE_OVERLAP if last
                  else datetime(2000, 1, 1, tzinfo=UTC))

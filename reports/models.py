@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.db import models
 
-from hotspots.models import JobStatus
+from core.jobs import JobStatus
 
 
 class ExportJob(models.Model):

@@ -15,10 +15,9 @@ from accounts.models import Area, User
 from audit.services import audit_record
 from core import writers
 from core.errors import InputError
+from core.jobs import JobStatus, LockId, job_run, jobs_resume
 from core.resilience import enqueue_on_commit
 from core.text import markup_problem
-from hotspots.locks import EXPORT_JOBS, job_lock, jobs_resume
-from hotspots.models import JobStatus
 
 from .datasets import dataset
 from .models import ExportJob
@@ -79,59 +78,44 @@ def _area_ids(area: Area | None) -> list[int] | None:
 def export_execute(*, job_id: int) -> str:
     """Write the file to a temporary place, then store it whole: a failed export leaves no
     half file. Safe to run twice: a finished job is not written again, and two deliveries
-    never write side by side (an advisory lock per job)."""
-    with job_lock(EXPORT_JOBS, job_id) as held:
-        if not held:
-            return "busy"
-        return _export_run(job_id)
+    never write side by side (core.jobs.job_run: an advisory lock per job, and FAILED with
+    the reason on any error)."""
+    return job_run(model=ExportJob, kind=LockId.EXPORT_JOBS, job_id=job_id, work=_export_write)
 
 
 def exports_resume(*, stale_after: timedelta = timedelta(minutes=10)) -> list[int]:
     """Queue again the exports a killed worker (or a broker outage) left behind."""
     from .tasks import export_run
 
-    return jobs_resume(model=ExportJob, kind=EXPORT_JOBS, task=export_run,
+    return jobs_resume(model=ExportJob, kind=LockId.EXPORT_JOBS, task=export_run,
                        stale_after=stale_after)
 
 
-def _export_run(job_id: int) -> str:
-    with transaction.atomic():
-        job = ExportJob.objects.select_for_update().get(pk=job_id)
-        if job.status in (JobStatus.DONE, JobStatus.FAILED):
-            return job.status
-        job.status = JobStatus.RUNNING
-        job.save(update_fields=["status"])
+def _export_write(job: ExportJob) -> None:
     geo = {"geojson": "geojson", "gpkg": "wkt"}.get(job.format)
-    try:
-        data = dataset(kind=job.kind, user=job.created_by, start=job.period_start,
-                       end=job.period_end, area_ids=_area_ids(job.area), geo=geo)
-        data.rows = _counted(data.rows, job.pk)
-        stamp = timezone.now().strftime("%Y%m%d-%H%M")
-        name = f"{job.kind}-{stamp}-OFFICIAL-SENSITIVE.{job.format}"
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / name
-            if job.format == "csv":
-                n = writers.write_csv(path, data.columns, data.rows)
-            elif job.format == "xlsx":
-                n = writers.write_xlsx(path, data.columns, data.rows, title=job.kind)
-            elif job.format == "geojson":
-                assert data.geometry is not None
-                n = writers.write_geojson(path, data.columns, data.rows, data.geometry)
-            else:
-                assert data.geometry is not None
-                shape = "POLYGON" if job.kind in ("hotspots", "dosage") else "POINT"
-                n = writers.write_gpkg(path, data.columns, data.rows, data.geometry,
-                                       settings.HOTSPOTS_SRID, job.kind, shape)
-            with path.open("rb") as f:
-                job.file.save(name, File(f), save=False)
-        job.rows_written, job.status, job.finished_at = n, JobStatus.DONE, timezone.now()
-        job.save(update_fields=["file", "rows_written", "status", "finished_at"])
-    except (writers.WriterError, ExportInputError, OSError) as exc:
-        ExportJob.objects.filter(pk=job.pk).update(status=JobStatus.FAILED,
-                                                   error=str(exc)[:2000],
-                                                   finished_at=timezone.now())
-        return JobStatus.FAILED
-    return JobStatus.DONE
+    data = dataset(kind=job.kind, user=job.created_by, start=job.period_start,
+                   end=job.period_end, area_ids=_area_ids(job.area), geo=geo)
+    data.rows = _counted(data.rows, job.pk)
+    stamp = timezone.now().strftime("%Y%m%d-%H%M")
+    name = f"{job.kind}-{stamp}-OFFICIAL-SENSITIVE.{job.format}"
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / name
+        if job.format == "csv":
+            n = writers.write_csv(path, data.columns, data.rows)
+        elif job.format == "xlsx":
+            n = writers.write_xlsx(path, data.columns, data.rows, title=job.kind)
+        elif job.format == "geojson":
+            assert data.geometry is not None
+            n = writers.write_geojson(path, data.columns, data.rows, data.geometry)
+        else:
+            assert data.geometry is not None
+            shape = "POLYGON" if job.kind in ("hotspots", "dosage") else "POINT"
+            n = writers.write_gpkg(path, data.columns, data.rows, data.geometry,
+                                   settings.HOTSPOTS_SRID, job.kind, shape)
+        with path.open("rb") as f:
+            job.file.save(name, File(f), save=False)
+    job.rows_written, job.status, job.finished_at = n, JobStatus.DONE, timezone.now()
+    job.save(update_fields=["file", "rows_written", "status", "finished_at"])
 
 
 def _counted(rows: Iterator[tuple[Any, ...]], job_id: int,

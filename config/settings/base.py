@@ -262,7 +262,7 @@ SPECTACULAR_SETTINGS = {
         "PlanStatusEnum": "tasking.models.TaskingPlan.Status",
         "TaskStatusEnum": "tasking.models.PatrolTask.Status",
         "ProblemSolvingStatusEnum": "tasking.models.ProblemSolving.Status",
-        "JobStatusEnum": "hotspots.models.JobStatus",
+        "JobStatusEnum": "core.jobs.JobStatus",
         "DeviceKindEnum": "patrols.models.Device.Kind",
         "ExportKindEnum": "reports.models.ExportJob.Kind",
         "ExportFormatEnum": "reports.models.ExportJob.Format",
@@ -343,6 +343,10 @@ CELERY_BEAT_SCHEDULE = {
     # Runs, imports and exports a killed worker or a Redis outage left behind are sent again.
     "resume-lost-jobs": {
         "task": "hotspots.tasks.jobs_resume",
+        "schedule": 300.0,
+    },
+    "resume-lost-exports": {
+        "task": "reports.tasks.exports_resume",
         "schedule": 300.0,
     },
     "purge-import-uploads": {

@@ -18,9 +18,35 @@ from scipy import ndimage, sparse, stats
 
 from .gistar import QUEEN, bh_q
 
+# Crimes at one point in one window shorter than this are one incident for the test.
+INCIDENT_WINDOW_SECONDS = 86_400
+
 NAME = "binomial-neighbourhood"
-DESCRIPTION = ("exact binomial test of each cell's neighbourhood crime count against "
-               "complete spatial randomness over the area, Benjamini-Hochberg q")
+DESCRIPTION = ("exact binomial test of each cell's neighbourhood count of incidents (crimes at "
+               "one point and time counted once) against complete spatial randomness over the "
+               "area, Benjamini-Hochberg q; a cell is hot only if its own count is also above "
+               "chance")
+
+
+def incidents(x: np.ndarray, y: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """Which crimes the test counts: one of each group recorded at the same point with the
+    same window, where the window is shorter than a day (a multi-offence incident, one
+    victim's several crimes). The binomial null is of independent crimes; counted one by
+    one, incidents of 1 + Poisson(1) crimes at random places made nearly every simulated
+    area "significant" (an independent review). Crimes dated only to a day or a month (as
+    police.uk's, all on the 1st) are each counted: there the same point and window say
+    nothing about one incident."""
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    a, b = np.asarray(start, dtype=float), np.asarray(end, dtype=float)
+    keep = np.ones(x.size, dtype=bool)
+    timed = np.flatnonzero(b - a < INCIDENT_WINDOW_SECONDS)
+    if timed.size < 2:
+        return keep
+    order = timed[np.lexsort((b[timed], a[timed], y[timed], x[timed]))]
+    same = ((x[order][1:] == x[order][:-1]) & (y[order][1:] == y[order][:-1])
+            & (a[order][1:] == a[order][:-1]) & (b[order][1:] == b[order][:-1]))
+    keep[order[1:][same]] = False
+    return keep
 
 
 def expected_counts(cells: np.ndarray, total: float, n: int) -> np.ndarray:
@@ -71,7 +97,11 @@ def count_test(counts: np.ndarray, valid: np.ndarray, sums: np.ndarray,
     """p, q and the excess over CSR (observed minus expected) for every cell, from each
     cell's own crime count (`counts`, for the area's total) and its neighbourhood's (`sums`
     over `cells` valid cells). Cells outside `valid` get p = q = 1 and no excess; BH runs
-    over the valid cells only."""
+    over the valid cells only. The excess is the neighbourhood's, and 0 where the cell's own
+    count is not above its share of the area's or below its neighbourhood's mean: the test
+    is of the neighbourhood, so beside a real hot spot a quiet cell's neighbourhood is busy
+    too (14% of significant cells lay in the ring around a planted block before this
+    rule)."""
     mask = np.asarray(valid, dtype=bool)
     n = int(mask.sum())
     total = round(float(np.asarray(counts, dtype=float)[mask].sum())) if n else 0
@@ -83,5 +113,7 @@ def count_test(counts: np.ndarray, valid: np.ndarray, sums: np.ndarray,
         return p, q, excess
     p[mask] = neighbourhood_p(s[mask], k[mask], total, n)
     q[mask] = bh_q(p[mask])
-    excess[mask] = s[mask] - expected_counts(k[mask], total, n)
+    own = np.asarray(counts, dtype=float)[mask]
+    busy = (own > total / n) & (own * k[mask] >= s[mask])  # above chance, and its area's mean
+    excess[mask] = np.where(busy, s[mask] - expected_counts(k[mask], total, n), 0.0)
     return p, q, excess

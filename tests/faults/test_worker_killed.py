@@ -86,17 +86,17 @@ def test_a_worker_killed_mid_recompute_loses_nothing_and_doubles_nothing(
 def test_resume_leaves_a_run_a_live_worker_holds(transactional_db, areas, users,
                                                  crimes):  # noqa: F811
     """A run whose lock is held (a worker computing it) is not queued a second time."""
-    from hotspots.locks import HOTSPOT_RUNS
+    from core.jobs import LockId
 
     app.control.purge()
     run = hotspot_run_queue(area=areas["CN"], actor=users["analyst"], trigger="manual",
                             window_end=UNTIL)
     holder = psycopg.connect(_libpq_url(), autocommit=True)
     try:
-        holder.execute("SELECT pg_advisory_lock(%s, %s)", [HOTSPOT_RUNS, run.pk])
+        holder.execute("SELECT pg_advisory_lock(%s, %s)", [LockId.HOTSPOT_RUNS, run.pk])
         assert hotspot_runs_resume(stale_after=timedelta(0)) == []
         # A fresh run is not touched either, however it is queued.
-        holder.execute("SELECT pg_advisory_unlock(%s, %s)", [HOTSPOT_RUNS, run.pk])
+        holder.execute("SELECT pg_advisory_unlock(%s, %s)", [LockId.HOTSPOT_RUNS, run.pk])
         assert hotspot_runs_resume(stale_after=timedelta(minutes=10)) == []
         assert hotspot_runs_resume(stale_after=timedelta(0)) == [run.pk]
     finally:

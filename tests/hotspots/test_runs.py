@@ -3,7 +3,7 @@
 import csv
 import io
 import math
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -45,9 +45,12 @@ def crimes(areas):
     rows = []
 
     def add(n, x, y, kind, ref, when=friday):
+        # A minute apart: crimes at one point at one instant would be one incident to the
+        # count test (issue 16), and these are separate crimes.
         for i in range(n):
+            at = when + timedelta(minutes=i)
             rows.append(Crime(source="test", reference=f"{ref}-{i}", offence_type=kind,
-                              occurred_from=when, occurred_to=when, area=camden,
+                              occurred_from=at, occurred_to=at, area=camden,
                               location=Point(x + (i % 5) * 10 - 20, y, srid=27700)))
 
     add(12, cx, cy, burglary, "hot")
@@ -98,15 +101,17 @@ def test_run_selects_exactly_the_hot_cells_with_their_reasons(areas, crimes):
     # The burglaries fall in the first quarter of the window, the robberies in the last.
     assert (hot.stats["pattern"], rob.stats["pattern"]) == ("former", "emerging")
     # The count test is a neighbourhood test: a busy cell makes its whole 3x3 neighbourhood
-    # busier than chance. In June's quarter that is the burglary cell's 9, and the 54 along
-    # the street of 20 single burglaries (a line of adjacent cells, 3 crimes in each
-    # neighbourhood where the quarter's 32 crimes over the area expect 0.1); in December's
-    # the robberies' 9.
-    assert run.metrics["patterns"] == {"emerging": 9, "persistent": 0, "intermittent": 0,
-                                       "former": 63}
+    # busier than chance, but a cell is hot only where its own count is above chance and
+    # its neighbourhood's mean too (an independent review of issue 16: before, the 8 quiet
+    # cells around each busy one were hot as well). In June's quarter that is the burglary
+    # cell and 18 cells of the street of 20 single burglaries (a line of adjacent cells, 3
+    # crimes in each neighbourhood where the quarter's 32 crimes over the area expect 0.1;
+    # the two end cells' neighbourhoods hold only 2); in December's the robbery cell alone.
+    assert run.metrics["patterns"] == {"emerging": 1, "persistent": 0, "intermittent": 0,
+                                       "former": 19}
     assert run.metrics["test"]["name"] == "binomial-neighbourhood"
-    # The neighbourhood of the burglary cell holds 12 crimes where chance expects 0.211.
-    assert (hot.stats["neighbourhood_crimes"], hot.stats["expected"]) == (12, 0.211)
+    # The neighbourhood of the burglary cell holds 12 incidents where chance expects 0.211.
+    assert (hot.stats["neighbourhood_incidents"], hot.stats["expected"]) == (12, 0.211)
     # Rolling origin: only the third of the last four periods has crime (the robberies).
     # The rule, on the data before it, chose the June burglary cell and caught none; the
     # period before had no crime, so the naive forecast chose nothing.
@@ -433,11 +438,11 @@ def test_a_run_can_count_a_chosen_set_of_offence_types(areas, crimes):
 def test_a_second_delivery_while_the_first_runs_does_nothing(areas, crimes, transactional_db):
     import threading
 
-    from hotspots.locks import HOTSPOT_RUNS, job_lock
+    from core.jobs import LockId, job_lock
 
     run = hotspot_run_create(area=areas["CN"], trigger="command", window_end=UNTIL)
     results = []
-    with job_lock(HOTSPOT_RUNS, run.pk) as held:  # the first delivery, still computing
+    with job_lock(LockId.HOTSPOT_RUNS, run.pk) as held:  # the first delivery, still computing
         assert held
         worker = threading.Thread(target=lambda: results.append(
             hotspot_run_execute(run_id=run.pk)))

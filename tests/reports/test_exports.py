@@ -246,3 +246,45 @@ def test_an_analysts_visit_export_names_no_officer_and_no_check_in_place(users, 
 
     assert "patrols.export_visit_identities" not in ROLE_PERMISSIONS["analyst"]
     assert "patrols.export_visit_identities" in ROLE_PERMISSIONS["supervisor"]
+
+
+def test_a_control_character_in_a_note_does_not_stop_a_spreadsheet(users, visit):
+    """Issue 17: openpyxl refuses a bell; the export stayed RUNNING and was sent again
+    every five minutes. It is written, the character shown as U+FFFD."""
+    from openpyxl import load_workbook
+
+    Visit.objects.filter(pk=visit.pk).update(notes="bell\x07 rang")
+    job = export_create(actor=users["supervisor"], kind="visits", fmt="xlsx", start=START,
+                        end=END, recipient="OPCC analysts", purpose="quarterly review")
+    assert export_execute(job_id=job.pk) == "done"
+    job.refresh_from_db()
+    values = [c for row in load_workbook(job.file.path).active.iter_rows(values_only=True)
+              for c in row]
+    assert "bell\ufffd rang" in values
+
+
+def test_an_export_that_meets_an_unexpected_error_ends_failed_with_its_reason(
+        users, visit, monkeypatch, caplog):
+    """Issue 17: a job runner marked a job failed only on the errors it expected; any other
+    left it RUNNING for ever. A bug cannot be made on demand, so one is put in the writer."""
+    from core import writers
+    from reports.services import exports_resume
+
+    job = export_create(actor=users["analyst"], kind="visits", fmt="csv", start=START,
+                        end=END, recipient="OPCC analysts", purpose="quarterly review")
+
+    def broken(*args, **kwargs):
+        raise KeyError("a bug")
+
+    monkeypatch.setattr(writers, "write_csv", broken)
+    assert export_execute(job_id=job.pk) == "failed"
+    job.refresh_from_db()
+    assert (job.status, job.error, job.file.name or "") == (
+        "failed", "an unexpected error stopped this job (KeyError); it is in the server's log",
+        "")
+    assert job.finished_at is not None
+    assert f"ExportJob {job.pk} stopped" in caplog.text
+    # Finished: a second delivery does nothing, and it is never sent again.
+    assert export_execute(job_id=job.pk) == "failed"
+    ExportJob.objects.filter(pk=job.pk).update(created_at=job.created_at - timedelta(hours=1))
+    assert exports_resume() == []
