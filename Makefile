@@ -37,6 +37,7 @@ setup-test:
 
 lint:
 	.venv/bin/ruff check .
+	.venv/bin/lint-imports --no-cache
 
 typecheck:
 	.venv/bin/mypy .

@@ -16,9 +16,9 @@ from rest_framework.views import APIView
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
 from core.geo import GeoPagination, Wgs84GeometryField, WgsInBBoxFilter
+from core.permissions import RolePermission
 
 from .models import Area, Team
-from .permissions import RolePermission
 from .roles import needs_second_factor, user_role
 from .second_factor import confirmed_device, second_factor_check
 from .selectors import areas_visible, teams_visible, tokens_of, users_visible

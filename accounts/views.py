@@ -7,9 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_http_methods, require_safe
-
-from hotspots.selectors import area_crime_counts, crimes_total
+from django.views.decorators.http import require_http_methods
 
 from .roles import needs_second_factor
 from .second_factor import (
@@ -21,18 +19,6 @@ from .second_factor import (
     enrolment_secret,
     second_factor_verify,
 )
-
-
-@login_required
-@require_safe
-def home(request: HttpRequest) -> HttpResponse:
-    can_see_crime = request.user.has_perm("hotspots.view_crime")
-    context = {
-        "area_rows": area_crime_counts(user=request.user) if can_see_crime else [],
-        "crime_total": crimes_total(user=request.user) if can_see_crime else None,
-        "can_see_crime": can_see_crime,
-    }
-    return render(request, "accounts/home.html", context)
 
 
 @login_required

@@ -9,7 +9,7 @@ from rest_framework import generics, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.permissions import RolePermission
+from core.permissions import RolePermission
 
 from . import selectors
 from .models import AuditEvent

@@ -11,9 +11,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.permissions import RolePermission
 from accounts.selectors import area_scope_q, areas_visible
 from core.api import DateField
+from core.permissions import RolePermission
 from hotspots.models import Hotspot
 
 from . import selectors, services

@@ -1,28 +1,18 @@
 """Reads for evaluation: trials a user may see, and what running trials ask of tasking."""
 
-from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
 from django.db.models import QuerySet
 
 from accounts.selectors import area_scope_q
+from tasking.constraints import PatrolConstraints
 
 from .models import CrossoverDay, Trial, TrialHotspot
 
 
 def trials_visible(*, user: Any) -> QuerySet[Trial]:
     return Trial.objects.filter(area_scope_q(user=user)).select_related("area")
-
-
-@dataclass
-class PatrolConstraints:
-    """What running trials ask of a week's plan."""
-
-    excluded: dict[int, str] = field(default_factory=dict)       # hot spot: why (control)
-    off_days: dict[int, set[date]] = field(default_factory=dict)  # crossover days off
-    minutes: dict[int, int] = field(default_factory=dict)         # the arm's visit length
-    notes: dict[int, str] = field(default_factory=dict)
 
 
 def patrol_constraints(*, hotspot_ids: list[int], week_start: date) -> PatrolConstraints:

@@ -448,10 +448,9 @@ def _cost(trial: Trial, user: Any, a0: datetime, a1: datetime,
         # Harm the treated places would have had at the control places' rate of change.
         expected = t["harm_before"] * c["harm_after"] / c["harm_before"]
         prevented = expected - t["harm_after"]
-    from patrols.models import Visit
+    from patrols.selectors import visits_count
 
-    visits = Visit.objects.filter(hotspot_id__in=trial.places.values("hotspot_id"),
-                                  started_at__gte=a0, started_at__lt=a1).count()
+    visits = visits_count(hotspot_ids=places, start=a0, end=a1)
     try:
         cost = analysis.patrol_cost(hours_by_role=hours, rate_by_role=trial.hourly_cost,
                                     visits=visits, harm_prevented=prevented)

@@ -9,9 +9,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
-from accounts.permissions import RolePermission
 from core.api import IsoDateTimeFilter
 from core.geo import GeoPagination, Wgs84GeometryField, WgsInBBoxFilter
+from core.permissions import RolePermission
 
 from .importers.errors import ImportInputError
 from .importers.layouts import mapping_from_json

@@ -18,10 +18,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
-from accounts.permissions import RolePermission
 from accounts.selectors import area_scope_q, areas_visible
 from core.api import DateField, GeoJSONRenderer, JSONField
 from core.geo import GeoPagination, Wgs84GeometryField, WgsInBBoxFilter
+from core.permissions import RolePermission
 
 from .exports import LAYERS, run_cells_csv, run_cells_geojson, run_cells_gpkg
 from .models import ExclusionArea, Hotspot, HotspotRun

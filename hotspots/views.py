@@ -14,6 +14,8 @@ from .importers.errors import ImportInputError
 from .models import HotspotRun, ImportJob
 from .recompute import hotspot_run_queue
 from .selectors import (
+    area_crime_counts,
+    crimes_total,
     import_jobs_visible,
     offence_types_all,
     run_backtest,
@@ -127,3 +129,17 @@ def hotspot_run_now(request: HttpRequest) -> HttpResponse:
     messages.success(request, f"Run {run.pk} for {area.name} is queued; this page shows it "
                               "when it is done.")
     return redirect(f"{reverse('hotspot-map')}?run={run.pk}")
+
+
+@login_required
+@require_safe
+def home(request: HttpRequest) -> HttpResponse:
+    """The first page after sign-in: crime by area for those who may see crime. It lives
+    here, not in accounts, because it reads crime (accounts sits below hotspots)."""
+    can_see_crime = request.user.has_perm("hotspots.view_crime")
+    context = {
+        "area_rows": area_crime_counts(user=request.user) if can_see_crime else [],
+        "crime_total": crimes_total(user=request.user) if can_see_crime else None,
+        "can_see_crime": can_see_crime,
+    }
+    return render(request, "accounts/home.html", context)

@@ -456,3 +456,10 @@ def visits_list_record(*, user: Any, query: dict[str, str], count: int | None) -
     logged. An officer reading only their own visits is not."""
     if user.has_perm("patrols.view_all_visits"):
         audit_record(actor=user, action="visits.list", detail={"query": query, "count": count})
+
+
+def visits_count(*, hotspot_ids: list[int], start: datetime, end: datetime) -> int:
+    """Check-ins at these hot spots that started in [start, end): for a trial's cost per
+    visit (the caller has already scoped the hot spots)."""
+    return Visit.objects.filter(hotspot_id__in=hotspot_ids, started_at__gte=start,
+                                started_at__lt=end).count()

@@ -13,9 +13,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
-from accounts.permissions import RolePermission
 from accounts.selectors import areas_visible
 from core.api import DateTimeField
+from core.permissions import RolePermission
 
 from . import services
 from .models import ExportJob

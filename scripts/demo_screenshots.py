@@ -15,7 +15,7 @@ ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
-# The demo's published authenticator key (accounts/demo.py), for the staff logins.
+# The demo's published authenticator key (demo/force.py), for the staff logins.
 DEMO_TOTP_KEY = "11ca0dc0b7172678a90130bdf23155b7d9763b73"
 
 

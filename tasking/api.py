@@ -14,10 +14,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Team, User
-from accounts.permissions import RolePermission
 from accounts.selectors import area_scope_q, areas_visible
 from core.api import DateField, DateTimeField
 from core.params import date_param, whole_number
+from core.permissions import RolePermission
 from hotspots.models import Hotspot
 
 from . import selectors, services

@@ -20,6 +20,7 @@ from core.text import markup_problem
 from hotspots.models import Hotspot
 
 from . import generator
+from .constraints import patrol_constraints
 from .errors import PlanConflict, TaskingInputError
 from .models import (
     ALL_DAYS,
@@ -312,8 +313,6 @@ def plan_generate(*, area: Area, week_start: date, actor: Any,
         plan.tasks.all().delete()
     else:
         plan = TaskingPlan(area=area, week_start=week_start, created_by=actor)
-
-    from evaluation.selectors import patrol_constraints
 
     hotspots = plan_hotspots(area=area)
     # Running trials decide which places are patrolled, on which days, for how long.

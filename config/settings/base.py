@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "evaluation",
     "reports",
     "audit",
+    "demo",
 ]
 
 MIDDLEWARE = [

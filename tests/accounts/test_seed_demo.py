@@ -52,7 +52,7 @@ def test_seed_demo_loads_the_force_and_is_safe_to_run_again(capsys):
 
 
 def test_uploading_the_real_police_uk_month_after_the_demo_adds_nothing():
-    from accounts.demo import CRIME_ZIP
+    from demo.force import CRIME_ZIP
     from hotspots.services import crime_import_paths
 
     call_command("seed_demo")

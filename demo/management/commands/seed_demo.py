@@ -2,7 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from accounts.demo import DEMO_PASSWORD, USERS, demo_totp_secret, seed_demo
+from demo.force import DEMO_PASSWORD, USERS, demo_totp_secret, seed_demo
 
 
 class Command(BaseCommand):

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from accounts.demo import demo_totp_code
+from demo.force import demo_totp_code
 
 
 class Command(BaseCommand):
