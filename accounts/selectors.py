@@ -52,3 +52,22 @@ def tokens_of(*, user: Any) -> QuerySet[ApiToken]:
     """A person's API tokens that have not expired, newest first."""
     return ApiToken.objects.filter(user=user, expiry__gt=timezone.now()).order_by(
         "-created", "digest")
+
+
+def teams_of_area(*, area: Area) -> QuerySet[Team]:
+    """Teams working in an area or below it, by name."""
+    return Team.objects.filter(area_id__in=area_subtree_ids(area=area)).order_by("name")
+
+
+def team_names(*, ids: list[int]) -> dict[int, str]:
+    return dict(Team.objects.filter(pk__in=ids).values_list("pk", "name"))
+
+
+def rank_labels() -> dict[str, str]:
+    return dict(User.Rank.choices)
+
+
+def people_of_areas(*, area_ids: list[int]) -> QuerySet[User]:
+    """Active people of these areas, by name: who may own work there."""
+    return User.objects.filter(is_active=True, area_id__in=area_ids).order_by(
+        "last_name", "username")

@@ -11,10 +11,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.selectors import area_scope_q, areas_visible
+from accounts.selectors import areas_visible
 from core.api import DateField
 from core.permissions import RolePermission
-from hotspots.models import Hotspot
+from hotspots.selectors import hotspots_visible
 
 from . import selectors, services
 from .models import Trial
@@ -68,8 +68,8 @@ class TrialListView(generics.ListAPIView):
         hotspots = None
         if "hotspots" in v:
             wanted = set(v["hotspots"])
-            hotspots = list(Hotspot.objects.filter(area_scope_q(user=request.user),
-                                                   pk__in=wanted).order_by("id"))
+            hotspots = list(hotspots_visible(user=request.user).filter(pk__in=wanted)
+                            .order_by("id"))
             if len(hotspots) != len(wanted):
                 raise services.TrialInputError("some of those hot spots are not in your areas")
         trial = services.trial_create(

@@ -9,7 +9,7 @@ from django.db.models import Count, QuerySet
 from accounts.models import Area
 from accounts.selectors import area_scope_q, areas_visible
 
-from .models import Crime, HotspotRun, ImportJob, OffenceType
+from .models import Crime, Hotspot, HotspotRun, ImportJob, OffenceType
 
 
 def crimes_visible(*, user: Any) -> QuerySet[Crime]:
@@ -113,3 +113,21 @@ def run_backtest(*, run: HotspotRun) -> dict[str, Any]:
                        "forecast as well: check the run's settings (cell size, lookback, "
                        "offence types) before tasking from it.")
     return {"rows": rows, "verdict": verdict, "beats": beats, "compared": compared}
+
+
+def hotspots_visible(*, user: Any) -> QuerySet[Hotspot]:
+    """Hot spots in the user's areas."""
+    return Hotspot.objects.filter(area_scope_q(user=user))
+
+
+def hotspots_for_dashboard(*, area_ids: list[int]) -> QuerySet[Hotspot]:
+    """Approved and retired hot spots of these areas, by key: what a dashboard can show."""
+    return Hotspot.objects.filter(area_id__in=area_ids, status__in=[
+        Hotspot.Status.APPROVED, Hotspot.Status.RETIRED]).order_by("key")
+
+
+def hotspot_status_labels() -> dict[str, str]:
+    return dict(Hotspot.Status.choices)
+
+
+APPROVED = Hotspot.Status.APPROVED

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import RequestDataTooBig
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -21,13 +21,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import Team, User
-from accounts.selectors import area_scope_q, areas_visible
+from accounts.selectors import area_scope_q, areas_visible, teams_visible, users_visible
 from core.api import DateTimeField
 from core.params import datetime_param
 from core.permissions import RolePermission
-from hotspots.models import Hotspot
-from tasking.models import PatrolTask, TaskingPlan
+from hotspots.selectors import hotspots_visible
+from tasking.selectors import task_for_visit
 
 from . import selectors, services
 from .models import Device, Visit
@@ -147,10 +146,10 @@ class DeviceListView(generics.ListAPIView):
         data.is_valid(raise_exception=True)
         v = data.validated_data
         area = get_object_or_404(areas_visible(user=request.user), pk=v["area"])
-        team = (get_object_or_404(Team.objects.filter(area_scope_q(user=request.user)),
-                                  pk=v["team"]) if v.get("team") else None)
-        holder = (get_object_or_404(User.objects.filter(area_scope_q(user=request.user)),
-                                    pk=v["holder"]) if v.get("holder") else None)
+        team = (get_object_or_404(teams_visible(user=request.user), pk=v["team"])
+                if v.get("team") else None)
+        holder = (get_object_or_404(users_visible(user=request.user), pk=v["holder"])
+                  if v.get("holder") else None)
         device, token = services.device_create(name=v["name"], kind=v["kind"], area=area,
                                                team=team, holder=holder, actor=request.user)
         return Response({**DeviceOutput(device).data, "token": token},
@@ -251,18 +250,13 @@ class VisitListView(generics.ListAPIView):
         data = VisitInput(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        hotspot = Hotspot.objects.filter(area_scope_q(user=request.user), pk=v["hotspot"]).first()
+        hotspot = hotspots_visible(user=request.user).filter(pk=v["hotspot"]).first()
         if hotspot is None:
             raise services.TrackingInputError(f"no hot spot {v['hotspot']} in your areas")
-        officer = request.user
-        assert isinstance(officer, User)  # RolePermission refuses anonymous callers
+        officer: Any = request.user  # RolePermission refuses anonymous callers
         task = None
         if v.get("task"):
-            mine = Q(assignee_user=officer)
-            if officer.team_id:
-                mine |= Q(assignee_user__isnull=True, assignee_team_id=officer.team_id)
-            task = PatrolTask.objects.filter(
-                mine, pk=v["task"], plan__status=TaskingPlan.Status.PUBLISHED).first()
+            task = task_for_visit(officer=officer, task_id=v["task"])
             if task is None or task.hotspot_id != hotspot.pk:
                 raise services.TrackingInputError("that visit was not given to you at this "
                                                   "hot spot")

@@ -9,9 +9,9 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from accounts.models import Team, User
-from hotspots.models import Hotspot
-from tasking.models import Shift
+from accounts.selectors import rank_labels, team_names
+from hotspots.selectors import APPROVED, hotspot_status_labels
+from tasking.selectors import shifts_by_id
 
 from . import selectors
 from .models import Visit
@@ -56,23 +56,20 @@ def dosage_page(request: HttpRequest) -> HttpResponse:
     rows.sort(key=lambda r: (r["share"] if r["share"] is not None else 9, r["key"]))
     for r in rows:
         r["percent"] = round(100 * r["share"]) if r["share"] is not None else None
-    approved = [r for r in rows if r["status"] == Hotspot.Status.APPROVED]
-    not_approved = [r for r in rows if r["status"] != Hotspot.Status.APPROVED]
-    statuses = dict(Hotspot.Status.choices)
+    approved = [r for r in rows if r["status"] == APPROVED]
+    not_approved = [r for r in rows if r["status"] != APPROVED]
+    statuses = hotspot_status_labels()
     for r in not_approved:
         r["status_label"] = statuses.get(r["status"], r["status"])
     by_team = every["team"]
-    names = dict(Team.objects.filter(pk__in=[r["team"] for r in by_team])
-                 .values_list("pk", "name"))
+    names = team_names(ids=[r["team"] for r in by_team])
     for r in by_team:
         r["name"] = names.get(r["team"], "No team")
-    ranks = dict(User.Rank.choices)
+    ranks = rank_labels()
     for r in every["role"]:
         r["name"] = ranks.get(r["role"], "") or ("Devices with no holder" if not r["people"]
                                                  else "Unknown")
-    shifts = {s.pk: s for s in Shift.objects.filter(
-        pk__in=[r["shift"] for r in every["shift"] if r["shift"]]).select_related(
-            "pattern", "area")}
+    shifts = shifts_by_id(ids=[r["shift"] for r in every["shift"] if r["shift"]])
     for r in every["shift"]:
         r["shift_obj"] = shifts.get(r["shift"])
     return render(request, "patrols/dosage.html", {

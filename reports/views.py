@@ -23,6 +23,7 @@ from core import writers
 from core.errors import AppError, InputError
 from core.http import object_or_404
 from core.params import date_param, whole_number
+from hotspots.selectors import hotspots_for_dashboard
 
 from . import selectors, services
 from .models import ExportJob
@@ -148,8 +149,6 @@ def neighbourhoods(request: HttpRequest) -> HttpResponse:
 @permission_required("patrols.view_presence", raise_exception=True)
 @require_safe
 def dashboard(request: HttpRequest) -> HttpResponse:
-    from hotspots.models import Hotspot
-
     areas = areas_visible(user=request.user).order_by("level", "name")
     chosen = whole_number(request.GET.get("area"))
     area = areas.filter(pk=chosen).first() if chosen is not None else areas.first()
@@ -157,8 +156,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         return render(request, "reports/dashboard.html", {"areas": areas, "data": None})
     weeks_text = request.GET.get("weeks") or "12"
     spot_text = request.GET.get("hotspot") or ""
-    spots = Hotspot.objects.filter(area_id__in=[a.pk for a in areas]).filter(
-        status__in=["approved", "retired"]).order_by("key")
+    spots = hotspots_for_dashboard(area_ids=[a.pk for a in areas])
     spot_id = whole_number(spot_text)
     hotspot = spots.filter(pk=spot_id).first() if spot_id is not None else None
     try:

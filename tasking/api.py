@@ -1,7 +1,9 @@
 """API for tasking: shift patterns, shifts and capacity, plans, visits, the supervisor map's
 data, officers' own visits and problem-solving records. Thin: services do the work."""
 
-from typing import Any
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 from django.http import HttpResponse
@@ -13,16 +15,20 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import Team, User
-from accounts.selectors import area_scope_q, areas_visible
+from accounts.selectors import area_scope_q, areas_visible, teams_visible, users_visible
 from core.api import DateField, DateTimeField
 from core.params import date_param, whole_number
 from core.permissions import RolePermission
-from hotspots.models import Hotspot
+from hotspots.selectors import hotspots_visible
 
 from . import selectors, services
 from .errors import TaskingInputError
 from .models import PatrolTask, ProblemSolving, Shift, ShiftPattern, TaskingPlan
+
+# Types only: views and APIs read other apps' models through their selectors.
+if TYPE_CHECKING:
+    from accounts.models import Team, User
+    from hotspots.models import Hotspot
 
 
 class CapacityInput(serializers.Serializer):
@@ -57,7 +63,7 @@ class PatternInput(serializers.Serializer):
 
 
 def _team_in_scope(user: Any, team_id: int) -> Team:
-    found = Team.objects.filter(area_scope_q(user=user), pk=team_id).first()
+    found = teams_visible(user=user).filter(pk=team_id).first()
     if found is None:
         raise TaskingInputError(f"no team {team_id} in your areas")
     return found
@@ -275,7 +281,7 @@ def _user_or_none(request: Request, value: int | None) -> User | None:
     """An assignee by id; one outside the caller's sight is reported as not found."""
     if value is None:
         return None
-    found = User.objects.filter(area_scope_q(user=request.user), pk=value).first()
+    found = users_visible(user=request.user).filter(pk=value).first()
     if found is None:
         raise TaskingInputError(f"no officer {value} in your areas")
     return found
@@ -306,7 +312,7 @@ class PlanTaskListView(generics.ListAPIView):
         data.is_valid(raise_exception=True)
         v = data.validated_data
         shift = get_object_or_404(Shift, pk=v["shift"], area_id=plan.area_id)
-        hotspot = get_object_or_404(Hotspot.objects.filter(area_scope_q(user=request.user)),
+        hotspot = get_object_or_404(hotspots_visible(user=request.user),
                                     pk=v["hotspot"])
         task = services.task_add(
             plan=plan, version=v["version"], shift=shift, hotspot=hotspot,
@@ -427,7 +433,7 @@ class ProblemSolvingView(APIView):
                       "PUT": ("tasking.change_problemsolving",)}
 
     def _hotspot(self, request: Request, pk: int) -> Hotspot:
-        return get_object_or_404(Hotspot.objects.filter(area_scope_q(user=request.user)), pk=pk)
+        return get_object_or_404(hotspots_visible(user=request.user), pk=pk)
 
     @extend_schema(responses=ProblemSolvingOutput, summary="A hot spot's problem solving")
     def get(self, request: Request, pk: int) -> Response:

@@ -276,3 +276,17 @@ def briefing_svg(*, hotspot_ids: list[int], area_id: int, width: int = 640) -> s
                      f'font-family="sans-serif" font-weight="bold">{n}</text>')
     parts.append("</svg>")
     return "".join(parts)
+
+
+def task_for_visit(*, officer: Any, task_id: int) -> PatrolTask | None:
+    """A published task given to this officer, or to their team with no one named: the
+    only tasks an officer may log a visit against."""
+    mine = Q(assignee_user=officer)
+    if officer.team_id:
+        mine |= Q(assignee_user__isnull=True, assignee_team_id=officer.team_id)
+    return PatrolTask.objects.filter(mine, pk=task_id,
+                                     plan__status=TaskingPlan.Status.PUBLISHED).first()
+
+
+def shifts_by_id(*, ids: list[int]) -> dict[int, Shift]:
+    return {s.pk: s for s in Shift.objects.filter(pk__in=ids).select_related("pattern", "area")}

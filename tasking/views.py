@@ -1,6 +1,9 @@
 """Pages for tasking: plans, the supervisor map, briefings, problem solving, officers' visits."""
 
+from __future__ import annotations
+
 from datetime import date, time, timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib import messages
@@ -12,17 +15,25 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
-from accounts.models import Area, Team, User
-from accounts.selectors import area_scope_q, area_subtree_ids, areas_visible
+from accounts.selectors import (
+    areas_visible,
+    people_of_areas,
+    teams_of_area,
+)
 from audit.services import audit_record
 from core.errors import InputError
 from core.http import object_or_404
 from core.params import date_param, whole_number
-from hotspots.models import Hotspot
+from hotspots.selectors import hotspots_visible
 
 from . import selectors, services
 from .errors import PlanConflict, TaskingInputError
 from .models import DAYS, ProblemSolving, Shift, ShiftCapacity, ShiftPattern
+
+# Types only: views and APIs read other apps' models through their selectors.
+if TYPE_CHECKING:
+    from accounts.models import Area, User
+    from hotspots.models import Hotspot
 
 
 def _next_monday() -> date:
@@ -130,7 +141,7 @@ def shifts(request: HttpRequest) -> HttpResponse:
     patterns = list(ShiftPattern.objects.filter(area=area).prefetch_related("capacities__team")
                     ) if area else []
     grid: list[dict[str, object]] = []
-    teams = list(Team.objects.filter(area_id__in=area_subtree_ids(area=area)).order_by("name")
+    teams = list(teams_of_area(area=area)
                  ) if area else []
     if area is not None and patterns:
         # Showing a week makes its dated shifts (idempotent): their capacity starts as the
@@ -215,7 +226,7 @@ PS_TEXT_FIELDS = ("scanning", "analysis", "response", "assessment")
 @permission_required("tasking.view_problemsolving", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def problem_solving(request: HttpRequest, pk: int) -> HttpResponse:
-    hotspot = get_object_or_404(Hotspot.objects.filter(area_scope_q(user=request.user)), pk=pk)
+    hotspot = get_object_or_404(hotspots_visible(user=request.user), pk=pk)
     record = ProblemSolving.objects.filter(hotspot=hotspot).first()
     status = 200
     draft: dict[str, str] | None = None
@@ -254,9 +265,8 @@ def problem_solving(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _owners(hotspot: Hotspot) -> QuerySet[User]:
     """Who may own a hot spot's problem-solving: active people of its area or above."""
-    return User.objects.filter(
-        is_active=True, area_id__in=services.area_ancestor_ids(hotspot.area or hotspot.run_area)
-    ).order_by("last_name", "username")
+    return people_of_areas(
+        area_ids=services.area_ancestor_ids(hotspot.area or hotspot.run_area))
 
 
 def _ps_context(request: HttpRequest, hotspot: Hotspot, record: ProblemSolving | None,

@@ -1,14 +1,11 @@
-"""Hot spot runs: read an area's crimes once into arrays, compute, select, keep identities.
-
-Services (writes) for runs and hot spots live here; the maths is in `analysis/`.
-"""
+"""One run from crimes to hot spots: grid, significance, selection, backtest, patterns,
+profiles, identities."""
 
 import io
 import logging
-import math
 import time
 from dataclasses import asdict
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -19,208 +16,22 @@ from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.utils import timezone
 
-from accounts.models import Area
 from accounts.selectors import area_subtree_ids
 from audit.services import audit_record
-from core.errors import InputError
-from core.jobs import LockId, job_lock, jobs_resume
-from core.resilience import enqueue_on_commit
-from core.text import markup_problem
+from core.jobs import LockId, job_lock
 
-from .analysis import AnalysisInputError, significance
-from .analysis.concentration import generalized_gini, gini, top_share
-from .analysis.forecast import score_top_n, top_n_membership
-from .analysis.selection import PATTERNS, SelectionRule, classify_patterns, select
-from .analysis.significance import count_test, incidents
-from .analysis.temporal import aoristic_by_group, shrink_profiles, whole_hour_counts
-from .layouts import SHAPES, CellLayout
-from .models import ExclusionArea, Hotspot, HotspotRun, OffenceType
+from ..analysis import AnalysisInputError, significance
+from ..analysis.concentration import generalized_gini, gini, top_share
+from ..analysis.forecast import score_top_n, top_n_membership
+from ..analysis.selection import PATTERNS, SelectionRule, classify_patterns, select
+from ..analysis.significance import count_test, incidents
+from ..analysis.temporal import aoristic_by_group, shrink_profiles, whole_hour_counts
+from ..layouts import CellLayout
+from ..models import Hotspot, HotspotRun
+from .params import DAYS, RunInputError
+from .reading import _inside, _read_crimes
 
 logger = logging.getLogger(__name__)
-
-DEFAULTS: dict[str, Any] = {
-    "shape": "square",      # or "hex": hexagons of the same area
-    "cell": 150.0,          # metres, the UK trial standard
-    "bandwidth": 450.0,     # metres: three cells
-    "lookback_days": 365,
-    "q_max": 0.05,
-    "min_count": 3,
-    "top_n": 30,            # a workable rota: Southend tasked 20 hot spots
-    "top_share": None,
-    "include_asb": True,
-    "offence_types": None,  # codes to count (say, only burglary); None: all in targeting
-}
-DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-
-
-class RunInputError(InputError):
-    """The run cannot be made as asked; the message says why."""
-
-
-def _number(params: dict[str, Any], key: str, whole: bool = False) -> Any:
-    """A parameter that must be a finite number (a whole one for counts), or None if unset."""
-    value = params[key]
-    if value is None:
-        return None
-    kind = "a whole number" if whole else "a number"
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise RunInputError(f"{key} must be {kind}, not {value!r}")
-    try:
-        number = float(value)
-    except ValueError:
-        raise RunInputError(f"{key} must be {kind}, not {value!r}") from None
-    if not math.isfinite(number) or (whole and not number.is_integer()):
-        raise RunInputError(f"{key} must be {kind}, not {value!r}")
-    return int(number) if whole else number
-
-
-def _parameters(given: dict[str, Any] | None) -> dict[str, Any]:
-    if given is not None and not isinstance(given, dict):
-        raise RunInputError("parameters must be an object of names and values")
-    params = {**DEFAULTS, **(given or {})}
-    unknown = set(params) - set(DEFAULTS)
-    if unknown:
-        raise RunInputError(f"unknown parameter(s): {', '.join(sorted(unknown))}")
-    for key in ("cell", "bandwidth", "q_max", "top_share"):
-        params[key] = _number(params, key)
-    for key in ("lookback_days", "min_count", "top_n"):
-        params[key] = _number(params, key, whole=True)
-    for key in ("cell", "bandwidth", "q_max", "lookback_days", "min_count"):
-        if params[key] is None:
-            raise RunInputError(f"{key} cannot be empty")
-    if not isinstance(params["include_asb"], bool):
-        raise RunInputError("include_asb must be true or false")
-    types = params["offence_types"]
-    if types is not None and (not isinstance(types, list)
-                              or not all(isinstance(t, str) for t in types)):
-        raise RunInputError("offence_types must be a list of offence type codes")
-    if params["shape"] not in SHAPES:
-        raise RunInputError(f"shape must be {' or '.join(SHAPES)}")
-    if not params["cell"] > 0:
-        raise RunInputError("cell size must be a positive number of metres")
-    if not params["bandwidth"] > 0:
-        raise RunInputError("bandwidth must be a positive number of metres")
-    if not 1 <= params["lookback_days"] <= 3660:
-        raise RunInputError("the lookback must be between 1 day and 10 years")
-    try:
-        rule = SelectionRule(q_max=params["q_max"], min_count=params["min_count"],
-                             top_n=params["top_n"], top_share=params["top_share"])
-    except AnalysisInputError as exc:
-        raise RunInputError(str(exc)) from None
-    params.update(asdict(rule))
-    return params
-
-
-@transaction.atomic
-def hotspot_run_create(*, area: Area, trigger: str, actor: Any = None,
-                       parameters: dict[str, Any] | None = None,
-                       window_end: datetime | None = None) -> HotspotRun:
-    """Queue a run for an area; the offence weights are copied in so it can be reproduced."""
-    params = _parameters(parameters)
-    end = window_end or default_window_end()
-    types = OffenceType.objects.filter(include_in_targeting=True)
-    if params["offence_types"]:
-        chosen = {str(c) for c in params["offence_types"]}
-        known = set(OffenceType.objects.filter(code__in=chosen).values_list("code", flat=True))
-        if chosen - known:
-            raise RunInputError(f"unknown offence type(s): {', '.join(sorted(chosen - known))}")
-        # An analyst's explicit choice may include types left out of targeting by default.
-        types = OffenceType.objects.filter(code__in=chosen)
-    if not params["include_asb"]:
-        types = types.exclude(category=OffenceType.Category.ASB)
-    params["weights"] = {t.code: t.harm_weight for t in types.order_by("code")}
-    run = HotspotRun.objects.create(
-        area=area, trigger=trigger, parameters=params,
-        created_by=actor if getattr(actor, "is_authenticated", False) else None,
-        window_start=end - timedelta(days=params["lookback_days"]), window_end=end)
-    audit_record(actor=actor, action="hotspot_run.queue", target=run,
-                 detail={"area": area.code, "trigger": trigger})
-    return run
-
-
-def default_window_end() -> datetime:
-    """Local midnight today, or the fixed date a demo or a replay of old data sets."""
-    tz = ZoneInfo(settings.TIME_ZONE)
-    if settings.HOTSPOTS_WINDOW_END:
-        return datetime.fromisoformat(settings.HOTSPOTS_WINDOW_END).replace(tzinfo=tz)
-    return timezone.now().astimezone(tz).replace(hour=0, minute=0, second=0, microsecond=0)
-
-
-@transaction.atomic
-def hotspot_run_queue(*, area: Area, actor: Any, trigger: str,
-                      parameters: dict[str, Any] | None = None,
-                      window_end: datetime | None = None) -> HotspotRun:
-    """Create a run and start its Celery task once the transaction has committed."""
-    from .tasks import hotspot_run_compute
-
-    run = hotspot_run_create(area=area, trigger=trigger, actor=actor, parameters=parameters,
-                             window_end=window_end)
-    enqueue_on_commit(hotspot_run_compute, run.pk)
-    return run
-
-
-# Binary COPY of five NOT NULL 8-byte fields: each record is a 2-byte field count, then
-# a 4-byte length and 8 bytes of data per field, all big-endian. NumPy reads it in place.
-_RECORD = np.dtype([("n", ">i2"),
-                    *[(f"{name}{part}", kind) for name in ("x", "y", "t", "a", "b")
-                      for part, kind in (("_len", ">i4"), ("", ">i8" if name == "t" else ">f8"))]])
-_HEADER = 19  # "PGCOPY\n\377\r\n\0", flags, header extension length
-
-
-def _read_crimes(run: HotspotRun, area_ids: list[int]) -> dict[str, np.ndarray]:
-    """The run's crimes as arrays, read with one binary COPY (no Python object per row)."""
-    codes = list(run.parameters["weights"])
-    by_id = dict(OffenceType.objects.filter(code__in=codes).values_list("id", "code"))
-    weight_of = {tid: run.parameters["weights"][code] for tid, code in by_id.items()}
-    buffer = io.BytesIO()
-    connection.ensure_connection()
-    raw = connection.connection
-    assert raw is not None
-    with raw.cursor() as cur, cur.copy(
-        """
-        COPY (SELECT ST_X(location)::float8, ST_Y(location)::float8, offence_type_id::int8,
-                     extract(epoch FROM occurred_from)::float8,
-                     extract(epoch FROM occurred_to)::float8
-                FROM hotspots_crime
-               WHERE area_id = ANY(%s) AND offence_type_id = ANY(%s)
-                 AND occurred_from >= %s AND occurred_from < %s)
-        TO STDOUT (FORMAT BINARY)
-        """,
-        [area_ids, list(by_id), run.window_start, run.window_end],
-    ) as copy:
-        for block in copy:
-            buffer.write(block)
-    data = buffer.getbuffer()
-    ext = int.from_bytes(data[15:19], "big") if len(data) >= _HEADER else 0
-    body = data[_HEADER + ext: len(data) - 2]  # the trailer is a field count of -1
-    rows = np.frombuffer(body, dtype=_RECORD) if len(body) else np.zeros(0, dtype=_RECORD)
-    types = rows["t"].astype(np.int64)
-    lookup = np.zeros(int(types.max()) + 1 if types.size else 1)
-    for tid, w in weight_of.items():
-        if tid < lookup.size:
-            lookup[tid] = w
-    return {"x": rows["x"].astype(float), "y": rows["y"].astype(float), "harm": lookup[types],
-            "start": rows["a"].astype(float), "end": rows["b"].astype(float)}
-
-
-def _inside(points_x: np.ndarray, points_y: np.ndarray, sql_geom: str,
-            params: list[Any]) -> np.ndarray:
-    """Which points fall in a geometry given by SQL, set-based in PostGIS."""
-    if points_x.size == 0:
-        return np.zeros(0, dtype=bool)
-    with connection.cursor() as cur:
-        cur.execute(
-            f"""
-            WITH g AS ({sql_geom})
-            SELECT coalesce(bool_or(ST_Intersects(g.geom, ST_SetSRID(ST_MakePoint(t.x, t.y),
-                                                                      %s))), false)
-              FROM unnest(%s::float8[], %s::float8[]) WITH ORDINALITY AS t(x, y, n)
-              LEFT JOIN g ON true
-             GROUP BY t.n ORDER BY t.n
-            """,
-            [*params, settings.HOTSPOTS_SRID, points_x.tolist(), points_y.tolist()],
-        )
-        return np.array([r[0] for r in cur.fetchall()], dtype=bool)
 
 
 def _peak_hours(profile: np.ndarray, top: int = 3) -> list[str]:
@@ -515,100 +326,3 @@ def _assign_areas(hotspots: list[Hotspot]) -> None:
         )
         for n, area_id in cur.fetchall():
             hotspots[n - 1].area_id = area_id
-
-
-@transaction.atomic
-def hotspot_review(*, hotspot: Hotspot, actor: Any, action: str, note: str = "") -> Hotspot:
-    """An analyst approves, suppresses or retires a hot spot; audited."""
-    target = {"approve": Hotspot.Status.APPROVED, "suppress": Hotspot.Status.SUPPRESSED,
-              "retire": Hotspot.Status.RETIRED}.get(action)
-    if target is None:
-        raise RunInputError("action must be approve, suppress or retire")
-    if problem := markup_problem("the note", note):
-        raise RunInputError(problem)
-    locked = Hotspot.objects.select_for_update().get(pk=hotspot.pk)
-    before = locked.status
-    locked.status = target
-    locked.save(update_fields=["status", "updated_at"])
-    audit_record(actor=actor, action=f"hotspot.{action}", target=locked,
-                 detail={"before": before, "after": target, "note": note[:500]})
-    return locked
-
-
-def hotspot_runs_nightly() -> list[int]:
-    """Queue tonight's run for each area at the run level; a second call the same night
-    queues nothing (two beat processes, or a re-delivered task, do no double work)."""
-    from .tasks import hotspot_run_compute
-
-    level = settings.HOTSPOTS_RUN_LEVEL
-    areas = list(Area.objects.filter(level=level)) or list(
-        Area.objects.filter(level=Area.Level.FORCE))
-    queued = []
-    for area in areas:
-        with transaction.atomic():
-            # Serialise per area: the check and the insert are one decision.
-            Area.objects.select_for_update().get(pk=area.pk)
-            end = default_window_end()
-            if HotspotRun.objects.filter(area=area, trigger=HotspotRun.Trigger.NIGHTLY,
-                                         window_end=end).exists():
-                continue
-            run = hotspot_run_create(area=area, trigger=HotspotRun.Trigger.NIGHTLY,
-                                     window_end=end)
-            enqueue_on_commit(hotspot_run_compute, run.pk)
-            queued.append(run.pk)
-    return queued
-
-
-def hotspot_runs_resume(*, stale_after: timedelta = timedelta(minutes=10)) -> list[int]:
-    """Queue again the runs a killed worker left half done (their work was rolled back)."""
-    from .tasks import hotspot_run_compute
-
-    return jobs_resume(model=HotspotRun, kind=LockId.HOTSPOT_RUNS, task=hotspot_run_compute,
-                       stale_after=stale_after)
-
-
-MAX_EXCLUSION_M2 = 5_000_000  # 5 km²: a prison or a hospital, not a district
-
-
-@transaction.atomic
-def exclusion_area_create(*, actor: Any, area: Area, name: str, reason: str,
-                          geometry: dict[str, Any]) -> ExclusionArea:
-    """Rule a place out of targeting; the shape comes as WGS84 GeoJSON from the map."""
-    import json
-
-    if problem := markup_problem("the name and reason", name, reason):
-        raise RunInputError(problem)
-
-    from django.contrib.gis.gdal import GDALException
-    from django.contrib.gis.geos import GEOSException, GEOSGeometry, MultiPolygon
-
-    try:
-        shape: Any = GEOSGeometry(json.dumps(geometry), srid=4326)
-    except (GEOSException, GDALException, ValueError, TypeError):
-        raise RunInputError("the shape is not a GeoJSON polygon") from None
-    if shape.geom_type == "Polygon":
-        shape = MultiPolygon(shape, srid=4326)
-    if shape.geom_type != "MultiPolygon" or shape.empty:
-        raise RunInputError("the shape must be a polygon")
-    if not shape.valid:
-        raise RunInputError(f"the shape is not valid: {shape.valid_reason}")
-    west, south, east, north = shape.extent
-    if not (-180 <= west <= east <= 180 and -90 <= south <= north <= 90):
-        raise RunInputError("the shape has points off the globe: longitude is -180 to 180 and "
-                            "latitude -90 to 90")
-    try:
-        shape.transform(settings.HOTSPOTS_SRID)
-    except GDALException:
-        raise RunInputError("the shape cannot be placed on the force's map grid") from None
-    if not shape.intersects(area.geom):
-        raise RunInputError(f"the shape lies outside {area.name}")
-    if shape.area > MAX_EXCLUSION_M2:
-        raise RunInputError(f"the shape covers {shape.area / 1e6:.1f} km²; an exclusion area "
-                            f"may cover at most {MAX_EXCLUSION_M2 / 1e6:.0f} km²")
-    if not name.strip() or not reason.strip():
-        raise RunInputError("give the place a name and say why it is excluded")
-    exclusion = ExclusionArea.objects.create(area=area, name=name.strip()[:200],
-                                             reason=reason.strip(), geom=shape, created_by=actor)
-    audit_record(actor=actor, action="exclusion_area.create", target=exclusion,
-                 detail={"area": area.code, "name": exclusion.name, "m2": round(shape.area)})
-    return exclusion

@@ -1,0 +1,59 @@
+"""Exclusion areas: places no hot spot may be chosen in."""
+
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+
+from accounts.models import Area
+from audit.services import audit_record
+from core.text import markup_problem
+
+from ..models import ExclusionArea
+from .params import RunInputError
+
+MAX_EXCLUSION_M2 = 5_000_000  # 5 km²: a prison or a hospital, not a district
+
+
+@transaction.atomic
+def exclusion_area_create(*, actor: Any, area: Area, name: str, reason: str,
+                          geometry: dict[str, Any]) -> ExclusionArea:
+    """Rule a place out of targeting; the shape comes as WGS84 GeoJSON from the map."""
+    import json
+
+    if problem := markup_problem("the name and reason", name, reason):
+        raise RunInputError(problem)
+
+    from django.contrib.gis.gdal import GDALException
+    from django.contrib.gis.geos import GEOSException, GEOSGeometry, MultiPolygon
+
+    try:
+        shape: Any = GEOSGeometry(json.dumps(geometry), srid=4326)
+    except (GEOSException, GDALException, ValueError, TypeError):
+        raise RunInputError("the shape is not a GeoJSON polygon") from None
+    if shape.geom_type == "Polygon":
+        shape = MultiPolygon(shape, srid=4326)
+    if shape.geom_type != "MultiPolygon" or shape.empty:
+        raise RunInputError("the shape must be a polygon")
+    if not shape.valid:
+        raise RunInputError(f"the shape is not valid: {shape.valid_reason}")
+    west, south, east, north = shape.extent
+    if not (-180 <= west <= east <= 180 and -90 <= south <= north <= 90):
+        raise RunInputError("the shape has points off the globe: longitude is -180 to 180 and "
+                            "latitude -90 to 90")
+    try:
+        shape.transform(settings.HOTSPOTS_SRID)
+    except GDALException:
+        raise RunInputError("the shape cannot be placed on the force's map grid") from None
+    if not shape.intersects(area.geom):
+        raise RunInputError(f"the shape lies outside {area.name}")
+    if shape.area > MAX_EXCLUSION_M2:
+        raise RunInputError(f"the shape covers {shape.area / 1e6:.1f} km²; an exclusion area "
+                            f"may cover at most {MAX_EXCLUSION_M2 / 1e6:.0f} km²")
+    if not name.strip() or not reason.strip():
+        raise RunInputError("give the place a name and say why it is excluded")
+    exclusion = ExclusionArea.objects.create(area=area, name=name.strip()[:200],
+                                             reason=reason.strip(), geom=shape, created_by=actor)
+    audit_record(actor=actor, action="exclusion_area.create", target=exclusion,
+                 detail={"area": area.code, "name": exclusion.name, "m2": round(shape.area)})
+    return exclusion

@@ -1,0 +1,29 @@
+"""An analyst's review of a hot spot: approve, suppress or retire."""
+
+from typing import Any
+
+from django.db import transaction
+
+from audit.services import audit_record
+from core.text import markup_problem
+
+from ..models import Hotspot
+from .params import RunInputError
+
+
+@transaction.atomic
+def hotspot_review(*, hotspot: Hotspot, actor: Any, action: str, note: str = "") -> Hotspot:
+    """An analyst approves, suppresses or retires a hot spot; audited."""
+    target = {"approve": Hotspot.Status.APPROVED, "suppress": Hotspot.Status.SUPPRESSED,
+              "retire": Hotspot.Status.RETIRED}.get(action)
+    if target is None:
+        raise RunInputError("action must be approve, suppress or retire")
+    if problem := markup_problem("the note", note):
+        raise RunInputError(problem)
+    locked = Hotspot.objects.select_for_update().get(pk=hotspot.pk)
+    before = locked.status
+    locked.status = target
+    locked.save(update_fields=["status", "updated_at"])
+    audit_record(actor=actor, action=f"hotspot.{action}", target=locked,
+                 detail={"before": before, "after": target, "note": note[:500]})
+    return locked
