@@ -193,8 +193,23 @@ PIECES_BY_SHIFT = """, area_shifts AS (
     WHERE c.r && tstzrange(x.cuts[k], x.cuts[k + 1])
 )"""
 
+# By week: time is cut into 7-day weeks from the window's start (UTC days, as the
+# dashboard's weekly crime), each piece in the week it falls in, numbered from 0.
+PIECES_BY_WEEK = """, pieces AS (
+    SELECT c.who, c.named, c.hotspot_id, c.approved, c.team_id, c.rank,
+           NULL::bigint AS shift_id, k AS week,
+           c.r * tstzrange(%(lo)s::timestamptz + k * interval '7 days',
+                           %(lo)s::timestamptz + (k + 1) * interval '7 days') AS r
+    FROM counted c
+    CROSS JOIN LATERAL generate_series(
+        floor(extract(epoch FROM lower(c.r) - %(lo)s::timestamptz) / 604800)::int,
+        ceil(extract(epoch FROM upper(c.r) - %(lo)s::timestamptz) / 604800)::int - 1) k
+    WHERE NOT isempty(c.r * tstzrange(%(lo)s::timestamptz + k * interval '7 days',
+                                      %(lo)s::timestamptz + (k + 1) * interval '7 days'))
+)"""
+
 GROUPS = {"hotspot": "pc.hotspot_id", "team": "pc.team_id", "role": "pc.rank",
-          "shift": "pc.shift_id"}
+          "shift": "pc.shift_id", "week": "pc.week"}
 
 
 def _dosage_sets(*, user: Any, start: datetime, end: datetime, groups: tuple[str, ...],
@@ -221,7 +236,11 @@ def _dosage_sets(*, user: Any, start: datetime, end: datetime, groups: tuple[str
     scope_filter = "" if scope is None else "WHERE h.area_id = ANY(%(areas)s::bigint[])"
     spot_filter = ("" if hotspot_ids is None
                    else "WHERE pc.hotspot_id = ANY(%(spots)s::bigint[])")
-    sql = DOSAGE_SQL.format(pieces=PIECES_BY_SHIFT if "shift" in groups else PIECES_PLAIN,
+    if "shift" in groups and "week" in groups:
+        raise InputError("dosage is grouped by shift or by week, not both at once")
+    pieces = (PIECES_BY_SHIFT if "shift" in groups
+              else PIECES_BY_WEEK if "week" in groups else PIECES_PLAIN)
+    sql = DOSAGE_SQL.format(pieces=pieces,
                             keys=keys, sets=sets, scope_filter=scope_filter,
                             spot_filter=spot_filter)
     out: dict[str, list[dict[str, Any]]] = {g: [] for g in groups}

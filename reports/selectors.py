@@ -1,15 +1,22 @@
 """Reads for reports: the monthly funding return and the neighbourhood summary."""
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection
+from django.utils import timezone
 
-from accounts.models import Area
+from accounts.models import Area, Team
 from accounts.selectors import area_scope_ids, area_subtree_ids
 from core.errors import InputError
+from evaluation.models import Trial
+from evaluation.services import trial_outcome
+from hotspots.models import HotspotRun
+from hotspots.selectors import run_lorenz_points
+from patrols.selectors import dosage, dosage_total
+from tasking.models import PatrolTask, Shift, TaskingPlan
 
 # Serious violence as funders count it from police.uk categories: violence and sexual
 # offences, robbery and possession of weapons.
@@ -65,7 +72,6 @@ def funding_return(*, user: Any, area: Area, first: date, last: date) -> list[li
     and, apart, at those not approved (each person's minute once), visits, stops recorded
     on visits, ASB and serious violence inside hot spots, and drugs and weapons offences
     found there."""
-    from patrols.selectors import dosage_total
 
     if last < first:
         raise InputError("the last month is before the first")
@@ -103,11 +109,6 @@ def neighbourhood_summary(*, user: Any, end: datetime | None = None) -> list[dic
     """For each neighbourhood: patrol hours at its hot spots over the last 365 days and its
     recorded crime, against the 365 days before. Aggregated, with no hot spot locations:
     fit for publishing to residents."""
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from patrols.selectors import dosage
 
     end = end or timezone.now()
     start = end - timedelta(days=365)
@@ -167,17 +168,6 @@ def dashboard(*, user: Any, area: Area, weeks: int = 12,
     """The figures the dashboard charts: weekly crime, harm and patrol hours at hot spots
     (one hot spot, or all in the area), compliance by team and by shift, the area's latest
     concentration curve, and the results of its trials."""
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from accounts.models import Team
-    from evaluation.models import Trial
-    from evaluation.services import trial_outcome
-    from hotspots.models import HotspotRun
-    from hotspots.selectors import run_lorenz_points
-    from patrols.selectors import dosage, dosage_total
-    from tasking.models import PatrolTask, Shift, TaskingPlan
 
     if not 1 <= weeks <= 104:
         raise InputError("weeks is 1 to 104")
@@ -191,14 +181,13 @@ def dashboard(*, user: Any, area: Area, weeks: int = 12,
         weekly = cur.fetchall()
     # Patrol hours with every person's minute counted once (at one hot spot, in one shift):
     # at approved hot spots for the chart, and apart those at hot spots not approved.
+    # One dosage query cut into the weeks (it ran once a week, up to 104 times).
+    by_week = {r["week"]: r for r in dosage(
+        user=user, start=start, end=end, by="week", area_ids=areas,
+        hotspot_ids=None if hotspot_id is None else [hotspot_id])}
     hours, hours_not_approved = [], []
-    for lo, _, _ in weekly:
-        if hotspot_id is None:
-            week = dosage_total(user=user, start=lo, end=lo + timedelta(days=7), area_ids=areas)
-        else:
-            week = next((r for r in dosage(user=user, start=lo, end=lo + timedelta(days=7),
-                                           area_ids=areas) if r["hotspot"] == hotspot_id),
-                        {"minutes": 0.0, "not_approved_minutes": 0.0})
+    for k in range(len(weekly)):
+        week = by_week.get(k, {"minutes": 0.0, "not_approved_minutes": 0.0})
         hours.append(round((week["minutes"] - week["not_approved_minutes"]) / 60, 1))
         hours_not_approved.append(round(week["not_approved_minutes"] / 60, 1))
     tasks = PatrolTask.objects.filter(plan__status=TaskingPlan.Status.PUBLISHED,

@@ -161,6 +161,9 @@ class PlanOutput(serializers.ModelSerializer):
                   "stale_visits", "created_at", "updated_at", "published_at")
 
     def get_stale_visits(self, obj: TaskingPlan) -> list[int]:
+        prefetched = getattr(obj, "stale_tasks", None)  # selectors.plans_with_stale_tasks
+        if prefetched is not None:
+            return [t.pk for t in prefetched]
         return [t.pk for t in services.plan_stale_tasks(plan=obj)]
 
 
@@ -182,7 +185,7 @@ class PlanListView(generics.ListAPIView):
                       "POST": ("tasking.add_taskingplan",)}
 
     def get_queryset(self) -> QuerySet[TaskingPlan]:
-        return selectors.plans_visible(user=self.request.user)
+        return selectors.plans_with_stale_tasks(user=self.request.user)
 
     @extend_schema(request=GenerateInput, responses={201: PlanOutput},
                    summary="Generate (or regenerate a draft of) a week's plan for an area")

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 from django.db import connection
-from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.db.models import Count, Max, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
 from accounts.models import Team, User
@@ -22,6 +22,16 @@ from .models import PatrolTask, ProblemSolving, Shift, ShiftCapacity, TaskingPla
 
 def plans_visible(*, user: Any) -> QuerySet[TaskingPlan]:
     return TaskingPlan.objects.filter(area_scope_q(user=user)).select_related("area")
+
+
+def plans_with_stale_tasks(*, user: Any) -> QuerySet[TaskingPlan]:
+    """plans_visible, each with `stale_tasks`: its planned visits to hot spots no longer
+    approved, fetched for all the plans in one query (the list asked once per plan)."""
+    stale = (PatrolTask.objects.filter(status=PatrolTask.Status.PLANNED)
+             .exclude(hotspot__status=Hotspot.Status.APPROVED).only("id", "plan_id")
+             .order_by("id"))
+    return plans_visible(user=user).prefetch_related(
+        Prefetch("tasks", queryset=stale, to_attr="stale_tasks"))
 
 
 def plan_shifts(*, plan: TaskingPlan) -> list[dict[str, Any]]:

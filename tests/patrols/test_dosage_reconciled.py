@@ -231,3 +231,19 @@ def test_the_dosage_page_shows_the_figures_that_add_up(api, users, teams, areas,
     roles = html.split('data-testid="by-role"')[1]
     assert "<td>Devices with no holder</td><td class=\"num\">20</td><td class=\"num\">2 devices" \
         in roles
+
+
+def test_dosage_by_week_cuts_at_the_week_edge_and_adds_up(world, users):
+    """The dashboard's weekly patrol hours come from one query cut into 7-day weeks (issue
+    17: it ran the dosage query once a week). A window whose week edge falls at 22:20 cuts
+    the evening's 100 minutes where they lie; the weeks add up to the total."""
+    sup = users["supervisor"]
+    lo = at(22, 20) - timedelta(days=7)
+    hi = at(22, 20) + timedelta(days=7)
+    weeks = dosage(user=sup, start=lo, end=hi, by="week")
+    total = dosage_total(user=sup, start=lo, end=hi)
+    assert [w["week"] for w in weeks] == [0, 1]
+    assert sum(w["minutes"] for w in weeks) == total["minutes"] == 100.0
+    before_edge = dosage_total(user=sup, start=lo, end=at(22, 20))["minutes"]
+    assert (weeks[0]["minutes"], weeks[1]["minutes"]) == (before_edge, 100.0 - before_edge)
+    assert 0 < before_edge < 100

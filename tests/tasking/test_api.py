@@ -160,6 +160,30 @@ def test_plan_list_does_not_query_per_plan(api, users, areas, patterns, spots,
     assert first.json()["count"] == 1
 
 
+def test_the_plan_list_asks_the_same_queries_for_three_plans_as_for_one(
+        api, users, areas, patterns, spots):
+    """Issue 17: its serializer asked for each plan's stale visits one plan at a time."""
+    from datetime import timedelta
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = api(users["supervisor"])
+    generate(client, areas, seed=1)
+    with CaptureQueriesContext(connection) as one:
+        assert client.get(reverse("api-plans")).json()["count"] == 1
+    for weeks in (1, 2):
+        client.post(reverse("api-plans"), data={
+            "area": areas[CAMDEN].pk, "week_start": (WEEK + timedelta(weeks=weeks)).isoformat(),
+            "seed": 1}, content_type="application/json")
+    spots[0].status = "retired"  # a stale visit in each plan, listed by id
+    spots[0].save(update_fields=["status"])
+    with CaptureQueriesContext(connection) as three:
+        plans = client.get(reverse("api-plans")).json()["results"]
+    assert len(plans) == 3 and all(p["stale_visits"] for p in plans)
+    assert len(three.captured_queries) == len(one.captured_queries)
+
+
 def test_problem_solving_through_the_api(api, users, spots):
     client = api(users["supervisor"])
     url = reverse("api-problem-solving", args=[spots[0].pk])
