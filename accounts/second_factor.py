@@ -3,6 +3,7 @@
 django-otp keeps the device (secret, drift, replay guard, throttling); this module decides
 who needs one and records every outcome in the audit trail."""
 
+import base64
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -115,7 +116,6 @@ def enrolment_device(user: Any, persistent_id: str | None) -> TOTPDevice | None:
 
 def enrolment_secret(device: TOTPDevice) -> str:
     """The base32 secret, in groups of four, for typing into an app without a camera."""
-    import base64
 
     secret = base64.b32encode(device.bin_key).decode().rstrip("=")
     return " ".join(secret[i:i + 4] for i in range(0, len(secret), 4))

@@ -1,10 +1,12 @@
 """The demo force: real Camden and Islington burglary, users for every role, teams and areas."""
 
+import base64
 import csv
 import io
 import random
 import tempfile
 import time as time_module
+import uuid as uuidlib
 import zipfile
 from datetime import datetime, time, timedelta
 from pathlib import Path
@@ -192,7 +194,6 @@ def _tracking() -> list[str]:
     visits they were given, made (GPS every 10 s while there, a check-in for most) or
     missed, so that the Live and Dosage pages have something true to the plan to show.
     The positions are made up, like the times of day."""
-    import uuid as uuidlib
 
     from django.contrib.gis.geos import Point
 
@@ -245,7 +246,6 @@ def _tracking() -> list[str]:
 
 def demo_totp_secret() -> str:
     """The demo key in base32, as authenticator apps take it."""
-    import base64
 
     return base64.b32encode(bytes.fromhex(DEMO_TOTP_KEY)).decode().rstrip("=")
 

@@ -116,4 +116,4 @@ class TrialOutcomeView(APIView):
                        "reading, which depends on whether the treated places improved."))
     def get(self, request: Request, pk: int) -> Response:
         trial = get_object_or_404(selectors.trials_visible(user=request.user), pk=pk)
-        return Response(services.trial_outcome(trial=trial, user=request.user))
+        return Response(selectors.trial_outcome(trial=trial, user=request.user))

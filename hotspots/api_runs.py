@@ -1,7 +1,11 @@
 """API for hot spot runs and hot spots."""
 
 import io
+import tempfile
+from datetime import datetime
+from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.contrib.gis.db.models.functions import Transform
 from django.db.models import QuerySet
@@ -118,8 +122,6 @@ class RunListView(generics.ListAPIView):
     @extend_schema(request=RunInput, responses={202: RunOutput},
                    summary="Queue a hot spot run for an area")
     def post(self, request: Request) -> Response:
-        from datetime import datetime
-        from zoneinfo import ZoneInfo
 
         from django.conf import settings
 
@@ -182,8 +184,6 @@ class RunCellsGpkgView(APIView):
     @extend_schema(responses={(200, "application/geopackage+sqlite3"): OpenApiTypes.BINARY},
                    summary="The run's whole cell layer as a GeoPackage")
     def get(self, request: Request, pk: int) -> Any:
-        import tempfile
-        from pathlib import Path
 
         run = _finished_run(request, pk)
         with tempfile.TemporaryDirectory() as tmp:

@@ -1,7 +1,9 @@
 """Reads for crime data, always within the user's area scope."""
 
+import io
 from typing import Any
 
+import numpy as np
 from django.contrib.gis.db.backends.postgis.models import PostGISSpatialRefSys
 from django.contrib.gis.db.models.functions import Transform
 from django.db.models import Count, QuerySet
@@ -61,9 +63,7 @@ def runs_visible(*, user: Any) -> QuerySet[HotspotRun]:
 
 def run_lorenz_points(*, run: HotspotRun, points: int = 101) -> list[tuple[float, float]]:
     """The run's concentration curve (share of cells, share of harm), at most `points` long."""
-    import io
 
-    import numpy as np
 
     from .analysis.concentration import lorenz
 

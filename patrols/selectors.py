@@ -1,6 +1,7 @@
 """Reads for tracking: dosage (aggregated by default), planned against delivered, the
 supervisor's live view, under-dosed hot spots, and an individual track (audited)."""
 
+import json
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -459,7 +460,6 @@ def live_shift(*, user: Any, now: datetime | None = None) -> dict[str, Any]:
                      "delivered_minutes": got, "next": p["next"], "done": got > 0})
     rows.sort(key=lambda r: (r["done"], r["delivered_minutes"] / max(r["planned_minutes"], 1),
                              r["key"]))
-    import json
 
     features = [{"type": "Feature", "id": r["hotspot"],
                  "geometry": json.loads(spots[r["hotspot"]].gj),

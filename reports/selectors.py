@@ -12,7 +12,7 @@ from accounts.models import Area, Team
 from accounts.selectors import area_scope_ids, area_subtree_ids
 from core.errors import InputError
 from evaluation.models import Trial
-from evaluation.services import trial_outcome
+from evaluation.selectors import trial_outcome
 from hotspots.models import HotspotRun
 from hotspots.selectors import run_lorenz_points
 from patrols.selectors import dosage, dosage_total

@@ -1,5 +1,6 @@
 """Exclusion areas: places no hot spot may be chosen in."""
 
+import json
 from typing import Any
 
 from django.conf import settings
@@ -19,7 +20,6 @@ MAX_EXCLUSION_M2 = 5_000_000  # 5 km²: a prison or a hospital, not a district
 def exclusion_area_create(*, actor: Any, area: Area, name: str, reason: str,
                           geometry: dict[str, Any]) -> ExclusionArea:
     """Rule a place out of targeting; the shape comes as WGS84 GeoJSON from the map."""
-    import json
 
     if problem := markup_problem("the name and reason", name, reason):
         raise RunInputError(problem)

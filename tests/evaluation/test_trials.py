@@ -14,10 +14,10 @@ from django.urls import reverse
 from audit.models import AuditEvent
 from evaluation.analysis import NO_CONTROL, crossover_rate_ratio
 from evaluation.models import CrossoverDay, Trial, TrialHotspot
+from evaluation.selectors import trial_outcome
 from evaluation.services import (
     TrialInputError,
     trial_create,
-    trial_outcome,
     trial_randomise_again,
     trial_start,
 )

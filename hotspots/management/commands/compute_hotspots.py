@@ -1,5 +1,7 @@
 import json
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -46,8 +48,6 @@ class Command(BaseCommand):
             params["offence_types"] = opts["type"]
         until = None
         if opts["until"]:
-            from datetime import datetime
-            from zoneinfo import ZoneInfo
 
             try:
                 until = datetime.fromisoformat(opts["until"]).replace(
