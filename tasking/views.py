@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, time, timedelta
+from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -28,6 +28,7 @@ from hotspots.selectors import hotspots_visible
 
 from . import selectors, services
 from .errors import PlanConflict, TaskingInputError
+from .forms import CapacityGridForm, ShiftPatternForm
 from .models import DAYS, ProblemSolving, Shift, ShiftCapacity, ShiftPattern
 
 # Types only: views and APIs read other apps' models through their selectors.
@@ -116,14 +117,14 @@ def shifts(request: HttpRequest) -> HttpResponse:
             if request.POST.get("action") == "pattern":
                 if not request.user.has_perm("tasking.add_shiftpattern"):
                     return HttpResponse("Your role cannot add shifts.", status=403)
-                hours = float(request.POST.get("hours", "0"))
-                if not 0 < hours <= 24:  # also NaN and inf, which round() cannot take
-                    raise TaskingInputError("a shift lasts more than 0 and at most 24 hours")
+                form = ShiftPatternForm(request.POST)
+                if not form.is_valid():
+                    raise TaskingInputError(form.first_error())
                 services.shift_pattern_create(
-                    area=area, name=request.POST.get("name", "").strip()[:40],
-                    start_time=time.fromisoformat(request.POST.get("start", "")),
-                    duration_minutes=round(hours * 60),
-                    days=services.days_mask(request.POST.getlist("days")), actor=request.user)
+                    area=area, name=form.cleaned_data["name"],
+                    start_time=form.cleaned_data["start"],
+                    duration_minutes=round(form.cleaned_data["hours"] * 60),
+                    days=services.days_mask(form.cleaned_data["days"]), actor=request.user)
                 messages.success(request, "Shift added.")
             elif request.POST.get("action") == "capacity":
                 if not request.user.has_perm("tasking.change_shiftcapacity"):
@@ -134,9 +135,6 @@ def shifts(request: HttpRequest) -> HttpResponse:
             return redirect(f"{request.path}?area={area.pk}&week={week.isoformat()}")
         except TaskingInputError as exc:
             messages.error(request, str(exc))
-            status = 400
-        except ValueError:
-            messages.error(request, "Start must be a time (HH:MM) and hours a number.")
             status = 400
     patterns = list(ShiftPattern.objects.filter(area=area).prefetch_related("capacities__team")
                     ) if area else []
@@ -170,17 +168,11 @@ def shifts(request: HttpRequest) -> HttpResponse:
 
 
 def _capacity_save(request: HttpRequest, area: Area, week: date) -> int:
-    """Read the grid's cells (named cap-<shift>-<team>) and save them through the service."""
-    cells: dict[tuple[int, int], int] = {}
-    for name, value in request.POST.items():
-        if not name.startswith("cap-"):
-            continue
-        try:
-            _, shift_id, team_id = name.split("-")
-            cells[(int(shift_id), int(team_id))] = int(str(value))
-        except ValueError:
-            raise TaskingInputError(f"capacity must be whole minutes; {value!r} is not") from None
-    return services.shift_capacities_set(area=area, week_start=week, minutes=cells,
+    """The grid's cells, checked by its form, saved through the service (all or none)."""
+    teams = [t.pk for t in teams_of_area(area=area)]
+    cells = [(s.pk, t) for s in services.shifts_ensure(area=area, week_start=week) for t in teams]
+    minutes = CapacityGridForm(request.POST, cells=cells).minutes()
+    return services.shift_capacities_set(area=area, week_start=week, minutes=minutes,
                                          actor=request.user)
 
 
