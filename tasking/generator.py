@@ -80,9 +80,10 @@ def shift_coverage(shifts: list[Shift]) -> np.ndarray:
     cover = np.zeros((WEEK_HOURS, len(shifts)))
     hours = np.arange(WEEK_HOURS)
     for j, s in enumerate(shifts):
-        if not 0 < s.hours <= 24:
+        # 25: a 24-hour shift over the October night the clocks go back lasts 25 real hours.
+        if not 0 < s.hours <= 25:
             raise GeneratorInputError(f"shift {s.key} lasts {s.hours:g} h; a shift is over 0 "
-                                      "and at most 24 hours")
+                                      "and at most 24 hours (25 the night the clocks go back)")
         start, end = s.start, s.start + s.hours
         for offset in (0.0, float(WEEK_HOURS)):  # a Sunday night shift runs into Monday
             lo = np.clip(start - offset - hours, 0.0, 1.0)

@@ -237,10 +237,23 @@
   }
   window.patrolMapInit = function (leafletMap) { map = leafletMap; if (tasks.length) showTasks(); };
 
+  // A typed local time as an instant. In the hour the clocks repeat each October the same
+  // wall-clock time happens twice, and the browser may read the later one: a visit typed
+  // twenty minutes ago then lay in the future and the server refused it. Take the latest
+  // reading that is not in the future.
+  const wallClock = (d) => new Date(d.getTime() - d.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
+  function localInput(value) {
+    const read = new Date(value);
+    const readings = [-3600000, 0, 3600000].map((s) => new Date(read.getTime() + s))
+      .filter((d) => wallClock(d) === value.slice(0, 16));
+    const past = readings.filter((d) => d.getTime() <= Date.now());
+    return past.length ? past[past.length - 1] : (readings[0] || read);
+  }
+
   document.getElementById("after-form").addEventListener("submit", async (e) => {
     e.preventDefault();
     const select = document.getElementById("after-spot");
-    const start = new Date(document.getElementById("after-start").value);
+    const start = localInput(document.getElementById("after-start").value);
     const minutes = Number(document.getElementById("after-minutes").value);
     const activities = [...document.querySelectorAll("input[name=after-activity]:checked")].map((i) => i.value);
     const body = {
@@ -257,9 +270,9 @@
     if (window.caches) caches.keys().then((keys) => keys.forEach((k) => caches.delete(k)));
   });
 
-  const now = new Date();
-  now.setMinutes(now.getMinutes() - now.getTimezoneOffset() - 20);
-  document.getElementById("after-start").value = now.toISOString().slice(0, 16);
+  // Twenty minutes ago on the wall clock. (Adding minutes to a local time across the
+  // October change put the default an hour ahead, and the server refused it as future.)
+  document.getElementById("after-start").value = wallClock(new Date(Date.now() - 20 * 60000));
   showNet();
   showActive();
   showOutbox().then(() => { if (navigator.onLine) flush(); });

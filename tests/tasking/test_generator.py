@@ -85,8 +85,8 @@ def test_zero_capacity_is_a_visible_warning():
 
 @pytest.mark.parametrize(("kwargs", "message"), [
     ({"rules": Rules(visit_minutes=25)}, "a visit lasts 10 to 20 minutes (15 is the default)"),
-    ({"shifts": [Shift("long", 0, 25, 60)]}, "shift long lasts 25 h; a shift is over 0 and at "
-                                            "most 24 hours"),
+    ({"shifts": [Shift("long", 0, 26, 60)]}, "shift long lasts 26 h; a shift is over 0 and at "
+                                            "most 24 hours (25 the night the clocks go back)"),
     ({"profiles": np.zeros((1, 24))}, "each hot spot needs a 168-hour profile"),
     ({"profiles": np.full((1, 168), -1.0)}, "harm profiles must be finite and not negative"),
     ({"shifts": [MON_LATE, MON_LATE]}, "two shifts share a key"),
@@ -198,3 +198,11 @@ def test_no_rule_is_broken_with_trial_lengths_and_overlapping_shifts(n, seed, ga
                       for v in rota.visits if v.hotspot == h)
         for (a, la), (b, lb) in itertools.pairwise(mine):
             assert b - a >= max(gap, la, lb) - 0.1
+
+
+def test_a_day_long_shift_over_the_night_the_clocks_go_back_is_planned():
+    """Found with the clock moved to 31 October 2027: a 24-hour shift that night lasts 25
+    real hours, and the generator refused it, so the week's plan failed."""
+    rota = generate(profiles=np.array([profile_at(6 * 24 + 20, 300)]),
+                    shifts=[Shift("Day Sun 31 Oct", 6 * 24 + 7, 25, 600)], rules=Rules())
+    assert rota.visits and all(v.start_minute + v.minutes <= 25 * 60 for v in rota.visits)
