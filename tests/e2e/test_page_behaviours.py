@@ -8,7 +8,7 @@ from evaluation.services import trial_create
 from tests.conftest import CAMDEN, ISLINGTON
 from tests.evaluation.test_trials import START, places  # noqa: F401  (fixture)
 
-from .conftest import login
+from .conftest import login, shot
 
 
 def test_choosing_an_area_reloads_the_shifts_page(page, live_server, users, areas):
@@ -54,3 +54,4 @@ def test_starting_a_trial_asks_first_and_cancelling_changes_nothing(
     trial.refresh_from_db()
     assert trial.status == Trial.Status.RUNNING
     assert posts == [f"{live_server.url}/trials/{trial.pk}/"]  # one POST, the accepted one
+    shot(page, "trial-running")
