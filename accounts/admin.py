@@ -18,6 +18,7 @@ from audit.services import audit_record
 from .forms import AreaAdminForm
 from .models import ApiToken, Area, Team, User
 from .second_factor import enrolment_code_issue
+from .selectors import actor_of
 from .services import areas_changed_by_hand
 from .tokens import tokens_revoke
 
@@ -62,7 +63,7 @@ class AreaAdmin(LeafletGeoAdmin):
     def save_model(self, request: HttpRequest, obj: Area, form: Any, change: bool) -> None:
         with transaction.atomic():
             super().save_model(request, obj, form, change)
-            areas_changed_by_hand(actor=request.user, areas=[obj],
+            areas_changed_by_hand(actor=actor_of(request), areas=[obj],
                                   action="area.changed" if change else "area.added")
 
     def delete_model(self, request: HttpRequest, obj: Area) -> None:
@@ -73,7 +74,7 @@ class AreaAdmin(LeafletGeoAdmin):
             doomed = list(queryset)
             super().delete_queryset(request, queryset)
             # Audited after the delete, inside its transaction: the events keep the ids.
-            areas_changed_by_hand(actor=request.user, areas=doomed, action="area.deleted")
+            areas_changed_by_hand(actor=actor_of(request), areas=doomed, action="area.deleted")
 
 
 @admin.register(Team)
@@ -95,7 +96,7 @@ class UserAdmin(ViewsAudited, BaseUserAdmin):
     def issue_enrolment_codes(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         """Each code is shown once, here; give it to its person, not by email."""
         for person in queryset.order_by("username"):
-            code = enrolment_code_issue(actor=request.user, user=person)
+            code = enrolment_code_issue(actor=actor_of(request), user=person)
             messages.warning(request, f"Enrolment code for {person.username}: {code} (valid "
                                       f"{settings.SECOND_FACTOR_ENROLMENT_HOURS} hours, "
                                       "once). It is not shown again.")
@@ -107,7 +108,7 @@ class UserAdmin(ViewsAudited, BaseUserAdmin):
         response = super().user_change_password(request, id, form_url)
         if request.method == "POST" and response.status_code == 302:
             person = User.objects.get(pk=id)
-            tokens_revoke(actor=request.user, user=person, reason="password changed")
+            tokens_revoke(actor=actor_of(request), user=person, reason="password changed")
         return response
 
 
@@ -136,7 +137,7 @@ class TOTPDeviceAdmin(ViewsAudited, BaseTOTPDeviceAdmin):
             self._audit(request, "second_factor.device_deleted", obj)
             super().delete_model(request, obj)
             # Tokens issued against this second factor go with it, as a reset's do.
-            tokens_revoke(actor=request.user, user=obj.user,
+            tokens_revoke(actor=actor_of(request), user=obj.user,
                           reason="second factor removed in the admin")
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[TOTPDevice]) -> None:
@@ -147,7 +148,7 @@ class TOTPDeviceAdmin(ViewsAudited, BaseTOTPDeviceAdmin):
                 people.append(device.user)
             super().delete_queryset(request, queryset)
             for person in {p.pk: p for p in people}.values():
-                tokens_revoke(actor=request.user, user=person,
+                tokens_revoke(actor=actor_of(request), user=person,
                               reason="second factor removed in the admin")
 
 
@@ -173,11 +174,11 @@ class ApiTokenAdmin(ViewsAudited, admin.ModelAdmin):
         return False
 
     def delete_model(self, request: HttpRequest, obj: ApiToken) -> None:
-        tokens_revoke(actor=request.user, user=obj.user, digests=[obj.digest],
+        tokens_revoke(actor=actor_of(request), user=obj.user, digests=[obj.digest],
                       reason="revoked by an admin")
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
         with transaction.atomic():
             for token in queryset.select_related("user"):
-                tokens_revoke(actor=request.user, user=token.user, digests=[token.digest],
+                tokens_revoke(actor=actor_of(request), user=token.user, digests=[token.digest],
                               reason="revoked by an admin")

@@ -21,7 +21,7 @@ from core.permissions import RolePermission
 from .models import Area, Team
 from .roles import needs_second_factor, user_role
 from .second_factor import confirmed_device, second_factor_check
-from .selectors import areas_visible, teams_visible, tokens_of, users_visible
+from .selectors import actor_of, areas_visible, teams_visible, tokens_of, users_visible
 from .tokens import token_issue, tokens_revoke
 
 
@@ -214,5 +214,5 @@ class UserTokensView(APIView):
     @extend_schema(responses=RevokedOutput, summary="Revoke all of a person's API tokens")
     def delete(self, request: Request, pk: int) -> Response:
         person = get_object_or_404(users_visible(user=request.user), pk=pk)
-        revoked = tokens_revoke(actor=request.user, user=person, reason="revoked by an admin")
+        revoked = tokens_revoke(actor=actor_of(request), user=person, reason="revoked by an admin")
         return Response(RevokedOutput({"revoked": revoked}).data)

@@ -9,7 +9,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from hmac import compare_digest
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import django_otp
 import segno
@@ -24,6 +24,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from audit.services import audit_record
 
 from .models import SecondFactorEnrolment
+
+if TYPE_CHECKING:
+    from .models import User
 
 DEVICE_NAME = "authenticator"
 # The session key that says this session gave its account's enrolment code.
@@ -45,7 +48,7 @@ def _code_digest(code: str) -> str:
     return hashlib.sha256(f"{settings.SECRET_KEY}:{normal}".encode()).hexdigest()
 
 
-def enrolment_code_issue(*, actor: Any, user: Any) -> str:
+def enrolment_code_issue(*, actor: "User | None", user: Any) -> str:
     """A new one-time enrolment code for a staff account (any earlier one stops working);
     the admin gives it to the person, who needs it, with their password, to see the QR
     code. Shown once; only its digest is kept. Audited, without the code."""
@@ -175,7 +178,7 @@ def second_factor_verify(request: HttpRequest, code: str,
     return result
 
 
-def second_factor_reset(*, actor: Any, user: Any) -> int:
+def second_factor_reset(*, actor: "User | None", user: Any) -> int:
     """Remove a user's devices (a lost phone): they enrol again at their next sign-in, with
     a new enrolment code (enrolment_code_issue). Their API tokens go too: each was issued
     against the lost second factor."""

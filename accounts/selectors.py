@@ -71,3 +71,9 @@ def people_of_areas(*, area_ids: list[int]) -> QuerySet[User]:
     """Active people of these areas, by name: who may own work there."""
     return User.objects.filter(is_active=True, area_id__in=area_ids).order_by(
         "last_name", "username")
+
+
+def actor_of(request: Any) -> User | None:
+    """The signed-in person making a request, for a service's `actor`; None otherwise."""
+    user = getattr(request, "user", None)
+    return user if isinstance(user, User) else None

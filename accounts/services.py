@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.gis.gdal import DataSource, GDALException, OGRGeometry, SpatialReference
@@ -15,6 +15,9 @@ from core.errors import InputError
 
 from .models import Area
 from .signals import areas_changed
+
+if TYPE_CHECKING:
+    from .models import User
 
 
 class AreaImportError(InputError):
@@ -119,7 +122,7 @@ def areas_import(
 
 
 @transaction.atomic
-def areas_changed_by_hand(*, actor: Any, action: str, areas: list[Area]) -> int:
+def areas_changed_by_hand(*, actor: "User | None", action: str, areas: list[Area]) -> int:
     """Areas were added, edited or deleted in the admin (the rows are already written or
     about to be deleted, in this transaction): repair what was drawn, rebuild paths, parts
     and crimes' areas, and audit it. Returns how many crimes changed area."""

@@ -7,7 +7,6 @@ lifetimes per role, the binding to the password and the audit trail."""
 
 from datetime import timedelta
 from hmac import compare_digest
-from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -50,7 +49,7 @@ def token_issue(*, user: User, with_second_factor: bool = False) -> tuple[ApiTok
     return token, text
 
 
-def tokens_revoke(*, actor: Any, user: User, reason: str, keys: list[str] | None = None,
+def tokens_revoke(*, actor: "User | None", user: User, reason: str, keys: list[str] | None = None,
                   digests: list[str] | None = None) -> int:
     """Revoke a user's tokens: those whose keys (the first characters shown to their owner)
     or digests are given, or all of them. Audited with who asked and why."""

@@ -11,7 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.selectors import areas_visible
+from accounts.selectors import actor_of, areas_visible
 from core.api import DateField
 from core.permissions import RolePermission
 from hotspots.selectors import hotspots_visible
@@ -74,7 +74,7 @@ class TrialListView(generics.ListAPIView):
                 raise services.TrialInputError("some of those hot spots are not in your areas")
         trial = services.trial_create(
             area=area, name=v["name"], design=v["design"], arms=v["arms"],
-            start_date=v["start_date"], end_date=v["end_date"], actor=request.user,
+            start_date=v["start_date"], end_date=v["end_date"], actor=actor_of(request),
             hotspots=hotspots, seed=v.get("seed"), hourly_cost=v.get("hourly_cost"))
         return Response(TrialOutput(trial).data, status=status.HTTP_201_CREATED)
 
@@ -96,7 +96,8 @@ class TrialStartView(APIView):
                    summary="Start a trial: tasking follows it, its randomisation is locked")
     def post(self, request: Request, pk: int) -> Response:
         trial = get_object_or_404(selectors.trials_visible(user=request.user), pk=pk)
-        return Response(TrialOutput(services.trial_start(trial=trial, actor=request.user)).data)
+        started = services.trial_start(trial=trial, actor=actor_of(request))
+        return Response(TrialOutput(started).data)
 
 
 class TrialOutcomeView(APIView):

@@ -3,7 +3,7 @@ they start. The outcome, a read, is in selectors.py."""
 
 import secrets
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from django.db import transaction
@@ -18,6 +18,9 @@ from hotspots.models import Hotspot
 
 from . import analysis
 from .models import CrossoverDay, Trial, TrialHotspot
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 ROLES = ("pc", "pcso", "special", "sergeant", "inspector", "staff")
 
@@ -88,7 +91,7 @@ def _check_costs(costs: dict[str, Any]) -> dict[str, float]:
 
 @transaction.atomic
 def trial_create(*, area: Area, name: str, design: str, arms: list[dict[str, Any]],
-                 start_date: date, end_date: date, actor: Any,
+                 start_date: date, end_date: date, actor: "User | None",
                  hotspots: list[Hotspot] | None = None, seed: int | None = None,
                  hourly_cost: dict[str, Any] | None = None) -> Trial:
     """Design a trial over eligible (approved) hot spots and randomise it."""
@@ -156,7 +159,7 @@ def _randomise(trial: Trial, places: list[Hotspot]) -> None:
 
 
 @transaction.atomic
-def trial_randomise_again(*, trial: Trial, seed: int, actor: Any) -> Trial:
+def trial_randomise_again(*, trial: Trial, seed: int, actor: "User | None") -> Trial:
     """A draft trial randomised with another seed; refused once it has started."""
     trial = Trial.objects.select_for_update().get(pk=trial.pk)
     if trial.status != Trial.Status.DRAFT:
@@ -172,7 +175,7 @@ def trial_randomise_again(*, trial: Trial, seed: int, actor: Any) -> Trial:
 
 
 @transaction.atomic
-def trial_start(*, trial: Trial, actor: Any) -> Trial:
+def trial_start(*, trial: Trial, actor: "User | None") -> Trial:
     """Lock the randomisation: from now on tasking follows it and it cannot change."""
     trial = Trial.objects.select_for_update().get(pk=trial.pk)
     if trial.status != Trial.Status.DRAFT:

@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
-from accounts.selectors import areas_visible
+from accounts.selectors import actor_of, areas_visible
 from core.errors import InputError
 from core.http import object_or_404
 from core.params import date_param, whole_number
@@ -49,7 +49,7 @@ def trial_list(request: HttpRequest) -> HttpResponse:
             trial = services.trial_create(
                 area=area, name=post.get("name", ""), design=design,
                 arms=_arms(post, design), start_date=date_param(post.get("start", ""), "start"),
-                end_date=date_param(post.get("end", ""), "end"), actor=request.user,
+                end_date=date_param(post.get("end", ""), "end"), actor=actor_of(request),
                 seed=whole_number(post.get("seed")), hourly_cost=costs)
         except (InputError, services.TrialInputError) as exc:
             messages.error(request, str(exc))
@@ -77,7 +77,7 @@ def trial_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if not request.user.has_perm("evaluation.start_trial"):
             return HttpResponse("Your role cannot start trials.", status=403)
         try:
-            trial = services.trial_start(trial=trial, actor=request.user)
+            trial = services.trial_start(trial=trial, actor=actor_of(request))
         except services.TrialInputError as exc:
             messages.error(request, str(exc))
         else:

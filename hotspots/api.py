@@ -9,6 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
+from accounts.selectors import actor_of
 from core.api import IsoDateTimeFilter
 from core.geo import GeoPagination, Wgs84GeometryField, WgsInBBoxFilter
 from core.permissions import RolePermission
@@ -61,7 +62,7 @@ class OffenceTypeDetailView(generics.RetrieveAPIView):
         data = OffenceTypeInput(data=request.data)
         data.is_valid(raise_exception=True)
         offence_type_update(
-            offence_type=offence_type, actor=request.user,
+            offence_type=offence_type, actor=actor_of(request),
             harm_weight=data.validated_data["harm_weight"],
             include_in_targeting=data.validated_data["include_in_targeting"],
             weight_source=data.validated_data.get("weight_source", offence_type.weight_source),
@@ -160,7 +161,7 @@ class ImportJobListView(generics.ListAPIView):
         data.is_valid(raise_exception=True)
         fmt = data.validated_data["format"]
         job = import_job_create(
-            actor=request.user, upload=data.validated_data["file"], format=fmt,
+            actor=actor_of(request), upload=data.validated_data["file"], format=fmt,
             source=data.validated_data.get("source")
             or ("police.uk" if fmt == ImportJob.Format.POLICE_UK else "force"),
             mapping=data.validated_data.get("mapping") or {},

@@ -22,7 +22,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
-from accounts.selectors import area_scope_q, areas_visible
+from accounts.selectors import actor_of, area_scope_q, areas_visible
 from core.api import DateField, GeoJSONRenderer, JSONField
 from core.geo import GeoPagination, Wgs84GeometryField, WgsInBBoxFilter
 from core.permissions import RolePermission
@@ -91,7 +91,8 @@ class HotspotReviewView(APIView):
                                     pk=pk)
         data = ReviewInput(data=request.data)
         data.is_valid(raise_exception=True)
-        hotspot_review(hotspot=hotspot, actor=request.user, action=data.validated_data["action"],
+        hotspot_review(hotspot=hotspot, actor=actor_of(request),
+                       action=data.validated_data["action"],
                        note=data.validated_data.get("note", ""))
         fresh = Hotspot.objects.annotate(geom_wgs84=Transform("geom", 4326)).get(pk=pk)
         return Response(HotspotOutput(fresh).data)
@@ -133,7 +134,7 @@ class RunListView(generics.ListAPIView):
                if until else None)
         try:
             run = hotspot_run_queue(area=area, trigger=HotspotRun.Trigger.ANALYST,
-                                    actor=request.user, window_end=end,
+                                    actor=actor_of(request), window_end=end,
                                     parameters=data.validated_data.get("parameters"))
         except RunInputError as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
@@ -252,7 +253,7 @@ class ExclusionListView(generics.ListAPIView):
         area = get_object_or_404(areas_visible(user=request.user), pk=data.validated_data["area"])
         try:
             created = exclusion_area_create(
-                actor=request.user, area=area, name=data.validated_data["name"],
+                actor=actor_of(request), area=area, name=data.validated_data["name"],
                 reason=data.validated_data["reason"],
                 geometry=data.validated_data["geometry"])
         except RunInputError as exc:

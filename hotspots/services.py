@@ -3,7 +3,7 @@
 import logging
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -24,6 +24,9 @@ from .models import ImportJob, OffenceType
 from .offence_defaults import DEFAULT_OFFENCE_TYPES, SOURCE
 from .selectors import crs_kind
 
+if TYPE_CHECKING:
+    from accounts.models import User
+
 logger = logging.getLogger(__name__)
 
 
@@ -42,7 +45,7 @@ def offence_types_ensure_defaults() -> int:
 
 
 @transaction.atomic
-def offence_type_update(*, offence_type: OffenceType, actor: Any, harm_weight: float,
+def offence_type_update(*, offence_type: OffenceType, actor: "User | None", harm_weight: float,
                         include_in_targeting: bool, weight_source: str) -> OffenceType:
     """Change an offence type's harm weight or targeting flag, with an audit event."""
     if harm_weight < 0 or harm_weight != harm_weight or harm_weight > 1_000_000:
@@ -97,7 +100,8 @@ def _record_outcome(job: ImportJob, outcome: ImportOutcome) -> None:
 
 
 def crime_import_paths(*, paths: list[Path], format: str, source: str,
-                       mapping: dict[str, Any] | None = None, actor: Any = None) -> ImportJob:
+                       mapping: dict[str, Any] | None = None,
+                       actor: "User | None" = None) -> ImportJob:
     """Import files from the server's disk now (the command line), recorded as an ImportJob."""
     mapping = mapping or {}
     layout = import_layout(format=format, mapping=mapping)
@@ -125,7 +129,7 @@ def crime_import_paths(*, paths: list[Path], format: str, source: str,
 
 
 @transaction.atomic
-def import_job_create(*, actor: Any, upload: UploadedFile, format: str, source: str,
+def import_job_create(*, actor: "User | None", upload: UploadedFile, format: str, source: str,
                       mapping: dict[str, Any] | None = None) -> ImportJob:
     """Store an uploaded file and queue its import; the mapping is checked before queueing."""
     from .tasks import crime_import_run

@@ -5,7 +5,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
 
-from accounts.selectors import areas_visible
+from accounts.selectors import actor_of, areas_visible
 from core.http import object_or_404
 from core.params import whole_number
 
@@ -39,7 +39,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
             fmt = data["format"]
             try:
                 job = import_job_create(
-                    actor=request.user, upload=data["file"], format=fmt,
+                    actor=actor_of(request), upload=data["file"], format=fmt,
                     source=data.get("source")
                     or ("police.uk" if fmt == ImportJob.Format.POLICE_UK else "force"),
                     mapping=data["mapping_dict"],
@@ -78,7 +78,7 @@ def offence_types(request: HttpRequest) -> HttpResponse:
         form = OffenceTypeForm(request.POST)
         if form.is_valid():
             offence_type_update(
-                offence_type=target, actor=request.user,
+                offence_type=target, actor=actor_of(request),
                 harm_weight=form.cleaned_data["harm_weight"],
                 include_in_targeting=form.cleaned_data["include_in_targeting"],
                 weight_source=form.cleaned_data["weight_source"] or target.weight_source,
@@ -125,7 +125,7 @@ def hotspot_map(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["POST"])
 def hotspot_run_now(request: HttpRequest) -> HttpResponse:
     area = object_or_404(areas_visible(user=request.user), request.POST.get("area"))
-    run = hotspot_run_queue(area=area, actor=request.user, trigger=HotspotRun.Trigger.ANALYST)
+    run = hotspot_run_queue(area=area, actor=actor_of(request), trigger=HotspotRun.Trigger.ANALYST)
     messages.success(request, f"Run {run.pk} for {area.name} is queued; this page shows it "
                               "when it is done.")
     return redirect(f"{reverse('hotspot-map')}?run={run.pk}")

@@ -21,7 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.selectors import area_scope_q, areas_visible, teams_visible, users_visible
+from accounts.selectors import actor_of, area_scope_q, areas_visible, teams_visible, users_visible
 from core.api import DateTimeField
 from core.params import datetime_param
 from core.permissions import RolePermission
@@ -151,7 +151,7 @@ class DeviceListView(generics.ListAPIView):
         holder = (get_object_or_404(users_visible(user=request.user), pk=v["holder"])
                   if v.get("holder") else None)
         device, token = services.device_create(name=v["name"], kind=v["kind"], area=area,
-                                               team=team, holder=holder, actor=request.user)
+                                               team=team, holder=holder, actor=actor_of(request))
         return Response({**DeviceOutput(device).data, "token": token},
                         status=status.HTTP_201_CREATED)
 
@@ -172,7 +172,7 @@ class DeviceDetailView(APIView):
         data = DeviceActiveInput(data=request.data)
         data.is_valid(raise_exception=True)
         services.device_set_active(device=device, active=data.validated_data["active"],
-                                   actor=request.user)
+                                   actor=actor_of(request))
         return Response(DeviceOutput(device).data)
 
 

@@ -129,6 +129,6 @@ def _counted(rows: Iterator[tuple[Any, ...]], job_id: int,
             ExportJob.objects.filter(pk=job_id).update(rows_written=n)
 
 
-def export_downloaded(*, job: ExportJob, actor: Any) -> None:
+def export_downloaded(*, job: ExportJob, actor: "User | None") -> None:
     audit_record(actor=actor, action="export.download", target=job,
                  detail={"recipient": job.recipient, "rows": job.rows_written})

@@ -17,7 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
-from accounts.selectors import areas_visible
+from accounts.selectors import actor_of, areas_visible
 from audit.services import audit_record
 from core import writers
 from core.errors import AppError, InputError
@@ -77,7 +77,7 @@ def reports_home(request: HttpRequest) -> HttpResponse:
 @require_safe
 def export_download(request: HttpRequest, pk: int) -> FileResponse:
     job = get_object_or_404(ExportJob, pk=pk, created_by_id=request.user.pk, status="done")
-    services.export_downloaded(job=job, actor=request.user)
+    services.export_downloaded(job=job, actor=actor_of(request))
     return FileResponse(job.file.open("rb"), as_attachment=True,
                         filename=Path(job.file.name).name)
 

@@ -15,7 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.selectors import area_scope_q, areas_visible, teams_visible, users_visible
+from accounts.selectors import actor_of, area_scope_q, areas_visible, teams_visible, users_visible
 from core.api import DateField, DateTimeField
 from core.params import date_param, whole_number
 from core.permissions import RolePermission
@@ -94,7 +94,7 @@ class PatternListView(generics.ListAPIView):
         pattern = services.shift_pattern_create(
             area=area, name=v["name"], start_time=v["start_time"],
             duration_minutes=v["duration_minutes"], days=days, capacities=caps,
-            actor=request.user)
+            actor=actor_of(request))
         return Response(PatternOutput(pattern).data, status=status.HTTP_201_CREATED)
 
 
@@ -146,7 +146,7 @@ class ShiftCapacityView(APIView):
         data.is_valid(raise_exception=True)
         team = _team_in_scope(request.user, data.validated_data["team"])
         services.shift_capacity_set(shift=shift, team=team,
-                                    minutes=data.validated_data["minutes"], actor=request.user)
+                                    minutes=data.validated_data["minutes"], actor=actor_of(request))
         fresh = Shift.objects.select_related("pattern").prefetch_related("capacities").get(
             pk=pk)
         return Response(ShiftOutput(fresh).data)
@@ -194,8 +194,9 @@ class PlanListView(generics.ListAPIView):
         data.is_valid(raise_exception=True)
         v = data.validated_data
         area = get_object_or_404(areas_visible(user=request.user), pk=v["area"])
-        plan = services.plan_generate(area=area, week_start=v["week_start"], actor=request.user,
-                                      rules=v.get("rules"), seed=v.get("seed"),
+        plan = services.plan_generate(area=area, week_start=v["week_start"],
+                                      actor=actor_of(request), rules=v.get("rules"),
+                                      seed=v.get("seed"),
                                       version=v.get("version"))
         return Response(PlanOutput(plan).data, status=status.HTTP_201_CREATED)
 
@@ -224,7 +225,7 @@ class PlanPublishView(APIView):
         data = VersionInput(data=request.data)
         data.is_valid(raise_exception=True)
         plan = services.plan_publish(plan=plan, version=data.validated_data["version"],
-                                     actor=request.user)
+                                     actor=actor_of(request))
         return Response(PlanOutput(plan).data)
 
 
@@ -319,7 +320,7 @@ class PlanTaskListView(generics.ListAPIView):
                                     pk=v["hotspot"])
         task = services.task_add(
             plan=plan, version=v["version"], shift=shift, hotspot=hotspot,
-            starts_at=v["starts_at"], minutes=v["minutes"], actor=request.user,
+            starts_at=v["starts_at"], minutes=v["minutes"], actor=actor_of(request),
             user=_user_or_none(request, v.get("assignee_user")),
             team=_team_or_none(request, v.get("assignee_team")),
             callsign=v.get("callsign", ""), confirm_published=v["confirm_published"])
@@ -350,7 +351,7 @@ class TaskDetailView(APIView):
         for name in ("starts_at", "minutes", "callsign"):
             if name in v:
                 changes[name] = v[name]
-        task = services.task_update(task=task, version=v["version"], actor=request.user,
+        task = services.task_update(task=task, version=v["version"], actor=actor_of(request),
                                     confirm_published=v["confirm_published"], **changes)
         return Response(TaskOutput(task).data)
 
@@ -362,7 +363,7 @@ class TaskDetailView(APIView):
         version = whole_number(request.query_params.get("version"))
         if version is None:
             raise TaskingInputError("give the plan version: ?version=<n>")
-        services.task_remove(task=task, version=version, actor=request.user,
+        services.task_remove(task=task, version=version, actor=actor_of(request),
                              confirm_published=request.query_params.get(
                                  "confirm_published") in ("1", "true"))
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -458,6 +459,6 @@ class ProblemSolvingView(APIView):
         version = v.pop("version", None)
         if "owner" in v:
             v["owner"] = _user_or_none(request, v["owner"])
-        record = services.problem_solving_update(hotspot=hotspot, actor=request.user,
+        record = services.problem_solving_update(hotspot=hotspot, actor=actor_of(request),
                                                  version=version or None, **v)
         return Response(ProblemSolvingOutput(record).data)

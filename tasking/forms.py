@@ -12,6 +12,8 @@ from .services import MAX_CAPACITY_MINUTES
 
 
 class ShiftPatternForm(forms.Form):
+    """The days come as a list (`days`), named in any case: services.days_mask reads them."""
+
     name = forms.CharField(max_length=40, required=False, strip=True)
     start = forms.TimeField(input_formats=["%H:%M", "%H:%M:%S"], error_messages={
         "invalid": "Start must be a time (HH:MM) and hours a number.",
@@ -19,8 +21,6 @@ class ShiftPatternForm(forms.Form):
     hours = forms.FloatField(error_messages={
         "invalid": "Start must be a time (HH:MM) and hours a number.",
         "required": "Start must be a time (HH:MM) and hours a number."})
-    days = forms.MultipleChoiceField(required=False, choices=[
-        (d, d) for d in ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")])
 
     def clean_hours(self) -> float:
         hours = self.cleaned_data["hours"]

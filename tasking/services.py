@@ -109,7 +109,7 @@ def days_mask(names: list[str]) -> int:
 @transaction.atomic
 def shift_pattern_create(*, area: Area, name: str, start_time: time, duration_minutes: int,
                          days: int = ALL_DAYS, capacities: dict[Team, int] | None = None,
-                         actor: Any = None) -> ShiftPattern:
+                         actor: "User | None" = None) -> ShiftPattern:
     """Add a shift pattern to an area, refusing one over 24 h or one that overlaps another."""
     if problem := markup_problem("the shift's name", name):
         raise TaskingInputError(problem)
@@ -130,7 +130,7 @@ def shift_pattern_create(*, area: Area, name: str, start_time: time, duration_mi
 
 @transaction.atomic
 def pattern_capacity_set(*, pattern: ShiftPattern, team: Team, minutes: int,
-                         actor: Any = None) -> PatternCapacity:
+                         actor: "User | None" = None) -> PatternCapacity:
     """The minutes a team usually gives hot spot patrol in this shift (future shifts copy it)."""
     _check_team(area=pattern.area, team=team)
     if minutes < 0:
@@ -180,7 +180,8 @@ def shifts_ensure(*, area: Area, week_start: date) -> list[Shift]:
 
 
 @transaction.atomic
-def shift_capacity_set(*, shift: Shift, team: Team, minutes: int, actor: Any) -> ShiftCapacity:
+def shift_capacity_set(*, shift: Shift, team: Team, minutes: int,
+                       actor: "User | None") -> ShiftCapacity:
     """Change a team's minutes for one shift (leave, court, an event)."""
     _check_team(area=shift.area, team=team)
     if minutes < 0:
@@ -196,7 +197,7 @@ def shift_capacity_set(*, shift: Shift, team: Team, minutes: int, actor: Any) ->
 
 @transaction.atomic
 def shift_capacities_set(*, area: Area, week_start: date, minutes: dict[tuple[int, int], int],
-                         actor: Any) -> int:
+                         actor: "User | None") -> int:
     """Set many (shift, team) capacities of an area's week at once, all or none; only the
     changed ones are written (and audited). Returns how many changed."""
     shifts = {s.pk: s for s in shifts_ensure(area=area, week_start=week_start)}
@@ -271,7 +272,7 @@ def _lock_plan(plan: TaskingPlan, version: int, *,
     return locked
 
 
-def _bump(plan: TaskingPlan, actor: Any) -> None:
+def _bump(plan: TaskingPlan, actor: "User | None") -> None:
     TaskingPlan.objects.filter(pk=plan.pk).update(
         version=F("version") + 1, updated_at=timezone.now(),
         updated_by=actor if getattr(actor, "is_authenticated", False) else None)
@@ -283,7 +284,7 @@ PLAN_MAX_WEEKS_AHEAD = 12
 
 
 @transaction.atomic
-def plan_generate(*, area: Area, week_start: date, actor: Any,
+def plan_generate(*, area: Area, week_start: date, actor: "User | None",
                   rules: dict[str, Any] | None = None, seed: int | None = None,
                   version: int | None = None) -> TaskingPlan:
     """Generate (or regenerate a draft of) an area's plan for a week from its approved hot
@@ -420,7 +421,7 @@ def _check_visit(*, plan: TaskingPlan, shift: Shift, hotspot: Hotspot, starts_at
 
 @transaction.atomic
 def task_add(*, plan: TaskingPlan, version: int, shift: Shift, hotspot: Hotspot,
-             starts_at: datetime, minutes: int, actor: Any, user: User | None = None,
+             starts_at: datetime, minutes: int, actor: "User | None", user: User | None = None,
              team: Team | None = None, callsign: str = "",
              confirm_published: bool = False) -> PatrolTask:
     """A supervisor adds a visit."""
@@ -445,7 +446,7 @@ _UNSET: Any = object()
 
 
 @transaction.atomic
-def task_update(*, task: PatrolTask, version: int, actor: Any, user: Any = _UNSET,
+def task_update(*, task: PatrolTask, version: int, actor: "User | None", user: Any = _UNSET,
                 team: Any = _UNSET, callsign: Any = _UNSET, starts_at: Any = _UNSET,
                 minutes: Any = _UNSET, confirm_published: bool = False) -> PatrolTask:
     """Reassign or retime a visit. Naming a user or a team replaces the other."""
@@ -481,7 +482,7 @@ def task_update(*, task: PatrolTask, version: int, actor: Any, user: Any = _UNSE
 
 
 @transaction.atomic
-def task_remove(*, task: PatrolTask, version: int, actor: Any,
+def task_remove(*, task: PatrolTask, version: int, actor: "User | None",
                 confirm_published: bool = False) -> TaskingPlan:
     """Take a visit out: deleted from a draft, cancelled (and shown so) once published."""
     plan = _lock_plan(task.plan, version, confirm_published=confirm_published)
@@ -505,7 +506,7 @@ def plan_stale_tasks(*, plan: TaskingPlan) -> list[PatrolTask]:
 
 
 @transaction.atomic
-def plan_publish(*, plan: TaskingPlan, version: int, actor: Any) -> TaskingPlan:
+def plan_publish(*, plan: TaskingPlan, version: int, actor: "User | None") -> TaskingPlan:
     """Make the plan what officers see; refused while it still sends anyone to a hot spot
     that is no longer approved."""
     plan = _lock_plan(plan, version, confirm_published=True)
@@ -548,7 +549,7 @@ PS_FIELDS = ("scanning", "analysis", "response", "assessment", "status", "owner"
 
 
 @transaction.atomic
-def problem_solving_update(*, hotspot: Hotspot, actor: Any, version: int | None,
+def problem_solving_update(*, hotspot: Hotspot, actor: "User | None", version: int | None,
                            **fields: Any) -> ProblemSolving:
     """Save SARA notes for a hot spot under a version check; each save joins its history."""
     unknown = sorted(set(fields) - set(PS_FIELDS))

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts.selectors import (
+    actor_of,
     areas_visible,
     people_of_areas,
     teams_of_area,
@@ -55,7 +56,7 @@ def plan_list(request: HttpRequest) -> HttpResponse:
         area = object_or_404(areas, request.POST.get("area"))
         try:
             week = services.week_monday(date_param(request.POST.get("week", ""), "the week"))
-            plan = services.plan_generate(area=area, week_start=week, actor=request.user,
+            plan = services.plan_generate(area=area, week_start=week, actor=actor_of(request),
                                           version=whole_number(request.POST.get("version")))
         except (InputError, TaskingInputError) as exc:
             messages.error(request, str(exc))
@@ -124,7 +125,8 @@ def shifts(request: HttpRequest) -> HttpResponse:
                     area=area, name=form.cleaned_data["name"],
                     start_time=form.cleaned_data["start"],
                     duration_minutes=round(form.cleaned_data["hours"] * 60),
-                    days=services.days_mask(form.cleaned_data["days"]), actor=request.user)
+                    days=services.days_mask(request.POST.getlist("days")),
+                    actor=actor_of(request))
                 messages.success(request, "Shift added.")
             elif request.POST.get("action") == "capacity":
                 if not request.user.has_perm("tasking.change_shiftcapacity"):
@@ -173,7 +175,7 @@ def _capacity_save(request: HttpRequest, area: Area, week: date) -> int:
     cells = [(s.pk, t) for s in services.shifts_ensure(area=area, week_start=week) for t in teams]
     minutes = CapacityGridForm(request.POST, cells=cells).minutes()
     return services.shift_capacities_set(area=area, week_start=week, minutes=minutes,
-                                         actor=request.user)
+                                         actor=actor_of(request))
 
 
 def _briefing_context(request: HttpRequest, pk: int, shift_id: int) -> dict[str, object]:
@@ -241,7 +243,7 @@ def problem_solving(request: HttpRequest, pk: int) -> HttpResponse:
         version = whole_number(request.POST.get("version"))
         try:
             services.problem_solving_update(
-                hotspot=hotspot, actor=request.user, version=version or None,
+                hotspot=hotspot, actor=actor_of(request), version=version or None,
                 **fields)
         except (TaskingInputError, PlanConflict) as exc:
             messages.error(request, str(exc))

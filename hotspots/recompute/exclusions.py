@@ -1,7 +1,7 @@
 """Exclusion areas: places no hot spot may be chosen in."""
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
@@ -13,11 +13,14 @@ from core.text import markup_problem
 from ..models import ExclusionArea
 from .params import RunInputError
 
+if TYPE_CHECKING:
+    from accounts.models import User
+
 MAX_EXCLUSION_M2 = 5_000_000  # 5 km²: a prison or a hospital, not a district
 
 
 @transaction.atomic
-def exclusion_area_create(*, actor: Any, area: Area, name: str, reason: str,
+def exclusion_area_create(*, actor: "User | None", area: Area, name: str, reason: str,
                           geometry: dict[str, Any]) -> ExclusionArea:
     """Rule a place out of targeting; the shape comes as WGS84 GeoJSON from the map."""
 

@@ -4,7 +4,7 @@ import logging
 import math
 from dataclasses import asdict
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -20,6 +20,9 @@ from ..analysis import AnalysisInputError
 from ..analysis.selection import SelectionRule
 from ..layouts import SHAPES
 from ..models import HotspotRun, OffenceType
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -100,7 +103,7 @@ def _parameters(given: dict[str, Any] | None) -> dict[str, Any]:
 
 
 @transaction.atomic
-def hotspot_run_create(*, area: Area, trigger: str, actor: Any = None,
+def hotspot_run_create(*, area: Area, trigger: str, actor: "User | None" = None,
                        parameters: dict[str, Any] | None = None,
                        window_end: datetime | None = None) -> HotspotRun:
     """Queue a run for an area; the offence weights are copied in so it can be reproduced."""
@@ -135,7 +138,7 @@ def default_window_end() -> datetime:
 
 
 @transaction.atomic
-def hotspot_run_queue(*, area: Area, actor: Any, trigger: str,
+def hotspot_run_queue(*, area: Area, actor: "User | None", trigger: str,
                       parameters: dict[str, Any] | None = None,
                       window_end: datetime | None = None) -> HotspotRun:
     """Create a run and start its Celery task once the transaction has committed."""

@@ -1,6 +1,6 @@
 """An analyst's review of a hot spot: approve, suppress or retire."""
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 
@@ -10,9 +10,13 @@ from core.text import markup_problem
 from ..models import Hotspot
 from .params import RunInputError
 
+if TYPE_CHECKING:
+    from accounts.models import User
+
 
 @transaction.atomic
-def hotspot_review(*, hotspot: Hotspot, actor: Any, action: str, note: str = "") -> Hotspot:
+def hotspot_review(*, hotspot: Hotspot, actor: "User | None", action: str,
+                   note: str = "") -> Hotspot:
     """An analyst approves, suppresses or retires a hot spot; audited."""
     target = {"approve": Hotspot.Status.APPROVED, "suppress": Hotspot.Status.SUPPRESSED,
               "retire": Hotspot.Status.RETIRED}.get(action)

@@ -2,7 +2,6 @@
 
 import hashlib
 import secrets
-from typing import Any
 
 from django.db import transaction
 
@@ -19,8 +18,8 @@ def token_hash(token: str) -> str:
 
 
 @transaction.atomic
-def device_create(*, name: str, kind: str, area: Area, actor: Any, team: Team | None = None,
-                  holder: User | None = None) -> tuple[Device, str]:
+def device_create(*, name: str, kind: str, area: Area, actor: User | None,
+                  team: Team | None = None, holder: User | None = None) -> tuple[Device, str]:
     """Register a device; its token is returned once and only its hash is kept."""
     if kind not in Device.Kind.values:
         raise TrackingInputError(f"kind is one of {', '.join(Device.Kind.values)}")
@@ -35,7 +34,7 @@ def device_create(*, name: str, kind: str, area: Area, actor: Any, team: Team | 
 
 
 @transaction.atomic
-def device_set_active(*, device: Device, active: bool, actor: Any) -> Device:
+def device_set_active(*, device: Device, active: bool, actor: "User | None") -> Device:
     Device.objects.filter(pk=device.pk).update(active=active)
     device.active = active
     audit_record(actor=actor, action="device.enable" if active else "device.disable",
