@@ -125,7 +125,22 @@
 
   // --- Check in and out ------------------------------------------------------------------
   const active = () => JSON.parse(localStorage.getItem(ACTIVE_KEY) || "null");
+  // Every visit starts from the form's defaults (on foot, no notes): the last visit's ticks
+  // once went into the next visit's record.
+  function activityFormReset() {
+    for (const box of document.querySelectorAll("input[name=activity]")) box.checked = box.defaultChecked;
+    document.getElementById("active-notes").value = "";
+  }
   async function checkIn(task) {
+    const current = active();
+    if (current && current.task !== task.id) {
+      // A second check-in would have dropped the first visit without a word.
+      showRefusal(`You are checked in at hot spot ${current.key}: check out there first.`);
+      return;
+    }
+    if (current) return;
+    showRefusal("");
+    activityFormReset();
     const start = await fix();
     localStorage.setItem(ACTIVE_KEY, JSON.stringify({
       id: uuid(), task: task.id, hotspot: task.hotspot, key: task.hotspot_key,
@@ -144,9 +159,14 @@
       notes: document.getElementById("active-notes").value, retrospective: false,
     };
     localStorage.removeItem(ACTIVE_KEY);
-    document.getElementById("active-notes").value = "";
+    activityFormReset();
     showActive();
     await queue(body, `Hot spot ${a.key}`);
+  }
+  function showRefusal(text) {
+    const box = document.getElementById("refusal");
+    box.textContent = text;
+    box.hidden = !text;
   }
   let tick = null;
   function showActive() {
