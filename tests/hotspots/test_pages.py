@@ -152,3 +152,15 @@ def test_supervisor_cannot_compute_now(client, users, areas):
     client.force_login(users["supervisor"])
     assert client.post(reverse("hotspot-run-now"), {"area": areas["CN"].pk}).status_code == 403
     assert HotspotRun.objects.count() == 0
+
+
+def test_not_found_and_not_allowed_pages_keep_the_sites_layout(client, users):
+    """Issue 18, item 17: 403 and 404 pages were bare text, with no way back."""
+    client.force_login(users["officer"])
+    missing = client.get("/no-such-page/")
+    refused = client.get("/imports/")  # officers may not import
+    assert (missing.status_code, refused.status_code) == (404, 403)
+    for response, heading in ((missing, "Not found"), (refused, "Not allowed")):
+        html = response.content.decode()
+        assert f'<h1 class="h3">{heading}</h1>' in html
+        assert 'data-testid="whoami"' in html and "Back to the overview" in html
