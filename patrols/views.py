@@ -77,7 +77,6 @@ def dosage_page(request: HttpRequest) -> HttpResponse:
         "by_role": every["role"], "by_shift": every["shift"], "total": every["total"],
         "sums": every["sums"], "start": start, "end": end,
         "under": [r for r in approved if r["share"] is not None and r["share"] < 0.5],
-        "can_track": request.user.has_perm("patrols.view_track"),
     })
 
 

@@ -164,3 +164,15 @@ def test_not_found_and_not_allowed_pages_keep_the_sites_layout(client, users):
         html = response.content.decode()
         assert f'<h1 class="h3">{heading}</h1>' in html
         assert 'data-testid="whoami"' in html and "Back to the overview" in html
+
+
+def test_officers_menu_has_no_api_link_and_dosage_no_api_pointer(client, users):
+    """Issue 18, items 6 and 13: officers were offered the API reference, and the Dosage
+    page pointed supervisors at an API call."""
+    api_link = '<a class="nav-link" href="/api/docs/">API</a>'
+    client.force_login(users["officer"])
+    assert api_link not in client.get("/").content.decode()
+    client.force_login(users["supervisor"])
+    assert api_link in client.get("/").content.decode()
+    dosage = client.get("/dosage/").content.decode()
+    assert "Every minute counted once" in dosage and "/api/v1/live/" not in dosage
