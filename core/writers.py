@@ -57,7 +57,7 @@ def write_xlsx(path: Path, columns: Sequence[str], rows: Iterable[Sequence[Any]]
     sheet.append(list(columns))
     n = 0
     for row in rows:
-        sheet.append([neutralise(_plain(v)) for v in row])
+        sheet.append([neutralise(_xlsx_text(_plain(v))) for v in row])
         n += 1
     book.save(path)
     _mark_xlsx_header(path)
@@ -84,10 +84,13 @@ def _plain(value: Any) -> Any:
     # openpyxl refuses timezone-aware datetimes: write them as ISO 8601 text with offset.
     if hasattr(value, "tzinfo") and getattr(value, "tzinfo", None) is not None:
         return value.isoformat()
-    if isinstance(value, str):
-        # A bell typed into a visit note stopped a whole export; it shows as U+FFFD.
-        return _ILLEGAL_IN_XLSX.sub("\ufffd", value)
     return value
+
+
+def _xlsx_text(value: Any) -> Any:
+    # A bell typed into a visit note stopped a whole spreadsheet export; in a spreadsheet it
+    # shows as U+FFFD. CSV and GeoJSON carry such characters as typed.
+    return _ILLEGAL_IN_XLSX.sub("\ufffd", value) if isinstance(value, str) else value
 
 
 def write_geojson(path: Path, columns: Sequence[str], rows: Iterable[Sequence[Any]],

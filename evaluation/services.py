@@ -1,6 +1,7 @@
 """Writes for evaluation: trials designed, randomised with a stored seed, and locked when
 they start. The outcome, a read, is in selectors.py."""
 
+import math
 import secrets
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
@@ -79,10 +80,12 @@ def _check_costs(costs: dict[str, Any]) -> dict[str, float]:
             rate = float(value)
         except (TypeError, ValueError):
             raise TrialInputError(f"hourly cost for {role} must be a number") from None
+        if not math.isfinite(rate):  # "inf", "nan" and 1e999 all pass float()
+            raise TrialInputError(f"hourly cost for {role} must be a number")
         if not rate > 0:
             raise TrialInputError(f"the hourly cost for {role} must be above zero; leave the "
                                   "role out if it has no cost")
-        if not rate <= MAX_HOURLY_COST:  # also refuses infinity and NaN
+        if rate > MAX_HOURLY_COST:
             raise TrialInputError(f"the hourly cost for {role} is at most "
                                   f"£{MAX_HOURLY_COST:,.0f}")
         out[role] = rate

@@ -6,7 +6,6 @@ from datetime import timedelta
 from django.utils import timezone
 
 from patrols.models import Visit
-from tasking.services import plan_generate, plan_publish
 from tests.tasking.conftest import (  # noqa: F401  (fixtures)
     make_hotspot,
     patterns,
@@ -14,6 +13,7 @@ from tests.tasking.conftest import (  # noqa: F401  (fixtures)
 )
 
 from .conftest import ARGS, login, shot  # noqa: F401
+from .patrol_phone import officer_at_hot_spot
 
 
 def test_three_visits_logged_offline_arrive_exactly_once(browser, playwright, live_server, users,
@@ -22,16 +22,7 @@ def test_three_visits_logged_offline_arrive_exactly_once(browser, playwright, li
     spot = make_hotspot([1.0] * 168)
     today = timezone.localdate()
     monday = today + timedelta(days=7 - today.weekday())
-    plan = plan_generate(area=areas["E09000007"], week_start=monday, actor=None, seed=4)
-    plan_publish(plan=plan, version=plan.version, actor=None)
-    centre = spot.geom.centroid.transform(4326, clone=True)
-    context = browser.new_context(
-        **playwright.devices["Pixel 7"], locale="en-GB", timezone_id="Europe/London",
-        geolocation={"latitude": centre.y, "longitude": centre.x, "accuracy": 8},
-        permissions=["geolocation"])
-    page = context.new_page()
-    login(page, live_server.url, "officer")
-    page.goto(f"{live_server.url}/patrol/")
+    context, page = officer_at_hot_spot(browser, playwright, live_server, areas, spot, [monday])
     page.wait_for_selector("#patrol[data-sw='ready'][data-loaded]", timeout=20_000)
     page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=20_000)
     assert page.locator("#visits li").count() > 0
