@@ -52,6 +52,54 @@ def _open_layer(path: Path, layer: str | None) -> Any:
     return source[layer]
 
 
+def _import_parent(parent_code: str | None, level: int) -> Area | None:
+    if not parent_code:
+        return None
+    parent = Area.objects.filter(code=parent_code).first()
+    if parent is None:
+        raise AreaImportError(f"parent area {parent_code!r} does not exist")
+    if parent.level >= level:
+        raise AreaImportError(
+            f"parent {parent_code!r} is a {parent.get_level_display()}, not above level {level}"
+        )
+    return parent
+
+
+def _checked_layer(path: Path, layer: str | None, fields_wanted: tuple[str, ...],
+                   source_srid: int | None) -> tuple[Any, SpatialReference]:
+    """The layer, once it has the fields asked for, polygons and a coordinate system."""
+    lyr = _open_layer(path, layer)
+    fields = list(lyr.fields)
+    for wanted in fields_wanted:
+        if wanted not in fields:
+            raise AreaImportError(
+                f"{path}: no field {wanted!r}; fields are {', '.join(fields)}"
+            )
+    if lyr.geom_type.name.replace("25D", "") not in ("Polygon", "MultiPolygon", "Unknown"):
+        raise AreaImportError(f"{path}: layer holds {lyr.geom_type.name}, not polygons")
+    try:
+        srs = lyr.srs or (SpatialReference(source_srid) if source_srid else None)
+    except (SRSException, GDALException) as exc:
+        raise AreaImportError(f"unknown source SRID {source_srid}") from exc
+    if srs is None:
+        raise AreaImportError(f"{path}: the layer has no coordinate system; give --srid")
+    return lyr, srs
+
+
+def _feature_geom(feature: Any, srs: SpatialReference, target: SpatialReference,
+                  where: str) -> MultiPolygon:
+    """A feature's polygon(s) in the project's SRID, always as a MultiPolygon."""
+    ogr: OGRGeometry = feature.geom.clone()
+    ogr.srs = srs
+    ogr.transform(target)
+    geom = GEOSGeometry(ogr.wkb, srid=settings.HOTSPOTS_SRID)
+    if geom.geom_type == "Polygon":
+        return MultiPolygon(geom, srid=settings.HOTSPOTS_SRID)
+    if not isinstance(geom, MultiPolygon):
+        raise AreaImportError(f"{where} is a {geom.geom_type}")
+    return geom
+
+
 @transaction.atomic
 def areas_import(
     *,
@@ -64,30 +112,8 @@ def areas_import(
     source_srid: int | None = None,
 ) -> AreaImportResult:
     """Create or update areas (matched by code) from a GeoPackage, GeoJSON or Shapefile layer."""
-    lyr = _open_layer(path, layer)
-    fields = list(lyr.fields)
-    for wanted in (name_field, code_field):
-        if wanted not in fields:
-            raise AreaImportError(
-                f"{path}: no field {wanted!r}; fields are {', '.join(fields)}"
-            )
-    if lyr.geom_type.name.replace("25D", "") not in ("Polygon", "MultiPolygon", "Unknown"):
-        raise AreaImportError(f"{path}: layer holds {lyr.geom_type.name}, not polygons")
-    parent = None
-    if parent_code:
-        parent = Area.objects.filter(code=parent_code).first()
-        if parent is None:
-            raise AreaImportError(f"parent area {parent_code!r} does not exist")
-        if parent.level >= level:
-            raise AreaImportError(
-                f"parent {parent_code!r} is a {parent.get_level_display()}, not above level {level}"
-            )
-    try:
-        srs = lyr.srs or (SpatialReference(source_srid) if source_srid else None)
-    except (SRSException, GDALException) as exc:
-        raise AreaImportError(f"unknown source SRID {source_srid}") from exc
-    if srs is None:
-        raise AreaImportError(f"{path}: the layer has no coordinate system; give --srid")
+    lyr, srs = _checked_layer(path, layer, (name_field, code_field), source_srid)
+    parent = _import_parent(parent_code, level)
     target = SpatialReference(settings.HOTSPOTS_SRID)
 
     created = updated = 0
@@ -100,14 +126,7 @@ def areas_import(
         if code in seen:
             raise AreaImportError(f"{path}: code {code!r} appears twice")
         seen.add(code)
-        ogr: OGRGeometry = feature.geom.clone()
-        ogr.srs = srs
-        ogr.transform(target)
-        geom = GEOSGeometry(ogr.wkb, srid=settings.HOTSPOTS_SRID)
-        if geom.geom_type == "Polygon":
-            geom = MultiPolygon(geom, srid=settings.HOTSPOTS_SRID)
-        elif geom.geom_type != "MultiPolygon":
-            raise AreaImportError(f"{path}: feature {index} ({code}) is a {geom.geom_type}")
+        geom = _feature_geom(feature, srs, target, f"{path}: feature {index} ({code})")
         _, was_created = Area.objects.update_or_create(
             code=code, defaults={"name": name, "level": level, "parent": parent, "geom": geom}
         )

@@ -36,7 +36,7 @@ from accounts.services import areas_rebuild_index  # noqa: E402
 from benchmarks.sessions import session_for  # noqa: E402
 from hotspots.models import Hotspot, HotspotRun  # noqa: E402
 from tasking.models import PatrolTask, TaskingPlan  # noqa: E402
-from tasking.selectors import _plan_map_build  # noqa: E402
+from tasking.selectors import _plan_map_build, shift_capacity_minutes  # noqa: E402
 from tasking.services import plan_generate, shift_pattern_create  # noqa: E402
 
 HOTSPOTS = 500
@@ -126,7 +126,8 @@ def main() -> None:
     builds = []
     for _ in range(5):
         started = time.perf_counter()
-        text = _plan_map_build(plan=plan, shift=shift)
+        text = _plan_map_build(plan=plan, shift=shift,
+                               capacity=shift_capacity_minutes(shift=shift))
         builds.append(time.perf_counter() - started)
     size_kb = len(text.encode()) / 1024
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.local"}

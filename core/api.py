@@ -1,14 +1,18 @@
 """API plumbing for every app: the one exception handler, a JSON parser that bounds nesting,
 and pagination and fields that bound their numbers (issue 15, item 4: each was a 500)."""
 
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import ProtectedError
+from django.db.models import Model, ProtectedError, QuerySet
+from django.http import Http404
 from django_filters import filters
 from django_filters.fields import IsoDateTimeField
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import parsers, renderers, serializers, status
 from rest_framework.exceptions import ParseError
 from rest_framework.pagination import LimitOffsetPagination
@@ -157,3 +161,67 @@ class JSONField(serializers.JSONField):
             except InputError as exc:
                 raise serializers.ValidationError(str(exc)) from None
         return super().to_internal_value(data)
+
+
+Scope = Callable[..., QuerySet[Any]]
+
+
+def _scoped(field: serializers.Field, scope: Scope) -> QuerySet[Any]:
+    request = field.context.get("request")
+    if request is None:  # a programming error: the view must pass its request
+        raise RuntimeError(f"{type(field.parent).__name__} needs context={{'request': ...}}")
+    return scope(user=request.user)
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class ScopedId(serializers.PrimaryKeyRelatedField):
+    """An id in a request body, resolved through a selector of what the request's user may
+    see (`scope(user=...)`): a view gets the object, never an id to look up itself. An id
+    outside the scope reads exactly as one that does not exist: `missing(id)` is raised (an
+    application error, for an id that is one part of a request), or a 404 when there is
+    none. Text that is not a whole number is refused as DRF's IntegerField refuses it."""
+
+    def __init__(self, *, scope: Scope, missing: Callable[[int], AppError] | None = None,
+                 **kwargs: Any) -> None:
+        self.scope, self.missing = scope, missing
+        super().__init__(**kwargs)
+
+    def get_queryset(self) -> QuerySet[Any]:
+        return _scoped(self, self.scope)
+
+    def to_internal_value(self, data: Any) -> Model:
+        pk = serializers.IntegerField().to_internal_value(data)
+        queryset = self.get_queryset()
+        found = queryset.filter(pk=pk).first()
+        if found is None:
+            if self.missing is not None:
+                raise self.missing(pk)
+            # As django.shortcuts.get_object_or_404 says it.
+            raise Http404(f"No {queryset.model._meta.object_name} matches the given query.")
+        return found
+
+    def to_representation(self, value: Any) -> Any:
+        return value.pk
+
+
+@extend_schema_field({"type": "array", "items": {"type": "integer"}})
+class ScopedIds(serializers.ListField):
+    """A list of ids resolved in one query through the same kind of selector as ScopedId,
+    returned in id order without repeats; `missing(ids)` is raised when any is outside
+    the scope (or does not exist)."""
+
+    # Bounded as PostgreSQL's bigint is: a larger number is refused, never sent to the query.
+    child = serializers.IntegerField(min_value=-(2**63), max_value=2**63 - 1)
+
+    def __init__(self, *, scope: Scope, missing: Callable[[list[int]], AppError],
+                 **kwargs: Any) -> None:
+        self.scope, self.missing = scope, missing
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> list[Model]:
+        wanted = sorted(set(super().to_internal_value(data)))
+        found = list(_scoped(self, self.scope).filter(pk__in=wanted).order_by("pk"))
+        if len(found) != len(wanted):
+            have = {m.pk for m in found}
+            raise self.missing([pk for pk in wanted if pk not in have])
+        return found

@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.selectors import actor_of, areas_visible
-from core.api import DateField
+from core.api import DateField, ScopedId, ScopedIds
 from core.permissions import RolePermission
 from hotspots.selectors import hotspots_visible
 
@@ -34,8 +34,12 @@ class TrialOutput(serializers.ModelSerializer):
                 for p in obj.places.select_related("hotspot").order_by("block", "hotspot_id")]
 
 
+def _not_yours(pks: list[int]) -> services.TrialInputError:
+    return services.TrialInputError("some of those hot spots are not in your areas")
+
+
 class TrialInput(serializers.Serializer):
-    area = serializers.IntegerField()
+    area = ScopedId(scope=areas_visible)
     name = serializers.CharField(max_length=200)
     design = serializers.ChoiceField(choices=Trial.Design.choices)
     arms = serializers.ListField(child=serializers.DictField(), help_text=(
@@ -43,8 +47,8 @@ class TrialInput(serializers.Serializer):
         '{"name": "control", "control": true}]'))
     start_date = DateField()
     end_date = DateField()
-    hotspots = serializers.ListField(child=serializers.IntegerField(), required=False,
-                                     help_text="Eligible hot spots; all approved by default")
+    hotspots = ScopedIds(scope=hotspots_visible, missing=_not_yours, required=False,
+                         help_text="Eligible hot spots; all approved by default")
     seed = serializers.IntegerField(required=False, min_value=0)
     hourly_cost = serializers.DictField(required=False, help_text='e.g. {"pc": 42.5}')
 
@@ -61,21 +65,13 @@ class TrialListView(generics.ListAPIView):
     @extend_schema(request=TrialInput, responses={201: TrialOutput},
                    summary="Design a trial and randomise it (seeded)")
     def post(self, request: Request) -> Response:
-        data = TrialInput(data=request.data)
+        data = TrialInput(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        area = get_object_or_404(areas_visible(user=request.user), pk=v["area"])
-        hotspots = None
-        if "hotspots" in v:
-            wanted = set(v["hotspots"])
-            hotspots = list(hotspots_visible(user=request.user).filter(pk__in=wanted)
-                            .order_by("id"))
-            if len(hotspots) != len(wanted):
-                raise services.TrialInputError("some of those hot spots are not in your areas")
         trial = services.trial_create(
-            area=area, name=v["name"], design=v["design"], arms=v["arms"],
+            area=v["area"], name=v["name"], design=v["design"], arms=v["arms"],
             start_date=v["start_date"], end_date=v["end_date"], actor=actor_of(request),
-            hotspots=hotspots, seed=v.get("seed"), hourly_cost=v.get("hourly_cost"))
+            hotspots=v.get("hotspots"), seed=v.get("seed"), hourly_cost=v.get("hourly_cost"))
         return Response(TrialOutput(trial).data, status=status.HTTP_201_CREATED)
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.contrib.gis.db.models.functions import Transform
 from django.db.models import QuerySet
 from django.http import HttpResponse
@@ -22,8 +23,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
-from accounts.selectors import actor_of, area_scope_q, areas_visible
-from core.api import DateField, GeoJSONRenderer, JSONField
+from accounts.selectors import actor_of, areas_visible
+from core.api import DateField, GeoJSONRenderer, JSONField, ScopedId
 from core.geo import GeoPagination, Wgs84GeometryField, WgsInBBoxFilter
 from core.permissions import RolePermission
 
@@ -35,7 +36,7 @@ from .recompute import (
     hotspot_review,
     hotspot_run_queue,
 )
-from .selectors import runs_visible
+from .selectors import exclusions_visible, hotspots_visible, runs_visible
 
 
 class HotspotOutput(GeoFeatureModelSerializer):
@@ -71,7 +72,7 @@ class HotspotListView(generics.ListAPIView):
     pagination_class = GeoPagination
 
     def get_queryset(self) -> QuerySet[Hotspot]:
-        return (Hotspot.objects.filter(area_scope_q(user=self.request.user))
+        return (hotspots_visible(user=self.request.user)
                 .annotate(geom_wgs84=Transform("geom", 4326)).order_by("run_area_id", "id"))
 
 
@@ -87,8 +88,7 @@ class HotspotReviewView(APIView):
     @extend_schema(request=ReviewInput, responses=HotspotOutput,
                    summary="Approve, suppress or retire a hot spot")
     def post(self, request: Request, pk: int) -> Response:
-        hotspot = get_object_or_404(Hotspot.objects.filter(area_scope_q(user=request.user)),
-                                    pk=pk)
+        hotspot = get_object_or_404(hotspots_visible(user=request.user), pk=pk)
         data = ReviewInput(data=request.data)
         data.is_valid(raise_exception=True)
         hotspot_review(hotspot=hotspot, actor=actor_of(request),
@@ -106,7 +106,7 @@ class RunOutput(serializers.ModelSerializer):
 
 
 class RunInput(serializers.Serializer):
-    area = serializers.IntegerField()
+    area = ScopedId(scope=areas_visible)
     until = DateField(required=False)
     parameters = serializers.DictField(required=False)
 
@@ -123,12 +123,9 @@ class RunListView(generics.ListAPIView):
     @extend_schema(request=RunInput, responses={202: RunOutput},
                    summary="Queue a hot spot run for an area")
     def post(self, request: Request) -> Response:
-
-        from django.conf import settings
-
-        data = RunInput(data=request.data)
+        data = RunInput(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
-        area = get_object_or_404(areas_visible(user=request.user), pk=data.validated_data["area"])
+        area = data.validated_data["area"]
         until = data.validated_data.get("until")
         end = (datetime(until.year, until.month, until.day, tzinfo=ZoneInfo(settings.TIME_ZONE))
                if until else None)
@@ -226,7 +223,7 @@ class ExclusionOutput(GeoFeatureModelSerializer):
 
 
 class ExclusionInput(serializers.Serializer):
-    area = serializers.IntegerField()
+    area = ScopedId(scope=areas_visible)
     name = serializers.CharField(max_length=200)
     reason = serializers.CharField(max_length=2000)
     geometry = JSONField(help_text="GeoJSON Polygon or MultiPolygon, WGS84")
@@ -242,15 +239,15 @@ class ExclusionListView(generics.ListAPIView):
     pagination_class = GeoPagination
 
     def get_queryset(self) -> QuerySet[ExclusionArea]:
-        return (ExclusionArea.objects.filter(area_scope_q(user=self.request.user))
+        return (exclusions_visible(user=self.request.user)
                 .annotate(geom_wgs84=Transform("geom", 4326)).order_by("id"))
 
     @extend_schema(request=ExclusionInput, responses={201: ExclusionOutput},
                    summary="Rule a place out of targeting")
     def post(self, request: Request) -> Response:
-        data = ExclusionInput(data=request.data)
+        data = ExclusionInput(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
-        area = get_object_or_404(areas_visible(user=request.user), pk=data.validated_data["area"])
+        area = data.validated_data["area"]
         try:
             created = exclusion_area_create(
                 actor=actor_of(request), area=area, name=data.validated_data["name"],

@@ -11,7 +11,8 @@ from django.db.models import Count, QuerySet
 from accounts.models import Area
 from accounts.selectors import area_scope_q, areas_visible
 
-from .models import Crime, Hotspot, HotspotRun, ImportJob, OffenceType
+from .analysis.concentration import lorenz
+from .models import Crime, ExclusionArea, Hotspot, HotspotRun, ImportJob, OffenceType
 
 
 def crimes_visible(*, user: Any) -> QuerySet[Crime]:
@@ -63,10 +64,6 @@ def runs_visible(*, user: Any) -> QuerySet[HotspotRun]:
 
 def run_lorenz_points(*, run: HotspotRun, points: int = 101) -> list[tuple[float, float]]:
     """The run's concentration curve (share of cells, share of harm), at most `points` long."""
-
-
-    from .analysis.concentration import lorenz
-
     if not run.cells:
         return []
     with run.cells.open("rb") as f:
@@ -118,6 +115,11 @@ def run_backtest(*, run: HotspotRun) -> dict[str, Any]:
 def hotspots_visible(*, user: Any) -> QuerySet[Hotspot]:
     """Hot spots in the user's areas."""
     return Hotspot.objects.filter(area_scope_q(user=user))
+
+
+def exclusions_visible(*, user: Any) -> QuerySet[ExclusionArea]:
+    """Places ruled out of targeting in the user's areas."""
+    return ExclusionArea.objects.filter(area_scope_q(user=user))
 
 
 def hotspots_for_dashboard(*, area_ids: list[int]) -> QuerySet[Hotspot]:

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpRequest, HttpResponse
@@ -107,8 +108,6 @@ def hotspot_map(request: HttpRequest) -> HttpResponse:
     if run and run.status == HotspotRun.Status.DONE:
         shares = {k: 100 * run.metrics.get(k, 0.0)
                   for k in ("top_1_percent", "top_5_percent", "top_10_percent")}
-    from django.conf import settings
-
     run_areas = areas_visible(user=request.user).filter(level=settings.HOTSPOTS_RUN_LEVEL)
     backtest = run_backtest(run=run) if run and run.status == HotspotRun.Status.DONE else {}
     return render(request, "hotspots/hotspot_map.html", {

@@ -21,12 +21,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.selectors import actor_of, area_scope_q, areas_visible, teams_visible, users_visible
-from core.api import DateTimeField
+from accounts.selectors import actor_of, areas_visible, teams_visible, users_visible
+from core.api import DateTimeField, ScopedId
 from core.params import datetime_param
 from core.permissions import RolePermission
 from hotspots.selectors import hotspots_visible
-from tasking.selectors import task_for_visit
+from tasking.selectors import tasks_loggable
 
 from . import selectors, services
 from .models import Device, Visit
@@ -116,9 +116,9 @@ class DeviceOutput(serializers.ModelSerializer):
 class DeviceInput(serializers.Serializer):
     name = serializers.CharField(max_length=100)
     kind = serializers.ChoiceField(choices=Device.Kind.choices)
-    area = serializers.IntegerField()
-    team = serializers.IntegerField(required=False, allow_null=True)
-    holder = serializers.IntegerField(required=False, allow_null=True)
+    area = ScopedId(scope=areas_visible)
+    team = ScopedId(scope=teams_visible, required=False, allow_null=True)
+    holder = ScopedId(scope=users_visible, required=False, allow_null=True)
 
 
 class DeviceCreatedOutput(serializers.ModelSerializer):
@@ -137,21 +137,17 @@ class DeviceListView(generics.ListAPIView):
     required_perms = {"GET": ("patrols.view_device",), "POST": ("patrols.add_device",)}
 
     def get_queryset(self) -> QuerySet[Device]:
-        return Device.objects.filter(area_scope_q(user=self.request.user)).order_by("name")
+        return selectors.devices_visible(user=self.request.user).order_by("name")
 
     @extend_schema(request=DeviceInput, responses={201: DeviceCreatedOutput},
                    summary="Add a device; its token is in this answer only")
     def post(self, request: Request) -> Response:
-        data = DeviceInput(data=request.data)
+        data = DeviceInput(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        area = get_object_or_404(areas_visible(user=request.user), pk=v["area"])
-        team = (get_object_or_404(teams_visible(user=request.user), pk=v["team"])
-                if v.get("team") else None)
-        holder = (get_object_or_404(users_visible(user=request.user), pk=v["holder"])
-                  if v.get("holder") else None)
-        device, token = services.device_create(name=v["name"], kind=v["kind"], area=area,
-                                               team=team, holder=holder, actor=actor_of(request))
+        device, token = services.device_create(name=v["name"], kind=v["kind"], area=v["area"],
+                                               team=v.get("team"), holder=v.get("holder"),
+                                               actor=actor_of(request))
         return Response({**DeviceOutput(device).data, "token": token},
                         status=status.HTTP_201_CREATED)
 
@@ -167,8 +163,7 @@ class DeviceDetailView(APIView):
     @extend_schema(request=DeviceActiveInput, responses=DeviceOutput,
                    summary="Disable or enable a device")
     def patch(self, request: Request, pk: int) -> Response:
-        device = get_object_or_404(Device.objects.filter(area_scope_q(user=request.user)),
-                                   pk=pk)
+        device = get_object_or_404(selectors.devices_visible(user=request.user), pk=pk)
         data = DeviceActiveInput(data=request.data)
         data.is_valid(raise_exception=True)
         services.device_set_active(device=device, active=data.validated_data["active"],
@@ -182,11 +177,19 @@ class FixInput(serializers.Serializer):
     accuracy = serializers.FloatField(min_value=0, required=False, allow_null=True)
 
 
+def _no_hotspot(pk: int) -> services.TrackingInputError:
+    return services.TrackingInputError(f"no hot spot {pk} in your areas")
+
+
+def _not_given(pk: int) -> services.TrackingInputError:
+    return services.TrackingInputError("that visit was not given to you at this hot spot")
+
+
 class VisitInput(serializers.Serializer):
     id = serializers.UUIDField(help_text="Made by the phone: the same visit sent twice is "
                                          "stored once")
-    hotspot = serializers.IntegerField()
-    task = serializers.IntegerField(required=False, allow_null=True)
+    hotspot = ScopedId(scope=hotspots_visible, missing=_no_hotspot)
+    task = ScopedId(scope=tasks_loggable, missing=_not_given, required=False, allow_null=True)
     started_at = DateTimeField()
     ended_at = DateTimeField(required=False, allow_null=True)
     start = FixInput(required=False, allow_null=True)
@@ -247,19 +250,13 @@ class VisitListView(generics.ListAPIView):
                    summary="Log a visit (201; 200 if this id was already stored; 409 if "
                            "it was stored with a different body)")
     def post(self, request: Request) -> Response:
-        data = VisitInput(data=request.data)
+        data = VisitInput(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        hotspot = hotspots_visible(user=request.user).filter(pk=v["hotspot"]).first()
-        if hotspot is None:
-            raise services.TrackingInputError(f"no hot spot {v['hotspot']} in your areas")
+        hotspot, task = v["hotspot"], v.get("task")
         officer: Any = request.user  # RolePermission refuses anonymous callers
-        task = None
-        if v.get("task"):
-            task = task_for_visit(officer=officer, task_id=v["task"])
-            if task is None or task.hotspot_id != hotspot.pk:
-                raise services.TrackingInputError("that visit was not given to you at this "
-                                                  "hot spot")
+        if task is not None and task.hotspot_id != hotspot.pk:
+            raise _not_given(task.pk)
         body = {**request.data} if isinstance(request.data, dict) else {}
         visit, created = services.visit_record(
             officer=officer, visit_id=uuid.UUID(str(v["id"])), body=body, hotspot=hotspot,
@@ -345,8 +342,7 @@ class TrackView(APIView):
     @extend_schema(parameters=WINDOW_PARAMS, responses={200: OpenApiTypes.OBJECT},
                    summary="One device's track (personal data; audited)")
     def get(self, request: Request, pk: int) -> Response:
-        device = get_object_or_404(Device.objects.filter(area_scope_q(user=request.user)),
-                                   pk=pk)
+        device = get_object_or_404(selectors.devices_visible(user=request.user), pk=pk)
         start, end = _window(request)
         return Response({"device": device.pk, "results": selectors.device_track(
             user=request.user, device=device, start=start, end=end)})

@@ -7,14 +7,23 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.contrib.gis.db.models.functions import AsGeoJSON, Transform
 from django.db import connection
+from django.db.models import QuerySet
 from django.utils import timezone
 
-from accounts.selectors import area_scope_ids
+from accounts.selectors import area_scope_ids, area_scope_q
 from audit.services import audit_record
 from core.errors import InputError
+from hotspots.models import Hotspot
+from tasking.models import PatrolTask, Shift, TaskingPlan
 
 from .models import Device, Visit
+
+
+def devices_visible(*, user: Any) -> QuerySet[Device]:
+    """Devices of the user's areas."""
+    return Device.objects.filter(area_scope_q(user=user))
 
 # Dosage: person-minutes at hot spots, from GPS presence and check-in visits, in which
 # every minute of a person counts once (docs/adr/0007 and the rules below). Pings are in
@@ -335,9 +344,6 @@ def planned_against_delivered(*, user: Any, start: datetime, end: datetime,
     """Per hot spot: minutes planned in published plans, minutes delivered, the share, and
     the hot spot's status (minutes at hot spots not approved are shown apart).
     `delivered_rows`, dosage by hot spot for the same window, saves computing it again."""
-    from hotspots.models import Hotspot
-    from tasking.models import PatrolTask, TaskingPlan
-
     scope = area_scope_ids(user=user)
     tasks = PatrolTask.objects.filter(
         plan__status=TaskingPlan.Status.PUBLISHED, status=PatrolTask.Status.PLANNED,
@@ -424,11 +430,6 @@ def visits_visible(*, user: Any) -> Any:
 def live_shift(*, user: Any, now: datetime | None = None) -> dict[str, Any]:
     """The shifts on now in the user's areas: each tasked hot spot with its planned and
     delivered minutes so far, undone ones first."""
-    from django.contrib.gis.db.models.functions import AsGeoJSON, Transform
-
-    from hotspots.models import Hotspot
-    from tasking.models import PatrolTask, Shift, TaskingPlan
-
     now = now or timezone.now()
     scope = area_scope_ids(user=user)
     on_now = Shift.objects.filter(starts_at__lte=now, ends_at__gt=now)

@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.selectors import actor_of, areas_visible
-from core.api import DateTimeField
+from core.api import DateTimeField, ScopedId
 from core.permissions import RolePermission
 
 from . import services
@@ -38,7 +38,7 @@ class ExportInput(serializers.Serializer):
     format = serializers.ChoiceField(choices=ExportJob.Format.choices)
     start = DateTimeField()
     end = DateTimeField()
-    area = serializers.IntegerField(required=False, allow_null=True)
+    area = ScopedId(scope=areas_visible, required=False, allow_null=True)
     recipient = serializers.CharField(max_length=200)
     purpose = serializers.CharField(max_length=300)
 
@@ -57,11 +57,10 @@ class ExportListView(generics.ListAPIView):
     @extend_schema(request=ExportInput, responses={202: ExportOutput},
                    summary="Queue an export (written by a Celery task)")
     def post(self, request: Request) -> Response:
-        data = ExportInput(data=request.data)
+        data = ExportInput(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        area = (get_object_or_404(areas_visible(user=request.user), pk=v["area"])
-                if v.get("area") else None)
+        area = v.get("area")
         actor = actor_of(request)
         if actor is None:  # RolePermission refuses anonymous callers before this
             raise PermissionDenied("sign in to export")

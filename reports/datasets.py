@@ -12,6 +12,8 @@ from django.db import connection
 
 from accounts.selectors import area_scope_ids
 from core.errors import InputError
+from hotspots.models import Hotspot
+from patrols.selectors import planned_against_delivered
 
 KINDS = ("hotspots", "tasks", "visits", "dosage")
 
@@ -124,9 +126,6 @@ def dataset(*, kind: str, user: Any, start: datetime, end: datetime,
 
 def _dosage(user: Any, start: datetime, end: datetime, areas: list[int] | None,
             geo: str | None) -> Dataset:
-    from hotspots.models import Hotspot
-    from patrols.selectors import planned_against_delivered
-
     rows = planned_against_delivered(user=user, start=start, end=end)
     geoms: dict[int, str] = {}
     if geo:

@@ -163,6 +163,73 @@ GROUP BY w.lo ORDER BY w.lo
 """
 
 
+def _weekly_hours(*, user: Any, areas: list[int], start: datetime, end: datetime, weeks: int,
+                  hotspot_id: int | None) -> tuple[list[float], list[float]]:
+    """Patrol hours a week with every person's minute counted once (at one hot spot, in
+    one shift): at approved hot spots for the chart, and apart those at hot spots not
+    approved. One dosage query cut into the weeks (it ran once a week, up to 104 times)."""
+    by_week = {r["week"]: r for r in dosage(
+        user=user, start=start, end=end, by="week", area_ids=areas,
+        hotspot_ids=None if hotspot_id is None else [hotspot_id])}
+    hours, hours_not_approved = [], []
+    for k in range(weeks):
+        week = by_week.get(k, {"minutes": 0.0, "not_approved_minutes": 0.0})
+        hours.append(round((week["minutes"] - week["not_approved_minutes"]) / 60, 1))
+        hours_not_approved.append(round(week["not_approved_minutes"] / 60, 1))
+    return hours, hours_not_approved
+
+
+def _compliance(*, user: Any, areas: list[int], start: datetime,
+                end: datetime) -> dict[str, list[Any]]:
+    """Planned against delivered patrol hours, by team and by shift pattern: minutes at
+    approved hot spots (the ones plans task) in published plans' planned visits."""
+    tasks = PatrolTask.objects.filter(plan__status=TaskingPlan.Status.PUBLISHED,
+                                      status=PatrolTask.Status.PLANNED, starts_at__gte=start,
+                                      starts_at__lt=end, plan__area_id__in=areas)
+    planned_team: dict[int, int] = {}
+    planned_pattern: dict[str, int] = {}
+    for team_id, pattern, minutes in tasks.values_list("assignee_team_id", "shift__pattern__name",
+                                                       "minutes"):
+        planned_team[team_id or 0] = planned_team.get(team_id or 0, 0) + minutes
+        planned_pattern[pattern] = planned_pattern.get(pattern, 0) + minutes
+    got_team = {r["team"]: r["minutes"] - r["not_approved_minutes"]
+                for r in dosage(user=user, start=start, end=end, by="team", area_ids=areas)}
+    by_shift = dosage(user=user, start=start, end=end, by="shift", area_ids=areas)
+    # Named from the rows: a shift that began before the window still has minutes in it.
+    shift_names = dict(Shift.objects.filter(pk__in=[r["shift"] for r in by_shift
+                                                    if r["shift"] is not None])
+                       .values_list("pk", "pattern__name"))
+    got_pattern: dict[str, float] = {}
+    for r in by_shift:
+        name = shift_names.get(r["shift"])
+        if name:
+            got_pattern[name] = (got_pattern.get(name, 0.0) + r["minutes"]
+                                 - r["not_approved_minutes"])
+    team_names = dict(Team.objects.filter(pk__in=set(planned_team) | set(got_team))
+                      .values_list("pk", "name"))
+    teams = sorted(set(planned_team) | set(got_team), key=lambda t: team_names.get(t, ""))
+    patterns = sorted(set(planned_pattern) | set(got_pattern))
+    return {
+        "teams": [team_names.get(t, "No team") for t in teams],
+        "team_planned": [round(planned_team.get(t, 0) / 60, 1) for t in teams],
+        "team_delivered": [round(got_team.get(t, 0.0) / 60, 1) for t in teams],
+        "patterns": patterns,
+        "pattern_planned": [round(planned_pattern.get(p, 0) / 60, 1) for p in patterns],
+        "pattern_delivered": [round(got_pattern.get(p, 0.0) / 60, 1) for p in patterns],
+    }
+
+
+def _trial_rows(*, user: Any, areas: list[int]) -> list[dict[str, Any]]:
+    trials = []
+    for trial in Trial.objects.filter(area_id__in=areas).exclude(status=Trial.Status.DRAFT):
+        out = trial_outcome(trial=trial, user=user)
+        rr = out.get("rate_ratio", {})
+        trials.append({"name": trial.name, "ratio": rr.get("ratio"), "low": rr.get("ci_low"),
+                       "high": rr.get("ci_high"), "error": rr.get("error"),
+                       "wdd": out.get("wdd", {}).get("estimate")})
+    return trials
+
+
 def dashboard(*, user: Any, area: Area, weeks: int = 12,
               hotspot_id: int | None = None) -> dict[str, Any]:
     """The figures the dashboard charts: weekly crime, harm and patrol hours at hot spots
@@ -179,53 +246,10 @@ def dashboard(*, user: Any, area: Area, weeks: int = 12,
         cur.execute(WEEKLY_CRIME_SQL, {"start": start, "end": end, "areas": areas,
                                        "hotspot": hotspot_id})
         weekly = cur.fetchall()
-    # Patrol hours with every person's minute counted once (at one hot spot, in one shift):
-    # at approved hot spots for the chart, and apart those at hot spots not approved.
-    # One dosage query cut into the weeks (it ran once a week, up to 104 times).
-    by_week = {r["week"]: r for r in dosage(
-        user=user, start=start, end=end, by="week", area_ids=areas,
-        hotspot_ids=None if hotspot_id is None else [hotspot_id])}
-    hours, hours_not_approved = [], []
-    for k in range(len(weekly)):
-        week = by_week.get(k, {"minutes": 0.0, "not_approved_minutes": 0.0})
-        hours.append(round((week["minutes"] - week["not_approved_minutes"]) / 60, 1))
-        hours_not_approved.append(round(week["not_approved_minutes"] / 60, 1))
-    tasks = PatrolTask.objects.filter(plan__status=TaskingPlan.Status.PUBLISHED,
-                                      status=PatrolTask.Status.PLANNED, starts_at__gte=start,
-                                      starts_at__lt=min(end, now), plan__area_id__in=areas)
-    planned_team: dict[int, int] = {}
-    planned_pattern: dict[str, int] = {}
-    for team_id, pattern, minutes in tasks.values_list("assignee_team_id", "shift__pattern__name",
-                                                       "minutes"):
-        planned_team[team_id or 0] = planned_team.get(team_id or 0, 0) + minutes
-        planned_pattern[pattern] = planned_pattern.get(pattern, 0) + minutes
-    # Delivered against planned: minutes at approved hot spots (the ones plans task).
-    got_team = {r["team"]: r["minutes"] - r["not_approved_minutes"]
-                for r in dosage(user=user, start=start, end=min(end, now), by="team",
-                                area_ids=areas)}
-    by_shift = dosage(user=user, start=start, end=min(end, now), by="shift", area_ids=areas)
-    # Named from the rows: a shift that began before the window still has minutes in it.
-    shift_names = dict(Shift.objects.filter(pk__in=[r["shift"] for r in by_shift
-                                                    if r["shift"] is not None])
-                       .values_list("pk", "pattern__name"))
-    got_pattern: dict[str, float] = {}
-    for r in by_shift:
-        name = shift_names.get(r["shift"])
-        if name:
-            got_pattern[name] = (got_pattern.get(name, 0.0) + r["minutes"]
-                                 - r["not_approved_minutes"])
-    team_names = dict(Team.objects.filter(pk__in=set(planned_team) | set(got_team))
-                      .values_list("pk", "name"))
-    teams = sorted(set(planned_team) | set(got_team), key=lambda t: team_names.get(t, ""))
+    hours, hours_not_approved = _weekly_hours(user=user, areas=areas, start=start, end=end,
+                                              weeks=len(weekly), hotspot_id=hotspot_id)
     run = (HotspotRun.objects.filter(area_id__in=areas, status="done")
            .order_by("-created_at").first())
-    trials = []
-    for trial in Trial.objects.filter(area_id__in=areas).exclude(status=Trial.Status.DRAFT):
-        out = trial_outcome(trial=trial, user=user)
-        rr = out.get("rate_ratio", {})
-        trials.append({"name": trial.name, "ratio": rr.get("ratio"), "low": rr.get("ci_low"),
-                       "high": rr.get("ci_high"), "error": rr.get("error"),
-                       "wdd": out.get("wdd", {}).get("estimate")})
     return {
         "weeks": [lo.astimezone(timezone.get_current_timezone()).strftime("%d %b")
                   for lo, _, _ in weekly],
@@ -233,15 +257,8 @@ def dashboard(*, user: Any, area: Area, weeks: int = 12,
         "hours": hours, "hours_not_approved": hours_not_approved,
         "hours_sum": round(sum(hours), 1),
         "hours_not_approved_sum": round(sum(hours_not_approved), 1),
-        "teams": [team_names.get(t, "No team") for t in teams],
-        "team_planned": [round(planned_team.get(t, 0) / 60, 1) for t in teams],
-        "team_delivered": [round(got_team.get(t, 0.0) / 60, 1) for t in teams],
-        "patterns": sorted(set(planned_pattern) | set(got_pattern)),
-        "pattern_planned": [round(planned_pattern.get(p, 0) / 60, 1)
-                            for p in sorted(set(planned_pattern) | set(got_pattern))],
-        "pattern_delivered": [round(got_pattern.get(p, 0.0) / 60, 1)
-                              for p in sorted(set(planned_pattern) | set(got_pattern))],
+        **_compliance(user=user, areas=areas, start=start, end=min(end, now)),
         "lorenz": [[round(x, 4), round(y, 4)] for x, y in (run_lorenz_points(run=run)
                                                            if run else [])],
-        "trials": trials,
+        "trials": _trial_rows(user=user, areas=areas),
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from django.contrib.gis.db.models.functions import Centroid, Transform
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
@@ -15,8 +16,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.selectors import actor_of, area_scope_q, areas_visible, teams_visible, users_visible
-from core.api import DateField, DateTimeField
+from accounts.selectors import actor_of, areas_visible, teams_visible, users_visible
+from core.api import DateField, DateTimeField, ScopedId
 from core.params import date_param, whole_number
 from core.permissions import RolePermission
 from hotspots.selectors import hotspots_visible
@@ -27,12 +28,19 @@ from .models import PatrolTask, ProblemSolving, Shift, ShiftPattern, TaskingPlan
 
 # Types only: views and APIs read other apps' models through their selectors.
 if TYPE_CHECKING:
-    from accounts.models import Team, User
     from hotspots.models import Hotspot
 
 
+def _no_team(pk: int) -> TaskingInputError:
+    return TaskingInputError(f"no team {pk} in your areas")
+
+
+def _no_officer(pk: int) -> TaskingInputError:
+    return TaskingInputError(f"no officer {pk} in your areas")
+
+
 class CapacityInput(serializers.Serializer):
-    team = serializers.IntegerField()
+    team = ScopedId(scope=teams_visible, missing=_no_team)
     minutes = serializers.IntegerField(min_value=0, max_value=100_000)
 
 
@@ -53,20 +61,13 @@ class PatternOutput(serializers.ModelSerializer):
 
 
 class PatternInput(serializers.Serializer):
-    area = serializers.IntegerField()
+    area = ScopedId(scope=areas_visible)
     name = serializers.CharField(max_length=40)
     start_time = serializers.TimeField(help_text="Local time, HH:MM")
     duration_minutes = serializers.IntegerField(help_text="Wall-clock minutes, at most 1440")
     days = serializers.ListField(child=serializers.CharField(max_length=10), required=False,
                                  help_text="Weekdays worked, e.g. ['Mon','Tue']; all by default")
     capacities = CapacityInput(many=True, required=False)
-
-
-def _team_in_scope(user: Any, team_id: int) -> Team:
-    found = teams_visible(user=user).filter(pk=team_id).first()
-    if found is None:
-        raise TaskingInputError(f"no team {team_id} in your areas")
-    return found
 
 
 class PatternListView(generics.ListAPIView):
@@ -78,18 +79,17 @@ class PatternListView(generics.ListAPIView):
                       "POST": ("tasking.add_shiftpattern",)}
 
     def get_queryset(self) -> QuerySet[ShiftPattern]:
-        return (ShiftPattern.objects.filter(area_scope_q(user=self.request.user))
+        return (selectors.shift_patterns_visible(user=self.request.user)
                 .prefetch_related("capacities").order_by("area_id", "start_time"))
 
     @extend_schema(request=PatternInput, responses={201: PatternOutput},
                    summary="Add a shift pattern (refused over 24 h or overlapping another)")
     def post(self, request: Request) -> Response:
-        data = PatternInput(data=request.data)
+        data = PatternInput(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        area = get_object_or_404(areas_visible(user=request.user), pk=v["area"])
-        caps = {_team_in_scope(request.user, c["team"]): c["minutes"]
-                for c in v.get("capacities", [])}
+        area = v["area"]
+        caps = {c["team"]: c["minutes"] for c in v.get("capacities", [])}
         days = services.days_mask(v["days"]) if "days" in v else 0b1111111
         pattern = services.shift_pattern_create(
             area=area, name=v["name"], start_time=v["start_time"],
@@ -124,7 +124,7 @@ class ShiftListView(generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self) -> QuerySet[Shift]:
-        qs = Shift.objects.filter(area_scope_q(user=self.request.user))
+        qs = selectors.shifts_visible(user=self.request.user)
         params = self.request.query_params
         if (area := whole_number(params.get("area"))) is not None:
             qs = qs.filter(area_id=area)
@@ -141,11 +141,10 @@ class ShiftCapacityView(APIView):
     @extend_schema(request=CapacityInput, responses=ShiftOutput,
                    summary="Set a team's patrol minutes for one shift")
     def put(self, request: Request, pk: int) -> Response:
-        shift = get_object_or_404(Shift.objects.filter(area_scope_q(user=request.user)), pk=pk)
-        data = CapacityInput(data=request.data)
+        shift = get_object_or_404(selectors.shifts_visible(user=request.user), pk=pk)
+        data = CapacityInput(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
-        team = _team_in_scope(request.user, data.validated_data["team"])
-        services.shift_capacity_set(shift=shift, team=team,
+        services.shift_capacity_set(shift=shift, team=data.validated_data["team"],
                                     minutes=data.validated_data["minutes"], actor=actor_of(request))
         fresh = Shift.objects.select_related("pattern").prefetch_related("capacities").get(
             pk=pk)
@@ -168,7 +167,7 @@ class PlanOutput(serializers.ModelSerializer):
 
 
 class GenerateInput(serializers.Serializer):
-    area = serializers.IntegerField()
+    area = ScopedId(scope=areas_visible)
     week_start = DateField(help_text="A Monday")
     rules = serializers.DictField(required=False, help_text=(
         "visit_minutes (10-20, default 15), max_visits_per_shift (3), min_gap_minutes (60), "
@@ -190,11 +189,10 @@ class PlanListView(generics.ListAPIView):
     @extend_schema(request=GenerateInput, responses={201: PlanOutput},
                    summary="Generate (or regenerate a draft of) a week's plan for an area")
     def post(self, request: Request) -> Response:
-        data = GenerateInput(data=request.data)
+        data = GenerateInput(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        area = get_object_or_404(areas_visible(user=request.user), pk=v["area"])
-        plan = services.plan_generate(area=area, week_start=v["week_start"],
+        plan = services.plan_generate(area=v["area"], week_start=v["week_start"],
                                       actor=actor_of(request), rules=v.get("rules"),
                                       seed=v.get("seed"),
                                       version=v.get("version"))
@@ -262,11 +260,13 @@ class TaskOutput(serializers.ModelSerializer):
 class TaskInput(serializers.Serializer):
     version = serializers.IntegerField()
     shift = serializers.IntegerField()
-    hotspot = serializers.IntegerField()
+    hotspot = ScopedId(scope=hotspots_visible)
     starts_at = DateTimeField()
     minutes = serializers.IntegerField(default=15)
-    assignee_user = serializers.IntegerField(required=False, allow_null=True)
-    assignee_team = serializers.IntegerField(required=False, allow_null=True)
+    assignee_user = ScopedId(scope=users_visible, missing=_no_officer, required=False,
+                             allow_null=True)
+    assignee_team = ScopedId(scope=teams_visible, missing=_no_team, required=False,
+                             allow_null=True)
     callsign = serializers.CharField(max_length=32, required=False, allow_blank=True)
     confirm_published = serializers.BooleanField(default=False)
 
@@ -275,24 +275,12 @@ class TaskChangeInput(serializers.Serializer):
     version = serializers.IntegerField()
     starts_at = DateTimeField(required=False)
     minutes = serializers.IntegerField(required=False)
-    assignee_user = serializers.IntegerField(required=False, allow_null=True)
-    assignee_team = serializers.IntegerField(required=False, allow_null=True)
+    assignee_user = ScopedId(scope=users_visible, missing=_no_officer, required=False,
+                             allow_null=True)
+    assignee_team = ScopedId(scope=teams_visible, missing=_no_team, required=False,
+                             allow_null=True)
     callsign = serializers.CharField(max_length=32, required=False, allow_blank=True)
     confirm_published = serializers.BooleanField(default=False)
-
-
-def _user_or_none(request: Request, value: int | None) -> User | None:
-    """An assignee by id; one outside the caller's sight is reported as not found."""
-    if value is None:
-        return None
-    found = users_visible(user=request.user).filter(pk=value).first()
-    if found is None:
-        raise TaskingInputError(f"no officer {value} in your areas")
-    return found
-
-
-def _team_or_none(request: Request, value: int | None) -> Team | None:
-    return None if value is None else _team_in_scope(request.user, value)
 
 
 class PlanTaskListView(generics.ListAPIView):
@@ -312,17 +300,15 @@ class PlanTaskListView(generics.ListAPIView):
     @extend_schema(request=TaskInput, responses={201: TaskOutput}, summary="Add a visit")
     def post(self, request: Request, pk: int) -> Response:
         plan = get_object_or_404(selectors.plans_visible(user=request.user), pk=pk)
-        data = TaskInput(data=request.data)
+        data = TaskInput(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         v = data.validated_data
+        # The shift is scoped by the plan in the path, not by the caller's areas.
         shift = get_object_or_404(Shift, pk=v["shift"], area_id=plan.area_id)
-        hotspot = get_object_or_404(hotspots_visible(user=request.user),
-                                    pk=v["hotspot"])
         task = services.task_add(
-            plan=plan, version=v["version"], shift=shift, hotspot=hotspot,
+            plan=plan, version=v["version"], shift=shift, hotspot=v["hotspot"],
             starts_at=v["starts_at"], minutes=v["minutes"], actor=actor_of(request),
-            user=_user_or_none(request, v.get("assignee_user")),
-            team=_team_or_none(request, v.get("assignee_team")),
+            user=v.get("assignee_user"), team=v.get("assignee_team"),
             callsign=v.get("callsign", ""), confirm_published=v["confirm_published"])
         return Response(TaskOutput(task).data, status=status.HTTP_201_CREATED)
 
@@ -341,13 +327,13 @@ class TaskDetailView(APIView):
                    summary="Reassign or retime a visit")
     def patch(self, request: Request, pk: int) -> Response:
         task = self._task(request, pk)
-        data = TaskChangeInput(data=request.data)
+        data = TaskChangeInput(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         v = data.validated_data
         changes: dict[str, Any] = {}
         if "assignee_user" in v or "assignee_team" in v:
-            changes["user"] = _user_or_none(request, v.get("assignee_user"))
-            changes["team"] = _team_or_none(request, v.get("assignee_team"))
+            changes["user"] = v.get("assignee_user")
+            changes["team"] = v.get("assignee_team")
         for name in ("starts_at", "minutes", "callsign"):
             if name in v:
                 changes[name] = v[name]
@@ -400,8 +386,6 @@ class MyTaskListView(generics.ListAPIView):
     required_perms = {"GET": ("tasking.view_patroltask",)}
 
     def get_queryset(self) -> QuerySet[PatrolTask]:
-        from django.contrib.gis.db.models.functions import Centroid, Transform
-
         return selectors.tasks_for_officer(user=self.request.user).annotate(
             centre=Transform(Centroid("hotspot__geom"), 4326))
 
@@ -428,7 +412,7 @@ class ProblemSolvingInput(serializers.Serializer):
     response = serializers.CharField(max_length=10_000, required=False, allow_blank=True)
     assessment = serializers.CharField(max_length=10_000, required=False, allow_blank=True)
     status = serializers.ChoiceField(choices=ProblemSolving.Status.choices, required=False)
-    owner = serializers.IntegerField(required=False, allow_null=True)
+    owner = ScopedId(scope=users_visible, missing=_no_officer, required=False, allow_null=True)
 
 
 class ProblemSolvingView(APIView):
@@ -453,12 +437,10 @@ class ProblemSolvingView(APIView):
                    summary="Save a hot spot's problem-solving notes")
     def put(self, request: Request, pk: int) -> Response:
         hotspot = self._hotspot(request, pk)
-        data = ProblemSolvingInput(data=request.data)
+        data = ProblemSolvingInput(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         v = dict(data.validated_data)
         version = v.pop("version", None)
-        if "owner" in v:
-            v["owner"] = _user_or_none(request, v["owner"])
         record = services.problem_solving_update(hotspot=hotspot, actor=actor_of(request),
                                                  version=version or None, **v)
         return Response(ProblemSolvingOutput(record).data)

@@ -17,7 +17,14 @@ from hotspots.models import Hotspot
 
 from .generator import WEEK_HOURS, shift_coverage
 from .generator import Shift as GenShift
-from .models import PatrolTask, ProblemSolving, Shift, ShiftCapacity, TaskingPlan
+from .models import (
+    PatrolTask,
+    ProblemSolving,
+    Shift,
+    ShiftCapacity,
+    ShiftPattern,
+    TaskingPlan,
+)
 
 
 def plans_visible(*, user: Any) -> QuerySet[TaskingPlan]:
@@ -32,6 +39,30 @@ def plans_with_stale_tasks(*, user: Any) -> QuerySet[TaskingPlan]:
              .order_by("id"))
     return plans_visible(user=user).prefetch_related(
         Prefetch("tasks", queryset=stale, to_attr="stale_tasks"))
+
+
+def shift_patterns_visible(*, user: Any) -> QuerySet[ShiftPattern]:
+    return ShiftPattern.objects.filter(area_scope_q(user=user))
+
+
+def shifts_visible(*, user: Any) -> QuerySet[Shift]:
+    return Shift.objects.filter(area_scope_q(user=user))
+
+
+def areas_with_shifts(*, areas: QuerySet[Any]) -> QuerySet[Any]:
+    """Those of `areas` with an active shift pattern: the areas a plan can be made for."""
+    return areas.filter(pk__in=ShiftPattern.objects.filter(active=True).values("area"))
+
+
+def shift_patterns_of(*, area: Any) -> list[ShiftPattern]:
+    """An area's shift patterns with their teams' standing capacity."""
+    return list(ShiftPattern.objects.filter(area=area).prefetch_related("capacities__team"))
+
+
+def shift_capacities(*, shifts: list[Shift]) -> dict[tuple[int, int], int]:
+    """(shift id, team id) -> patrol minutes for the given dated shifts."""
+    return {(c.shift_id, c.team_id): c.minutes
+            for c in ShiftCapacity.objects.filter(shift__in=shifts)}
 
 
 def plan_shifts(*, plan: TaskingPlan) -> list[dict[str, Any]]:
@@ -92,17 +123,23 @@ def plan_map_data(*, plan: TaskingPlan, shift: Shift) -> str:
     # One query (a join on the area path) rather than two: this runs on every map request.
     hot_stamp = (Hotspot.objects.filter(area__path__startswith=plan.area.path)
                  .aggregate(t=Max("updated_at"))["t"])
+    capacity = shift_capacity_minutes(shift=shift)
     key = (f"planmap:{plan.pk}:{plan.version}:{plan.updated_at.timestamp()}:{shift.pk}:"
-           f"{hot_stamp.timestamp() if hot_stamp else 0}")
+           f"{hot_stamp.timestamp() if hot_stamp else 0}:{capacity}")
     cached = cache_get(key)
     if cached is not None:
         return str(cached)
-    text = _plan_map_build(plan=plan, shift=shift)
+    text = _plan_map_build(plan=plan, shift=shift, capacity=capacity)
     cache_set(key, text)
     return text
 
 
-def _plan_map_build(*, plan: TaskingPlan, shift: Shift) -> str:
+def shift_capacity_minutes(*, shift: Shift) -> int:
+    """All teams' patrol minutes in one dated shift."""
+    return int(ShiftCapacity.objects.filter(shift=shift).aggregate(m=Sum("minutes"))["m"] or 0)
+
+
+def _plan_map_build(*, plan: TaskingPlan, shift: Shift, capacity: int) -> str:
     rows = _hotspot_rows(plan)
     profiles = np.array([_profile(r[3]) for r in rows], dtype=float).reshape(len(rows),
                                                                               WEEK_HOURS)
@@ -138,8 +175,13 @@ def _plan_map_build(*, plan: TaskingPlan, shift: Shift) -> str:
     features.sort(key=lambda f: f["properties"]["priority"])
     return json.dumps({
         "plan": {"id": plan.pk, "version": plan.version, "status": plan.status},
+        # The shift's load, as the page's header shows it: planned visits' minutes against
+        # every team's capacity (an added visit can take it over; issue 18, item 10).
         "shift": {"id": shift.pk, "starts_at": shift.starts_at.astimezone(tz).isoformat(),
-                  "ends_at": shift.ends_at.astimezone(tz).isoformat()},
+                  "ends_at": shift.ends_at.astimezone(tz).isoformat(),
+                  "capacity_minutes": capacity,
+                  "planned_minutes": sum(v["minutes"] for vs in tasks.values() for v in vs
+                                         if v["status"] == PatrolTask.Status.PLANNED)},
         "hotspots": {"type": "FeatureCollection", "features": features},
     }, separators=(",", ":"))
 
@@ -288,14 +330,13 @@ def briefing_svg(*, hotspot_ids: list[int], area_id: int, width: int = 640) -> s
     return "".join(parts)
 
 
-def task_for_visit(*, officer: Any, task_id: int) -> PatrolTask | None:
-    """A published task given to this officer, or to their team with no one named: the
+def tasks_loggable(*, user: Any) -> QuerySet[PatrolTask]:
+    """Published tasks given to this officer, or to their team with no one named: the
     only tasks an officer may log a visit against."""
-    mine = Q(assignee_user=officer)
-    if officer.team_id:
-        mine |= Q(assignee_user__isnull=True, assignee_team_id=officer.team_id)
-    return PatrolTask.objects.filter(mine, pk=task_id,
-                                     plan__status=TaskingPlan.Status.PUBLISHED).first()
+    mine = Q(assignee_user=user)
+    if user.team_id:
+        mine |= Q(assignee_user__isnull=True, assignee_team_id=user.team_id)
+    return PatrolTask.objects.filter(mine, plan__status=TaskingPlan.Status.PUBLISHED)
 
 
 def shifts_by_id(*, ids: list[int]) -> dict[int, Shift]:

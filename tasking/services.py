@@ -20,7 +20,7 @@ from core.text import markup_problem
 from hotspots.models import Hotspot
 
 from . import generator
-from .constraints import patrol_constraints
+from .constraints import PatrolConstraints, patrol_constraints
 from .errors import PlanConflict, TaskingInputError
 from .models import (
     ALL_DAYS,
@@ -283,6 +283,77 @@ def _bump(plan: TaskingPlan, actor: "User | None") -> None:
 PLAN_MAX_WEEKS_AHEAD = 12
 
 
+def _plan_to_fill(*, area: Area, week_start: date, actor: "User | None",
+                  version: int | None) -> tuple[TaskingPlan, bool]:
+    """The week's plan to (re)generate, and whether it existed: a draft is emptied only
+    when the caller names its current version; a published plan is never regenerated."""
+    existing = (TaskingPlan.objects.select_for_update()
+                .filter(area=area, week_start=week_start).first())
+    if existing is None:
+        return TaskingPlan(area=area, week_start=week_start, created_by=actor), False
+    if existing.status == TaskingPlan.Status.PUBLISHED:
+        raise PlanConflict("this week's plan is published; it cannot be regenerated, only "
+                           "edited visit by visit")
+    if version is None:
+        raise PlanConflict(f"{area.name} already has a plan for this week (version "
+                           f"{existing.version}); regenerating replaces its visits, so "
+                           "give that version to confirm")
+    plan = _lock_plan(existing, version)
+    plan.tasks.all().delete()
+    return plan, True
+
+
+def _generator_shifts(shifts: list[Shift], week_start: date
+                      ) -> tuple[list[generator.Shift], list[list[int]]]:
+    """The shifts as the generator sees them (hours from Monday 00:00 local, capacity per
+    team), and each shift's team ids in the same order as its capacities."""
+    monday = datetime.combine(week_start, time(0))
+    gen_shifts, teams_of = [], []
+    for s in shifts:
+        team_minutes = _team_minutes(s)
+        teams_of.append([team for team, _ in team_minutes])
+        offset = (datetime.combine(s.date, s.pattern.start_time) - monday).total_seconds()
+        gen_shifts.append(generator.Shift(
+            key=_local_label(s), start=offset / 3600,
+            hours=(s.ends_at - s.starts_at).total_seconds() / 3600,
+            capacity_minutes=float(sum(m for _, m in team_minutes)),
+            teams=tuple(float(m) for _, m in team_minutes)))
+    return gen_shifts, teams_of
+
+
+def _week_profiles(hotspots: list[Hotspot], off_days: dict[int, set[date]],
+                   week_start: date) -> np.ndarray:
+    """Hot spots x hours of the week of harm; a crossover day off has no harm to chase."""
+    profiles = np.array([h.profile if len(h.profile) == generator.WEEK_HOURS
+                         else [0.0] * generator.WEEK_HOURS for h in hotspots],
+                        dtype=float).reshape(len(hotspots), generator.WEEK_HOURS)
+    for i, h in enumerate(hotspots):
+        for day in off_days.get(h.pk, ()):
+            d = (day - week_start).days
+            profiles[i, d * 24:(d + 1) * 24] = 0.0
+    return profiles
+
+
+def _rota_tasks(plan: TaskingPlan, rota: generator.Rota, gen_shifts: list[generator.Shift],
+                shifts: list[Shift], teams_of: list[list[int]], hotspots: list[Hotspot],
+                trials: PatrolConstraints) -> list[PatrolTask]:
+    by_key = {g.key: (s, teams) for g, s, teams in zip(gen_shifts, shifts, teams_of,
+                                                       strict=True)}
+    tasks = []
+    for visit in rota.visits:
+        shift, teams = by_key[visit.shift]
+        spot = hotspots[visit.hotspot]
+        if shift.date in trials.off_days.get(spot.pk, ()):
+            continue  # a night shift starting on a day off can find harm in the next day
+        note = trials.notes.get(spot.pk)
+        tasks.append(PatrolTask(
+            plan=plan, shift=shift, hotspot=spot,
+            starts_at=shift.starts_at + timedelta(minutes=visit.start_minute),
+            minutes=visit.minutes, assignee_team_id=teams[visit.team] if teams else None,
+            why=f"{visit.why} ({note})" if note else visit.why))
+    return tasks
+
+
 @transaction.atomic
 def plan_generate(*, area: Area, week_start: date, actor: "User | None",
                   rules: dict[str, Any] | None = None, seed: int | None = None,
@@ -300,20 +371,8 @@ def plan_generate(*, area: Area, week_start: date, actor: "User | None",
         raise TaskingInputError(f"a plan can be made at most {PLAN_MAX_WEEKS_AHEAD} weeks "
                                 "ahead: the hot spots and rotas will have changed by then")
     shifts = shifts_ensure(area=area, week_start=week_start)
-    existing = (TaskingPlan.objects.select_for_update()
-                .filter(area=area, week_start=week_start).first())
-    if existing is not None:
-        if existing.status == TaskingPlan.Status.PUBLISHED:
-            raise PlanConflict("this week's plan is published; it cannot be regenerated, only "
-                               "edited visit by visit")
-        if version is None:
-            raise PlanConflict(f"{area.name} already has a plan for this week (version "
-                               f"{existing.version}); regenerating replaces its visits, so "
-                               "give that version to confirm")
-        plan = _lock_plan(existing, version)
-        plan.tasks.all().delete()
-    else:
-        plan = TaskingPlan(area=area, week_start=week_start, created_by=actor)
+    plan, existed = _plan_to_fill(area=area, week_start=week_start, actor=actor,
+                                  version=version)
 
     hotspots = plan_hotspots(area=area)
     # Running trials decide which places are patrolled, on which days, for how long.
@@ -323,28 +382,12 @@ def plan_generate(*, area: Area, week_start: date, actor: "User | None",
     shifts = list(Shift.objects.filter(pk__in=[s.pk for s in shifts])
                   .select_related("pattern").prefetch_related("capacities")
                   .order_by("starts_at"))
-    monday = datetime.combine(week_start, time(0))
-    gen_shifts, teams_of = [], []
-    for s in shifts:
-        team_minutes = _team_minutes(s)
-        teams_of.append([team for team, _ in team_minutes])
-        offset = (datetime.combine(s.date, s.pattern.start_time) - monday).total_seconds()
-        gen_shifts.append(generator.Shift(
-            key=_local_label(s), start=offset / 3600,
-            hours=(s.ends_at - s.starts_at).total_seconds() / 3600,
-            capacity_minutes=float(sum(m for _, m in team_minutes)),
-            teams=tuple(float(m) for _, m in team_minutes)))
-    profiles = np.array([h.profile if len(h.profile) == generator.WEEK_HOURS
-                         else [0.0] * generator.WEEK_HOURS for h in hotspots],
-                        dtype=float).reshape(len(hotspots), generator.WEEK_HOURS)
-    for i, h in enumerate(hotspots):
-        for day in trials.off_days.get(h.pk, ()):  # a crossover day off: no harm to chase
-            d = (day - week_start).days
-            profiles[i, d * 24:(d + 1) * 24] = 0.0
+    gen_shifts, teams_of = _generator_shifts(shifts, week_start)
     # A trial arm's visit length counts against capacity and fits the shift like any visit.
     lengths = np.array([trials.minutes.get(h.pk, gen_rules.visit_minutes) for h in hotspots],
                        dtype=np.int64)
-    rota = generator.generate(profiles=profiles, shifts=gen_shifts, rules=gen_rules,
+    rota = generator.generate(profiles=_week_profiles(hotspots, trials.off_days, week_start),
+                              shifts=gen_shifts, rules=gen_rules,
                               labels=[h.key for h in hotspots], visit_minutes=lengths)
     warnings = list(rota.warnings)
     if left_out:
@@ -356,23 +399,10 @@ def plan_generate(*, area: Area, week_start: date, actor: "User | None",
     plan.seed, plan.rules = seed, {k: v for k, v in asdict(gen_rules).items() if k != "seed"}
     plan.warnings, plan.updated_by = warnings, actor
     plan.save()
-    if existing is not None:
+    if existed:
         _bump(plan, actor)
 
-    by_key = {g.key: (s, teams) for g, s, teams in zip(gen_shifts, shifts, teams_of,
-                                                       strict=True)}
-    tasks = []
-    for visit in rota.visits:
-        shift, teams = by_key[visit.shift]
-        spot = hotspots[visit.hotspot]
-        if shift.date in trials.off_days.get(spot.pk, ()):
-            continue  # a night shift starting on a day off can find harm in the next day
-        note = trials.notes.get(spot.pk)
-        tasks.append(PatrolTask(
-            plan=plan, shift=shift, hotspot=spot,
-            starts_at=shift.starts_at + timedelta(minutes=visit.start_minute),
-            minutes=visit.minutes, assignee_team_id=teams[visit.team] if teams else None,
-            why=f"{visit.why} ({note})" if note else visit.why))
+    tasks = _rota_tasks(plan, rota, gen_shifts, shifts, teams_of, hotspots, trials)
     PatrolTask.objects.bulk_create(tasks)
     audit_record(actor=actor, action="plan.generate", target=plan,
                  detail={"week": week_start.isoformat(), "seed": seed, "visits": len(tasks),
@@ -419,6 +449,17 @@ def _check_visit(*, plan: TaskingPlan, shift: Shift, hotspot: Hotspot, starts_at
     _check_time(shift=shift, starts_at=starts_at, minutes=minutes)
 
 
+def _refuse_past(plan: TaskingPlan, starts_at: datetime) -> None:
+    """A published plan is changed only ahead of the clock: a visit whose time has come is
+    a record of what was asked, and what really happened is logged as a visit after the
+    fact (issue 18, item 11)."""
+    if plan.status == TaskingPlan.Status.PUBLISHED and starts_at <= timezone.now():
+        when = timezone.localtime(starts_at).strftime("%H:%M on %d %b")
+        raise PlanConflict(f"the visit at {when} is already due or past: a published plan "
+                           "changes only ahead. Record what really happened as a visit "
+                           "after the fact.")
+
+
 @transaction.atomic
 def task_add(*, plan: TaskingPlan, version: int, shift: Shift, hotspot: Hotspot,
              starts_at: datetime, minutes: int, actor: "User | None", user: User | None = None,
@@ -426,6 +467,7 @@ def task_add(*, plan: TaskingPlan, version: int, shift: Shift, hotspot: Hotspot,
              confirm_published: bool = False) -> PatrolTask:
     """A supervisor adds a visit."""
     plan = _lock_plan(plan, version, confirm_published=confirm_published)
+    _refuse_past(plan, starts_at)
     _check_visit(plan=plan, shift=shift, hotspot=hotspot, starts_at=starts_at, minutes=minutes)
     _check_assignee(plan=plan, user=user, team=team)
     if problem := markup_problem("the callsign", callsign):
@@ -455,6 +497,7 @@ def task_update(*, task: PatrolTask, version: int, actor: "User | None", user: A
         pk=task.pk)
     if task.status == PatrolTask.Status.CANCELLED:
         raise TaskingInputError("this visit was cancelled; add a new one instead")
+    _refuse_past(plan, task.starts_at)
     before = {"user": task.assignee_user_id, "team": task.assignee_team_id,
               "callsign": task.callsign, "starts_at": task.starts_at.isoformat(),
               "minutes": task.minutes}
@@ -470,14 +513,21 @@ def task_update(*, task: PatrolTask, version: int, actor: "User | None", user: A
     if starts_at is not _UNSET or minutes is not _UNSET:
         new_start = task.starts_at if starts_at is _UNSET else starts_at
         new_minutes = task.minutes if minutes is _UNSET else minutes
+        _refuse_past(plan, new_start)
         _check_time(shift=task.shift, starts_at=new_start, minutes=new_minutes)
         task.starts_at, task.minutes = new_start, new_minutes
     if plan.status == TaskingPlan.Status.PUBLISHED:
         task.changed_after_publish = True
     task.save()
     _bump(plan, actor)
+    after = {"user": task.assignee_user_id, "team": task.assignee_team_id,
+             "callsign": task.callsign, "starts_at": task.starts_at.isoformat(),
+             "minutes": task.minutes}
+    # Both sides, and only what changed: a reassignment reads "team 3 -> officer 12".
     audit_record(actor=actor, action="task.update", target=task,
-                 detail={"plan": plan.pk, "version": plan.version, "before": before})
+                 detail={"plan": plan.pk, "version": plan.version,
+                         "before": {k: v for k, v in before.items() if after[k] != v},
+                         "after": {k: v for k, v in after.items() if before[k] != v}})
     return task
 
 
@@ -486,6 +536,7 @@ def task_remove(*, task: PatrolTask, version: int, actor: "User | None",
                 confirm_published: bool = False) -> TaskingPlan:
     """Take a visit out: deleted from a draft, cancelled (and shown so) once published."""
     plan = _lock_plan(task.plan, version, confirm_published=confirm_published)
+    _refuse_past(plan, task.starts_at)
     if plan.status == TaskingPlan.Status.PUBLISHED:
         PatrolTask.objects.filter(pk=task.pk).update(
             status=PatrolTask.Status.CANCELLED, changed_after_publish=True,

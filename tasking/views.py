@@ -30,11 +30,11 @@ from hotspots.selectors import hotspots_visible
 from . import selectors, services
 from .errors import PlanConflict, TaskingInputError
 from .forms import CapacityGridForm, ShiftPatternForm
-from .models import DAYS, ProblemSolving, Shift, ShiftCapacity, ShiftPattern
+from .models import DAYS, ProblemSolving, Shift
 
 # Types only: views and APIs read other apps' models through their selectors.
 if TYPE_CHECKING:
-    from accounts.models import Area, User
+    from accounts.models import Area, Team, User
     from hotspots.models import Hotspot
 
 
@@ -47,8 +47,7 @@ def _next_monday() -> date:
 @permission_required("tasking.view_taskingplan", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def plan_list(request: HttpRequest) -> HttpResponse:
-    areas = areas_visible(user=request.user).filter(
-        pk__in=ShiftPattern.objects.filter(active=True).values("area"))
+    areas = selectors.areas_with_shifts(areas=areas_visible(user=request.user))
     status = 200
     if request.method == "POST":
         if not request.user.has_perm("tasking.add_taskingplan"):
@@ -98,6 +97,42 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     })
 
 
+def _shifts_post(request: HttpRequest, area: Area, week: date) -> HttpResponse:
+    """Adds a shift pattern or saves the week's capacity grid; raises TaskingInputError
+    for the page to show with what was typed."""
+    if request.POST.get("action") == "pattern":
+        if not request.user.has_perm("tasking.add_shiftpattern"):
+            return HttpResponse("Your role cannot add shifts.", status=403)
+        form = ShiftPatternForm(request.POST)
+        if not form.is_valid():
+            raise TaskingInputError(form.first_error())
+        services.shift_pattern_create(
+            area=area, name=form.cleaned_data["name"],
+            start_time=form.cleaned_data["start"],
+            duration_minutes=round(form.cleaned_data["hours"] * 60),
+            days=services.days_mask(request.POST.getlist("days")),
+            actor=actor_of(request))
+        messages.success(request, "Shift added.")
+    elif request.POST.get("action") == "capacity":
+        if not request.user.has_perm("tasking.change_shiftcapacity"):
+            return HttpResponse("Your role cannot change capacity.", status=403)
+        changed = _capacity_save(request, area, week)
+        messages.success(request, f"{changed} capacit{'y' if changed == 1 else 'ies'} saved.")
+    return redirect(f"{request.path}?area={area.pk}&week={week.isoformat()}")
+
+
+def _capacity_grid(area: Area, week: date, teams: list[Team],
+                   typed: dict[str, str]) -> list[dict[str, object]]:
+    """The week's shifts against the area's teams. Showing a week makes its dated shifts
+    (idempotent): their capacity starts as the patterns' and is what the supervisor then
+    adjusts. A refused grid shows what was typed (`typed`), to be put right."""
+    week_shifts = services.shifts_ensure(area=area, week_start=week)
+    caps = selectors.shift_capacities(shifts=week_shifts)
+    return [{"shift": s, "cells": [(t, typed.get(f"cap-{s.pk}-{t.pk}",
+                                                caps.get((s.pk, t.pk), 0))) for t in teams],
+             "total": sum(caps.get((s.pk, t.pk), 0) for t in teams)} for s in week_shifts]
+
+
 @login_required
 @permission_required("tasking.view_shiftpattern", raise_exception=True)
 @require_http_methods(["GET", "POST"])
@@ -112,50 +147,20 @@ def shifts(request: HttpRequest) -> HttpResponse:
         week = services.week_monday(date_param(source.get("week", ""), "the week"))
     except InputError:
         week = _next_monday()
-    status = 200
+    refused = ""
     if request.method == "POST" and area is not None:
         try:
-            if request.POST.get("action") == "pattern":
-                if not request.user.has_perm("tasking.add_shiftpattern"):
-                    return HttpResponse("Your role cannot add shifts.", status=403)
-                form = ShiftPatternForm(request.POST)
-                if not form.is_valid():
-                    raise TaskingInputError(form.first_error())
-                services.shift_pattern_create(
-                    area=area, name=form.cleaned_data["name"],
-                    start_time=form.cleaned_data["start"],
-                    duration_minutes=round(form.cleaned_data["hours"] * 60),
-                    days=services.days_mask(request.POST.getlist("days")),
-                    actor=actor_of(request))
-                messages.success(request, "Shift added.")
-            elif request.POST.get("action") == "capacity":
-                if not request.user.has_perm("tasking.change_shiftcapacity"):
-                    return HttpResponse("Your role cannot change capacity.", status=403)
-                changed = _capacity_save(request, area, week)
-                messages.success(request, f"{changed} capacit{'y' if changed == 1 else 'ies'} "
-                                          "saved.")
-            return redirect(f"{request.path}?area={area.pk}&week={week.isoformat()}")
+            return _shifts_post(request, area, week)
         except TaskingInputError as exc:
             messages.error(request, str(exc))
-            status = 400
-    patterns = list(ShiftPattern.objects.filter(area=area).prefetch_related("capacities__team")
-                    ) if area else []
+            refused = request.POST.get("action", "")
+    patterns = selectors.shift_patterns_of(area=area) if area else []
+    teams = list(teams_of_area(area=area)) if area else []
     grid: list[dict[str, object]] = []
-    teams = list(teams_of_area(area=area)
-                 ) if area else []
     if area is not None and patterns:
-        # Showing a week makes its dated shifts (idempotent): their capacity starts as the
-        # patterns' and is what the supervisor then adjusts.
-        week_shifts = services.shifts_ensure(area=area, week_start=week)
-        caps = {(c.shift_id, c.team_id): c.minutes for c in ShiftCapacity.objects.filter(
-            shift__in=week_shifts)}
-        typed: dict[str, str] = {}
-        if status == 400 and request.POST.get("action") == "capacity":
-            # A refused grid shows what was typed, to be put right.
-            typed = {k: str(v) for k, v in request.POST.items() if k.startswith("cap-")}
-        grid = [{"shift": s, "cells": [(t, typed.get(f"cap-{s.pk}-{t.pk}",
-                                                    caps.get((s.pk, t.pk), 0))) for t in teams],
-                 "total": sum(caps.get((s.pk, t.pk), 0) for t in teams)} for s in week_shifts]
+        typed = ({k: str(v) for k, v in request.POST.items() if k.startswith("cap-")}
+                 if refused == "capacity" else {})
+        grid = _capacity_grid(area, week, teams, typed)
     return render(request, "tasking/shifts.html", {
         "areas": areas, "area": area, "week": week, "patterns": patterns, "teams": teams,
         "grid": grid, "days": DAYS, "prev_week": week - timedelta(days=7),
@@ -163,10 +168,9 @@ def shifts(request: HttpRequest) -> HttpResponse:
         "can_add": request.user.has_perm("tasking.add_shiftpattern"),
         "can_capacity": request.user.has_perm("tasking.change_shiftcapacity"),
         # A refused shift shows the form as it was sent, to be put right.
-        "posted": request.POST if status == 400 and request.POST.get("action") == "pattern"
-        else None,
+        "posted": request.POST if refused == "pattern" else None,
         "posted_days": request.POST.getlist("days"),
-    }, status=status)
+    }, status=400 if refused else 200)
 
 
 def _capacity_save(request: HttpRequest, area: Area, week: date) -> int:

@@ -147,14 +147,8 @@ def police_uk_layout(*, types: TypeResolver, tz: ZoneInfo) -> Layout:
     return Layout(srid=4326, delimiter=",", build=build, type_ids=types.ids)
 
 
-def generic_layout(*, mapping: dict[str, Any], types_table: list[dict[str, Any]],
-                   default_tz: str,
-                   crs_kind: Callable[[int], str | None] | None = None) -> Layout:
-    """A layout from a user's column mapping; every mistake in the mapping is explained.
-
-    `crs_kind` says whether the database knows an SRID and whether it is geographic: an
-    unknown SRID, or x/y beyond the globe in a geographic one, would otherwise stop the
-    whole import in PostGIS instead of being explained or rejected row by row."""
+def _mapping_columns(mapping: dict[str, Any]) -> dict[str, str]:
+    """The mapping's shape checked, and its columns (field -> column name)."""
     unknown = set(mapping) - set(MAPPING_OPTIONS)
     if unknown:
         raise ImportInputError(
@@ -166,12 +160,11 @@ def generic_layout(*, mapping: dict[str, Any], types_table: list[dict[str, Any]]
             isinstance(v, str) and v.strip() for v in raw_columns.values()):
         raise ImportInputError('mapping: "columns" must map fields to column names, '
                                'e.g. {"date": "Date", "lon": "Longitude"}')
-    for key in ("types",):
-        value = mapping.get(key)
-        if value is not None and not (isinstance(value, dict) and all(
-                isinstance(v, str) for v in value.values())):
-            raise ImportInputError('mapping: "types" must map values of the type column to '
-                                   'offence type codes, e.g. {"BURG": "burglary"}')
+    value = mapping.get("types")
+    if value is not None and not (isinstance(value, dict) and all(
+            isinstance(v, str) for v in value.values())):
+        raise ImportInputError('mapping: "types" must map values of the type column to '
+                               'offence type codes, e.g. {"BURG": "burglary"}')
     for key in ("default_type", "date_format", "date_precision", "timezone", "delimiter"):
         if mapping.get(key) is not None and not isinstance(mapping[key], str):
             raise ImportInputError(f"mapping: {key} must be text")
@@ -190,6 +183,12 @@ def generic_layout(*, mapping: dict[str, Any], types_table: list[dict[str, Any]]
         raise ImportInputError("mapping: give a date column, or a from column (and optionally to)")
     if "type" not in columns and not mapping.get("default_type"):
         raise ImportInputError("mapping: give a type column or a default_type")
+    return columns
+
+
+def _mapping_crs(mapping: dict[str, Any], has_lonlat: bool,
+                 crs_kind: Callable[[int], str | None] | None) -> tuple[int, bool]:
+    """The mapping's SRID, and whether its coordinates are geographic (degrees)."""
     try:
         srid = int(mapping.get("srid") or 4326)
     except (TypeError, ValueError, OverflowError):
@@ -207,55 +206,90 @@ def generic_layout(*, mapping: dict[str, Any], types_table: list[dict[str, Any]]
                 f"mapping: srid {srid} is not a coordinate reference system this database "
                 "knows (27700 is British National Grid)")
         geographic = kind == "geographic"
+    return srid, geographic
+
+
+def _mapping_dates(mapping: dict[str, Any], default_tz: str) -> DateParser:
     try:
         tz = ZoneInfo(str(mapping.get("timezone") or default_tz))
     except (ZoneInfoNotFoundError, ValueError):
         raise ImportInputError(f"mapping: unknown time zone {mapping.get('timezone')!r}") from None
     try:
-        dates = DateParser(tz, date_format=mapping.get("date_format") or None,
-                           precision=str(mapping.get("date_precision") or "auto"))
+        return DateParser(tz, date_format=mapping.get("date_format") or None,
+                          precision=str(mapping.get("date_precision") or "auto"))
     except ValueError as exc:
         raise ImportInputError(f"mapping: {exc}") from None
+
+
+def _coords_reader(idx: dict[str, int], geographic: bool,
+                   has_lonlat: bool) -> Callable[[list[str]], tuple[float, float]]:
+    """Reads a row's coordinates; degrees are range-checked, projected metres only parsed."""
+    if geographic:
+        i_a, i_b = (idx["lon"], idx["lat"]) if has_lonlat else (idx["x"], idx["y"])
+
+        def degrees(f: list[str]) -> tuple[float, float]:
+            return (parse_coordinate(f[i_a], "longitude", -180.0, 180.0),
+                    parse_coordinate(f[i_b], "latitude", -90.0, 90.0))
+        return degrees
+    i_a, i_b = idx["x"], idx["y"]
+
+    def projected(f: list[str]) -> tuple[float, float]:
+        return parse_projected(f[i_a], "x"), parse_projected(f[i_b], "y")
+    return projected
+
+
+def _window_reader(idx: dict[str, int],
+                   dates: DateParser) -> Callable[[list[str]], tuple[str, str]]:
+    """Reads a row's time window as text: one date column, or from (and optionally to)."""
+    i_date, i_from, i_to = idx.get("date"), idx.get("from"), idx.get("to")
+
+    def window(f: list[str]) -> tuple[str, str]:
+        if i_date is not None:
+            w = dates.window(f[i_date])
+            start, end, start_text, end_text = w.start, w.end, w.start_text, w.end_text
+        else:
+            assert i_from is not None
+            w = dates.window(f[i_from])
+            start, start_text = w.start, w.start_text
+            end, end_text = w.end, w.end_text
+            if i_to is not None and f[i_to].strip():
+                w_to = dates.window(f[i_to])
+                end, end_text = w_to.end, w_to.end_text
+        if end < start:
+            raise RowReject("window ends before it starts", f"{start_text} to {end_text}")
+        return start_text, end_text
+    return window
+
+
+def generic_layout(*, mapping: dict[str, Any], types_table: list[dict[str, Any]],
+                   default_tz: str,
+                   crs_kind: Callable[[int], str | None] | None = None) -> Layout:
+    """A layout from a user's column mapping; every mistake in the mapping is explained.
+
+    `crs_kind` says whether the database knows an SRID and whether it is geographic: an
+    unknown SRID, or x/y beyond the globe in a geographic one, would otherwise stop the
+    whole import in PostGIS instead of being explained or rejected row by row."""
+    columns = _mapping_columns(mapping)
+    has_lonlat = "lon" in columns and "lat" in columns
+    srid, geographic = _mapping_crs(mapping, has_lonlat, crs_kind)
+    dates = _mapping_dates(mapping, default_tz)
     types = TypeResolver(types_table, mapping.get("types") or {},
                          mapping.get("default_type") or None)
 
     def build(header: list[str], file: str) -> Converter:
         idx = {name: _column(header, col, file) for name, col in columns.items()}
         n = len(header)
-        i_ref = idx.get("reference")
-        i_date, i_from, i_to = idx.get("date"), idx.get("from"), idx.get("to")
-        i_type = idx.get("type")
+        i_ref, i_type = idx.get("reference"), idx.get("type")
         i_loc, i_lsoa, i_out = idx.get("location"), idx.get("lsoa"), idx.get("outcome")
-        if geographic:
-            i_a, i_b = (idx["lon"], idx["lat"]) if has_lonlat else (idx["x"], idx["y"])
-
-            def coords(f: list[str]) -> tuple[float, float]:
-                return (parse_coordinate(f[i_a], "longitude", -180.0, 180.0),
-                        parse_coordinate(f[i_b], "latitude", -90.0, 90.0))
-        else:
-            i_a, i_b = idx["x"], idx["y"]
-
-            def coords(f: list[str]) -> tuple[float, float]:
-                return parse_projected(f[i_a], "x"), parse_projected(f[i_b], "y")
+        coords = _coords_reader(idx, geographic, has_lonlat)
+        window = _window_reader(idx, dates)
 
         def convert(f: list[str]) -> StagedRow:
             if len(f) != n:
                 raise RowReject("wrong number of fields", f"expected {n}, found {len(f)}")
             ref = f[i_ref].strip() if i_ref is not None else ""
             x, y = coords(f)
-            if i_date is not None:
-                w = dates.window(f[i_date])
-                start, end, start_text, end_text = w.start, w.end, w.start_text, w.end_text
-            else:
-                assert i_from is not None
-                w = dates.window(f[i_from])
-                start, start_text = w.start, w.start_text
-                end, end_text = w.end, w.end_text
-                if i_to is not None and f[i_to].strip():
-                    w_to = dates.window(f[i_to])
-                    end, end_text = w_to.end, w_to.end_text
-            if end < start:
-                raise RowReject("window ends before it starts", f"{start_text} to {end_text}")
+            start_text, end_text = window(f)
             type_id = types.resolve(f[i_type] if i_type is not None else "")
             return (
                 ref[:128] or None,

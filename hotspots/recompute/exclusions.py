@@ -4,6 +4,8 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.contrib.gis.gdal import GDALException
+from django.contrib.gis.geos import GEOSException, GEOSGeometry, MultiPolygon
 from django.db import transaction
 
 from accounts.models import Area
@@ -26,9 +28,6 @@ def exclusion_area_create(*, actor: "User | None", area: Area, name: str, reason
 
     if problem := markup_problem("the name and reason", name, reason):
         raise RunInputError(problem)
-
-    from django.contrib.gis.gdal import GDALException
-    from django.contrib.gis.geos import GEOSException, GEOSGeometry, MultiPolygon
 
     try:
         shape: Any = GEOSGeometry(json.dumps(geometry), srid=4326)

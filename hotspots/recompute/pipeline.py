@@ -4,7 +4,7 @@ profiles, identities."""
 import io
 import logging
 import time
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -76,19 +76,31 @@ def _run_once(run_id: int) -> str:
     return HotspotRun.Status.DONE
 
 
-def _compute(run: HotspotRun) -> None:
-    timings: dict[str, float] = {}
-    t0 = time.perf_counter()
-    p = run.parameters
-    area = run.area
-    area_ids = area_subtree_ids(area=area)
-    crimes = _read_crimes(run, area_ids)
-    timings["read"] = time.perf_counter() - t0
+@dataclass
+class _Cells:
+    """The grid's per-cell arrays for one run (flattened, one entry per cell)."""
+    layout: CellLayout
+    valid: np.ndarray  # inside the area
+    excluded: np.ndarray  # inside an exclusion area
+    counts: np.ndarray  # crimes
+    tested: np.ndarray  # incidents: crimes at one point and time count once
+    harm: np.ndarray
 
-    t = time.perf_counter()
-    layout = CellLayout.covering(p["shape"], area.geom.extent, p["cell"])
+
+@dataclass
+class _Profiles:
+    """Each chosen cell's weekly harm profile and the harm in the window's later half."""
+    chosen_flat: np.ndarray
+    profiles: np.ndarray
+    harm_later: np.ndarray
+    shrinkage: Any
+
+
+def _grid(run: HotspotRun, area_ids: list[int], crimes: dict[str, np.ndarray]) -> _Cells:
+    p = run.parameters
+    layout = CellLayout.covering(p["shape"], run.area.geom.extent, p["cell"])
     cx, cy = layout.centroids()
-    valid = _inside(cx, cy, "SELECT geom FROM accounts_area WHERE id = %s", [area.pk])
+    valid = _inside(cx, cy, "SELECT geom FROM accounts_area WHERE id = %s", [run.area.pk])
     excluded = _inside(cx, cy, "SELECT geom FROM hotspots_exclusionarea WHERE area_id = ANY(%s)",
                        [area_ids])
     counts = layout.totals(crimes["x"], crimes["y"])
@@ -97,14 +109,77 @@ def _compute(run: HotspotRun) -> None:
     crimes["incident"] = incidents(crimes["x"], crimes["y"], crimes["start"], crimes["end"])
     tested = layout.totals(crimes["x"][crimes["incident"]], crimes["y"][crimes["incident"]])
     harm = layout.totals(crimes["x"], crimes["y"], crimes["harm"])
+    return _Cells(layout, valid, excluded, counts, tested, harm)
+
+
+def _spot_profiles(run: HotspotRun, cells: _Cells, crimes: dict[str, np.ndarray],
+                   chosen: np.ndarray) -> _Profiles:
+    """Each hot spot's timing, shrunk towards the area's by how much its own crimes say
+    (analysis/temporal.shrink_profiles); the profile the rota reads is that timing times
+    the hot spot's harm."""
+    flat = cells.layout.flat_index(crimes["x"], crimes["y"])
+    chosen_flat = np.flatnonzero(chosen)
+    group_of_cell = np.full(cells.layout.size, -1, dtype=np.int64)
+    group_of_cell[chosen_flat] = np.arange(chosen_flat.size)
+    groups = np.where(flat >= 0, group_of_cell[np.maximum(flat, 0)], -1)
+    tz = ZoneInfo(settings.TIME_ZONE)
+    own_counts = aoristic_by_group(crimes["start"], crimes["end"], tz, groups,
+                                   chosen_flat.size)
+    in_area = np.where(flat >= 0, 0, -1)
+    area_counts = aoristic_by_group(crimes["start"], crimes["end"], tz, in_area, 1)[0]
+    whole = whole_hour_counts(crimes["start"], crimes["end"], tz, groups, chosen_flat.size)
+    shares, shrinkage = shrink_profiles(own_counts, area_counts, whole)
+    spot_harm = np.bincount(groups[groups >= 0], weights=crimes["harm"][groups >= 0],
+                            minlength=chosen_flat.size)
+    midpoint = (run.window_start + (run.window_end - run.window_start) / 2).timestamp()
+    later = (crimes["start"] >= midpoint) & (groups >= 0)
+    harm_later = np.bincount(groups[later], weights=crimes["harm"][later],
+                             minlength=chosen_flat.size)
+    return _Profiles(chosen_flat, shares * spot_harm[:, None], harm_later, shrinkage)
+
+
+def _metrics(p: dict[str, Any], crimes: dict[str, np.ndarray], cells: _Cells,
+             excess: np.ndarray, q: np.ndarray, spots: _Profiles, backtest: dict[str, Any],
+             patterns: np.ndarray) -> dict[str, Any]:
+    valid, counts = cells.valid, cells.counts
+    in_area = cells.harm[valid]
+    return {
+        "crimes": int(crimes["x"].size), "crimes_in_cells": int(counts.sum()),
+        "harm": float(cells.harm.sum()), "cells": int(valid.sum()),
+        "cells_with_crime": int((counts[valid] > 0).sum()),
+        "significant": int(((excess > 0) & (q <= p["q_max"]) & valid).sum()),
+        "test": {"name": significance.NAME, "description": significance.DESCRIPTION},
+        "selected": int(spots.chosen_flat.size),
+        "excluded_cells": int((cells.excluded & valid).sum()),
+        "gini": gini(in_area), "generalized_gini": generalized_gini(counts[valid]),
+        "top_1_percent": top_share(in_area, 0.01), "top_5_percent": top_share(in_area, 0.05),
+        "top_10_percent": top_share(in_area, 0.10),
+        "backtest": backtest,
+        "patterns": {name: int((patterns == name).sum()) for name in PATTERNS if name != "none"},
+        "timing": {"concentration": spots.shrinkage.concentration,
+                   "prior_own": spots.shrinkage.prior_own},
+    }
+
+
+def _compute(run: HotspotRun) -> None:
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    p = run.parameters
+    area_ids = area_subtree_ids(area=run.area)
+    crimes = _read_crimes(run, area_ids)
+    timings["read"] = time.perf_counter() - t0
+
+    t = time.perf_counter()
+    cells = _grid(run, area_ids, crimes)
+    layout, valid, excluded, harm = cells.layout, cells.valid, cells.excluded, cells.harm
     timings["grid"] = time.perf_counter() - t
 
     t = time.perf_counter()
     # Significance from the exact count test (analysis/significance.py); Gi* on harm only
     # describes and maps, and harm ranks the significant cells.
     z = layout.gi_star(harm, valid)
-    nbhd, nbhd_cells = layout.neighbourhood(tested, valid)
-    pval, q, excess = count_test(tested, valid, nbhd, nbhd_cells)
+    nbhd, nbhd_cells = layout.neighbourhood(cells.tested, valid)
+    pval, q, excess = count_test(cells.tested, valid, nbhd, nbhd_cells)
     timings["gistar"] = time.perf_counter() - t
     t = time.perf_counter()
     kde = layout.kde(crimes["x"], crimes["y"], crimes["harm"], p["bandwidth"])
@@ -114,7 +189,7 @@ def _compute(run: HotspotRun) -> None:
                          top_share=p["top_share"])
     # A cell is hot when its neighbourhood holds more crimes than chance (excess > 0) at the
     # q asked for; the select rule reads its `z` argument only for that sign.
-    chosen = select(harm=harm, counts=counts, z=excess, q=q, rule=rule,
+    chosen = select(harm=harm, counts=cells.counts, z=excess, q=q, rule=rule,
                     excluded=excluded | ~valid)
 
     t = time.perf_counter()
@@ -124,55 +199,19 @@ def _compute(run: HotspotRun) -> None:
     timings["backtest_and_stability"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    flat = layout.flat_index(crimes["x"], crimes["y"])
-    chosen_flat = np.flatnonzero(chosen)
-    group_of_cell = np.full(layout.size, -1, dtype=np.int64)
-    group_of_cell[chosen_flat] = np.arange(chosen_flat.size)
-    groups = np.where(flat >= 0, group_of_cell[np.maximum(flat, 0)], -1)
-    tz = ZoneInfo(settings.TIME_ZONE)
-    # Each hot spot's timing, shrunk towards the area's by how much its own crimes say
-    # (analysis/temporal.shrink_profiles); the profile the rota reads is that timing times
-    # the hot spot's harm.
-    own_counts = aoristic_by_group(crimes["start"], crimes["end"], tz, groups,
-                                   chosen_flat.size)
-    in_area = np.where(flat >= 0, 0, -1)
-    area_counts = aoristic_by_group(crimes["start"], crimes["end"], tz, in_area, 1)[0]
-    whole = whole_hour_counts(crimes["start"], crimes["end"], tz, groups, chosen_flat.size)
-    shares, shrinkage = shrink_profiles(own_counts, area_counts, whole)
-    spot_harm = np.bincount(groups[groups >= 0], weights=crimes["harm"][groups >= 0],
-                            minlength=chosen_flat.size)
-    profiles = shares * spot_harm[:, None]
-    midpoint = (run.window_start + (run.window_end - run.window_start) / 2).timestamp()
-    later = (crimes["start"] >= midpoint) & (groups >= 0)
-    harm_later = np.bincount(groups[later], weights=crimes["harm"][later],
-                             minlength=chosen_flat.size)
+    spots = _spot_profiles(run, cells, crimes, chosen)
     timings["profiles"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    in_area = harm[valid]
-    metrics = {
-        "crimes": int(crimes["x"].size), "crimes_in_cells": int(counts.sum()),
-        "harm": float(harm.sum()), "cells": int(valid.sum()),
-        "cells_with_crime": int((counts[valid] > 0).sum()),
-        "significant": int(((excess > 0) & (q <= p["q_max"]) & valid).sum()),
-        "test": {"name": significance.NAME, "description": significance.DESCRIPTION},
-        "selected": int(chosen_flat.size), "excluded_cells": int((excluded & valid).sum()),
-        "gini": gini(in_area), "generalized_gini": generalized_gini(counts[valid]),
-        "top_1_percent": top_share(in_area, 0.01), "top_5_percent": top_share(in_area, 0.05),
-        "top_10_percent": top_share(in_area, 0.10),
-        "backtest": backtest,
-        "patterns": {name: int((patterns == name).sum()) for name in PATTERNS if name != "none"},
-        "timing": {"concentration": shrinkage.concentration,
-                   "prior_own": shrinkage.prior_own},
-    }
+    metrics = _metrics(p, crimes, cells, excess, q, spots, backtest, patterns)
     with transaction.atomic():
-        changes = _keep_identities(run, layout, chosen_flat, counts, harm, z, q, kde,
-                                   profiles, harm_later, patterns, nbhd,
-                                   nbhd - excess, shrinkage.own)
+        changes = _keep_identities(run, layout, spots.chosen_flat, cells.counts, harm, z, q,
+                                   kde, spots.profiles, spots.harm_later, patterns, nbhd,
+                                   nbhd - excess, spots.shrinkage.own)
         metrics.update(changes)
         buffer = io.BytesIO()
-        arrays: dict[str, Any] = {"counts": counts, "harm": harm, "z": z, "p": pval, "q": q,
-                                  "kde": kde, "selected": chosen, "valid": valid,
+        arrays: dict[str, Any] = {"counts": cells.counts, "harm": harm, "z": z, "p": pval,
+                                  "q": q, "kde": kde, "selected": chosen, "valid": valid,
                                   "excluded": excluded, **layout.meta()}
         np.savez_compressed(buffer, **arrays)
         run.cells.save(f"run-{run.pk}.npz", ContentFile(buffer.getvalue()), save=False)

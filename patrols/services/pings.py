@@ -84,23 +84,10 @@ def pings_parse_csv(body: bytes) -> list[dict[str, Any]]:
     return [{k.strip().lower(): v for k, v in row.items() if k} for row in reader]
 
 
-def pings_ingest(*, device: Device, pings: list[dict[str, Any]],
-                 now: datetime | None = None) -> IngestResult:
-    """Check a batch of pings as arrays, store the good ones once (idempotent on device and
-    time), and say for each bad one why it was refused. Nothing is sent to Celery: the
-    presence task finds new pings by their arrival time, so a broker outage loses none."""
-    result = IngestResult(received=len(pings))
-    if len(pings) > settings.PING_MAX_BATCH:
-        raise BatchTooLarge(f"at most {settings.PING_MAX_BATCH:,} pings per request; "
-                            f"this one has {len(pings):,}: send them in batches")
-    if not pings:
-        return result
-    now_s = (now or timezone.now()).timestamp()
-    t = np.array([_time(p.get("t")) for p in pings])
-    lat = np.array([_number(p.get("lat")) for p in pings])
-    lon = np.array([_number(p.get("lon")) for p in pings])
-    acc = np.array([_number(p.get("accuracy", p.get("acc"))) for p in pings])
-    reason = np.full(len(pings), "", dtype=object)
+def _ping_refusals(t: np.ndarray, lat: np.ndarray, lon: np.ndarray, acc: np.ndarray,
+                   now_s: float) -> np.ndarray:
+    """For each ping, why it is refused ("" for a good one): the first reason wins."""
+    reason = np.full(t.size, "", dtype=object)
 
     def refuse(mask: np.ndarray, why: str) -> None:
         reason[mask & (reason == "")] = why
@@ -117,21 +104,17 @@ def pings_ingest(*, device: Device, pings: list[dict[str, Any]],
     refuse(t < now_s - settings.PING_RETENTION_DAYS * 86400,
            f"older than the {settings.PING_RETENTION_DAYS}-day retention period")
     _refuse_speeding(t, lat, lon, reason)
-    good = reason == ""
-    for i in np.flatnonzero(~good):
-        result.rejected.append({"index": int(i), "reason": str(reason[i])})
-    if not good.any():
-        return result
-    times = t[good]
-    # The same time twice in one batch is one ping: keep the first.
-    _, first = np.unique(times, return_index=True)
-    keep = np.sort(first)
-    times, glat, glon, gacc = times[keep], lat[good][keep], lon[good][keep], acc[good][keep]
+    return reason
+
+
+def _store_pings(device: Device, times: np.ndarray, lat: np.ndarray, lon: np.ndarray,
+                 acc: np.ndarray) -> int:
+    """COPY the good pings into the day partitions they need; returns how many were new."""
     days = {datetime.fromtimestamp(x, tz=UTC).date() for x in (times.min(), times.max())}
     span = (max(days) - min(days)).days
     ping_partitions_ensure(days=[min(days) + timedelta(days=d) for d in range(span + 1)])
     buf = io.StringIO()
-    for ts, la, lo, ac in zip(times, glat, glon, gacc, strict=True):
+    for ts, la, lo, ac in zip(times, lat, lon, acc, strict=True):
         stamp = datetime.fromtimestamp(float(ts), tz=UTC).isoformat()
         accuracy = "" if math.isnan(ac) else repr(float(ac))
         buf.write(f"{stamp}\t{float(lo)!r}\t{float(la)!r}\t{accuracy}\n")
@@ -151,7 +134,37 @@ def pings_ingest(*, device: Device, pings: list[dict[str, Any]],
             "ST_Transform(ST_SetSRID(ST_MakePoint(lon, lat), 4326), %s), accuracy_m "
             "FROM ping_stage ON CONFLICT DO NOTHING",
             [device.pk, timezone.now(), settings.HOTSPOTS_SRID])
-        result.accepted = cur.rowcount
+        return int(cur.rowcount)
+
+
+def pings_ingest(*, device: Device, pings: list[dict[str, Any]],
+                 now: datetime | None = None) -> IngestResult:
+    """Check a batch of pings as arrays, store the good ones once (idempotent on device and
+    time), and say for each bad one why it was refused. Nothing is sent to Celery: the
+    presence task finds new pings by their arrival time, so a broker outage loses none."""
+    result = IngestResult(received=len(pings))
+    if len(pings) > settings.PING_MAX_BATCH:
+        raise BatchTooLarge(f"at most {settings.PING_MAX_BATCH:,} pings per request; "
+                            f"this one has {len(pings):,}: send them in batches")
+    if not pings:
+        return result
+    now_s = (now or timezone.now()).timestamp()
+    t = np.array([_time(p.get("t")) for p in pings])
+    lat = np.array([_number(p.get("lat")) for p in pings])
+    lon = np.array([_number(p.get("lon")) for p in pings])
+    acc = np.array([_number(p.get("accuracy", p.get("acc"))) for p in pings])
+    reason = _ping_refusals(t, lat, lon, acc, now_s)
+    good = reason == ""
+    for i in np.flatnonzero(~good):
+        result.rejected.append({"index": int(i), "reason": str(reason[i])})
+    if not good.any():
+        return result
+    times = t[good]
+    # The same time twice in one batch is one ping: keep the first.
+    _, first = np.unique(times, return_index=True)
+    keep = np.sort(first)
+    result.accepted = _store_pings(device, times[keep], lat[good][keep], lon[good][keep],
+                                   acc[good][keep])
     result.duplicates = int(good.sum()) - result.accepted
     return result
 

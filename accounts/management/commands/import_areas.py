@@ -1,6 +1,7 @@
 from pathlib import Path
 from typing import Any
 
+from django.contrib.gis.gdal import DataSource
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.models import Area
@@ -38,8 +39,6 @@ class Command(BaseCommand):
                 name, _, level = rest.partition(":")
                 if not (code and name and level in LEVELS):
                     raise CommandError("--create-parent: write CODE:NAME:force|bcu")
-                from django.contrib.gis.gdal import DataSource
-
                 lyr = DataSource(str(opts["path"]))[opts["layer"] or 0]
                 codes = [str(f.get(opts["code_field"])).strip() for f in lyr]
                 parent = area_create_from_children(code=code, name=name, level=LEVELS[level],

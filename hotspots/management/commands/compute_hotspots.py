@@ -3,6 +3,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.models import Area
@@ -28,8 +29,6 @@ class Command(BaseCommand):
                             "behaviour")
 
     def handle(self, *args: Any, **opts: Any) -> None:
-        from django.conf import settings
-
         if opts["area"]:
             areas = list(Area.objects.filter(code__in=opts["area"]))
             missing = set(opts["area"]) - {a.code for a in areas}
