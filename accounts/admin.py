@@ -58,7 +58,16 @@ class AreaAdmin(LeafletGeoAdmin):
     list_display = ("name", "code", "level", "parent")
     list_filter = ("level",)
     search_fields = ("name", "code")
-    readonly_fields = ("path",)
+    # The materialised path is the index's business; people read the chain of names.
+    readonly_fields = ("within",)
+
+    @admin.display(description="Within")
+    def within(self, obj: Area) -> str:
+        names, parent = [], obj.parent
+        while parent is not None:
+            names.append(parent.name)
+            parent = parent.parent
+        return " \u203a ".join(reversed(names)) or "(the top level)"
 
     def save_model(self, request: HttpRequest, obj: Area, form: Any, change: bool) -> None:
         with transaction.atomic():

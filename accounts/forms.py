@@ -16,6 +16,8 @@ class AreaAdminForm(forms.ModelForm):
     class Meta:
         model = Area
         fields = ("name", "code", "level", "parent", "geom")
+        # The column's name is no word for the people who draw it.
+        labels = {"geom": "Boundary"}
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -93,6 +94,14 @@ def _xlsx_text(value: Any) -> Any:
     return _ILLEGAL_IN_XLSX.sub("\ufffd", value) if isinstance(value, str) else value
 
 
+def _json_number(value: Any) -> Any:
+    # PostgreSQL's numeric arrives as Decimal, which json writes only as text: a harm of
+    # "12.5" in a GIS could not be styled or summed (issue 18, item 18).
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
+
+
 def write_geojson(path: Path, columns: Sequence[str], rows: Iterable[Sequence[Any]],
                   geometry: int) -> int:
     """Rows whose column `geometry` holds GeoJSON geometry text (WGS84)."""
@@ -101,8 +110,8 @@ def write_geojson(path: Path, columns: Sequence[str], rows: Iterable[Sequence[An
         head = json.dumps({"type": "FeatureCollection", "classification": MARKING})
         out.write(head[:-1] + ', "features": [')
         for row in rows:
-            props = {c: neutralise(_plain(v)) for i, (c, v) in enumerate(zip(columns, row,
-                                                                             strict=True))
+            props = {c: neutralise(_json_number(_plain(v)))
+                     for i, (c, v) in enumerate(zip(columns, row, strict=True))
                      if i != geometry}
             feature = {"type": "Feature", "geometry": json.loads(row[geometry]) if row[geometry]
                        else None, "properties": props}

@@ -24,6 +24,19 @@ def trials_visible(*, user: Any) -> QuerySet[Trial]:
     return Trial.objects.filter(area_scope_q(user=user)).select_related("area")
 
 
+def trial_phase(*, trial: Trial, today: date) -> str:
+    """Where a trial stands, in words: its stored status says whether randomisation is
+    locked, the calendar whether it has begun or ended (a running trial past its end date
+    had read "Running" for ever)."""
+    if trial.status == Trial.Status.DRAFT:
+        return "Draft"
+    if trial.status == Trial.Status.FINISHED or today > trial.end_date:
+        return f"Ended {trial.end_date:%-d %b %Y}"
+    if today < trial.start_date:
+        return f"Starts {trial.start_date:%-d %b %Y} (randomisation locked)"
+    return "Running (randomisation locked)"
+
+
 def patrol_constraints(*, hotspot_ids: list[int], week_start: date) -> PatrolConstraints:
     """For the hot spots and week: control places get no patrol, crossover places none on
     their days off, and treated places visits of their arm's length. Only running (locked)

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from accounts.selectors import actor_of, areas_visible
@@ -61,8 +62,12 @@ def trial_list(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"{trial.name}: {trial.places.count()} hot spots "
                                       f"randomised with seed {trial.seed}.")
             return redirect("trial-detail", pk=trial.pk)
+    today = timezone.localdate()
+    trials = list(selectors.trials_visible(user=request.user))
+    for t in trials:
+        t.phase = selectors.trial_phase(trial=t, today=today)  # type: ignore[attr-defined]
     return render(request, "evaluation/trial_list.html", {
-        "trials": selectors.trials_visible(user=request.user), "areas": areas,
+        "trials": trials, "areas": areas,
         "can_add": request.user.has_perm("evaluation.add_trial"),
         # A refused design shows the form as it was sent, to be put right.
         "posted": request.POST if status == 400 else None}, status=status)
@@ -93,5 +98,6 @@ def trial_detail(request: HttpRequest, pk: int) -> HttpResponse:
             for p in places]
     return render(request, "evaluation/trial_detail.html", {
         "trial": trial, "rows": rows, "outcome": outcome,
+        "phase": selectors.trial_phase(trial=trial, today=timezone.localdate()),
         "can_start": request.user.has_perm("evaluation.start_trial")
         and trial.status == Trial.Status.DRAFT})

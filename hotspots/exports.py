@@ -8,8 +8,11 @@ from typing import IO, Any, NamedTuple
 
 import numpy as np
 from django.conf import settings
+from django.contrib.gis.gdal import AxisOrder, CoordTransform, OGRGeometry, SpatialReference
+from django.contrib.gis.geos import MultiPoint, Point
 
 from core.errors import Unavailable
+from core.writers import MARKING, WriterError, write_gpkg
 
 from .layouts import CellLayout
 from .models import HotspotRun
@@ -68,6 +71,8 @@ def run_cell_rows(run: HotspotRun) -> Iterator[CellRow]:
 
 
 def run_cells_csv(run: HotspotRun, out: IO[str]) -> int:
+    """The cell layer, under the marking line every export starts with."""
+    out.write(f"# {MARKING}\n")
     writer = csv.writer(out)
     writer.writerow(CELL_COLUMNS)
     n = 0
@@ -87,10 +92,6 @@ class ExportError(Unavailable):
 def run_cells_gpkg(run: HotspotRun, target: Path) -> int:
     """The cell layer as a GeoPackage of square polygons in the deployment's CRS (for QGIS
     and ArcGIS), through the same ogr2ogr writer as every other GeoPackage export."""
-    # Imported here: reports builds on hotspots, not the other way round, and this is the
-    # only place hotspots writes through it.
-    from core.writers import WriterError, write_gpkg
-
     layout, layer = _load(run)
     rows = ((f"POLYGON(({','.join(f'{x:.3f} {y:.3f}' for x, y in layout.polygon(i))}))",
              *row) for i, row in _rows(layout, layer))
@@ -110,9 +111,6 @@ MAX_FEATURES = 40_000
 def run_cells_geojson(run: HotspotRun, layer: str) -> dict[str, object]:
     """Cells worth drawing for one layer as WGS84 GeoJSON: cells with crime for harm and z,
     cells above 1% of the peak for the KDE surface, at most 40,000 of them."""
-    from django.contrib.gis.gdal import AxisOrder, CoordTransform, OGRGeometry, SpatialReference
-    from django.contrib.gis.geos import MultiPoint, Point
-
     layout, data = _load(run)
     rows = list(_rows(layout, data))
     if layer == "kde":

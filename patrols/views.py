@@ -3,6 +3,7 @@ dosage page."""
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -89,5 +90,7 @@ def live_page(request: HttpRequest) -> HttpResponse:
     data = selectors.live_shift(user=request.user)
     return render(request, "patrols/live.html", {
         **data, "can_track": request.user.has_perm("patrols.view_track"),
+        # Visited and not yet visited follow the shift by themselves (issue 18, item 12).
+        "refresh_seconds": settings.LIVE_REFRESH_SECONDS, "refreshed": timezone.now(),
         "undone": sum(1 for r in data["rows"] if not r["done"]),
     })

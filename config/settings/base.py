@@ -202,6 +202,8 @@ HOTSPOTS_WINDOW_END = env("HOTSPOTS_WINDOW_END", default="")
 # GPS pings are personal data: kept this many days, then their partitions are dropped.
 PING_RETENTION_DAYS = env.int("PING_RETENTION_DAYS", default=90)
 PING_MAX_BATCH = env.int("PING_MAX_BATCH", default=10_000)
+# How often the Live page redraws visited and not yet visited, in seconds.
+LIVE_REFRESH_SECONDS = env.int("LIVE_REFRESH_SECONDS", default=60)
 PING_MAX_ACCURACY_M = env.float("PING_MAX_ACCURACY_M", default=100.0)
 # A device clock a little ahead is normal; beyond this a ping is "in the future".
 PING_MAX_FUTURE_SECONDS = env.int("PING_MAX_FUTURE_SECONDS", default=120)

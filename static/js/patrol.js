@@ -7,7 +7,14 @@
   if (!root) return;
   const DWELL = Number(root.dataset.dwell || 15) * 60;
   const ACTIVE_KEY = "patrol.active";
+  // The service worker's cache (templates/patrols/sw.js names the same one).
+  const CACHE = "patrol-v2";
+  const TASKS_URL = root.dataset.tasksUrl + "?limit=200";
+  const VISITS_URL = root.dataset.visitsUrl + "?limit=200";
+  // A visit not started by its planned end and this long after is missed, not due.
+  const MISSED_AFTER = 30 * 60000;
   let tasks = [];
+  let visits = [];
   let map = null;
   let markers = null;
 
@@ -67,6 +74,7 @@
   async function flush() {
     if (flushing) return;
     flushing = true;
+    let sent = false;
     try {
       for (const item of await outboxAll()) {
         if (item.error) continue;
@@ -82,6 +90,7 @@
         }
         if (response.status === 201 || response.status === 200) {
           await outboxDelete(item.id);
+          sent = true;
         } else if (response.status === 400 || response.status === 409) {
           // Kept and shown, never dropped: a supervisor can re-enter it.
           let detail = `refused (${response.status})`;
@@ -95,11 +104,14 @@
       flushing = false;
       await showOutbox();
     }
+    // The server says whether each sent visit began inside the hot spot.
+    if (sent) loadTasks();
   }
 
   async function queue(body, label) {
     await outboxPut({ id: body.id, body, label, queued_at: new Date().toISOString() });
     await showOutbox();
+    showTasks();
     if (navigator.onLine) flush();
   }
 
@@ -147,6 +159,7 @@
       started_at: new Date().toISOString(), start,
     }));
     showActive();
+    showTasks();
   }
   async function checkOut() {
     const a = active();
@@ -198,29 +211,84 @@
     if (minutes > 90) return `in ${Math.round(minutes / 60)} h`;
     if (minutes > 0) return `in ${minutes} min`;
     if (minutes > -15) return "now";
-    return `${-minutes} min ago`;
+    return `${-minutes} min late`;
   }
-  function showTasks() {
-    const list = document.getElementById("visits");
-    list.replaceChildren();
-    document.getElementById("no-visits").hidden = tasks.length > 0;
-    for (const t of tasks) {
-      const li = el("li", undefined, `card visit-card mb-2${t.status === "cancelled" ? " text-secondary" : ""}`);
-      li.dataset.task = String(t.id);
-      const body = el("div", undefined, "card-body py-2");
-      const top = el("div", undefined, "d-flex justify-content-between align-items-center");
-      top.append(el("span", hhmm(t.starts_at), "time"), el("span", t.status === "cancelled" ? "cancelled" : countdown(t.starts_at), "badge text-bg-light fs-6"));
-      body.append(top, el("div", `Hot spot ${t.hotspot_key} · ${t.minutes} min${t.changed_after_publish ? " · changed" : ""}`));
-      if (t.status !== "cancelled") {
+  // What became of a task: a visit the server holds for it, or one still on this phone.
+  let queuedTasks = new Set();
+  function stateOf(t) {
+    const stored = visits.find((v) => v.task === t.id);
+    if (stored) return { done: true, inside: stored.start_inside };
+    if (queuedTasks.has(t.id)) return { done: true, inside: null };
+    const a = active();
+    if (a && a.task === t.id) return { here: true };
+    if (Date.parse(t.starts_at) + t.minutes * 60000 + MISSED_AFTER < Date.now()) return { missed: true };
+    return {};
+  }
+  function card(t, state) {
+    const li = el("li", undefined, `card visit-card mb-2${t.status === "cancelled" || state.done ? " text-secondary" : ""}${state.missed ? " border-danger" : ""}`);
+    li.dataset.task = String(t.id);
+    const body = el("div", undefined, "card-body py-2");
+    const top = el("div", undefined, "d-flex justify-content-between align-items-center");
+    let badge = countdown(t.starts_at);
+    let tone = "text-bg-light";
+    if (t.status === "cancelled") badge = "cancelled";
+    else if (state.done) {
+      badge = state.inside === true ? "Done · inside" : state.inside === false ? "Done · outside" : "Done · waiting to send";
+      tone = state.inside === false ? "text-bg-warning" : "text-bg-success";
+    } else if (state.here) { badge = "Checked in"; tone = "text-bg-primary"; }
+    else if (state.missed) { badge = "Missed"; tone = "text-bg-danger"; }
+    const mark = el("span", badge, `badge ${tone} fs-6`);
+    mark.dataset.testid = "state";
+    top.append(el("span", hhmm(t.starts_at), "time"), mark);
+    body.append(top, el("div", `Hot spot ${t.hotspot_key} · stay ${t.minutes} min${t.changed_after_publish ? " · changed" : ""}`));
+    if (state.done && state.inside === false) {
+      body.appendChild(el("div", "Check-in was more than 50 m from the hot spot.", "small"));
+    }
+    if (t.status !== "cancelled" && !state.done && !state.here) {
+      if (state.missed) {
+        const log = el("button", "Log it after the fact", "btn btn-outline-secondary w-100 mt-2");
+        log.type = "button";
+        log.addEventListener("click", () => afterTheFact(t));
+        body.appendChild(log);
+      } else {
         const go = el("button", "Check in", "btn btn-primary w-100 mt-2");
         go.type = "button";
         go.addEventListener("click", () => checkIn(t));
         body.appendChild(go);
       }
-      li.appendChild(body);
-      list.appendChild(li);
     }
+    li.appendChild(body);
+    return li;
+  }
+  function afterTheFact(t) {
+    const details = document.getElementById("after-card");
+    details.open = true;
+    document.getElementById("after-spot").value = String(t.hotspot);
+    document.getElementById("after-start").value = wallClock(new Date(t.starts_at));
+    document.getElementById("after-minutes").value = String(t.minutes);
+    details.scrollIntoView({ block: "start" });
+  }
+  async function showTasks() {
+    queuedTasks = new Set((await outboxAll()).map((i) => i.body.task).filter((id) => id));
+    const lists = { due: [], missed: [], done: [] };
+    for (const t of tasks) {
+      const state = stateOf(t);
+      const where = state.done || t.status === "cancelled" ? "done" : state.missed ? "missed" : "due";
+      lists[where].push(card(t, state));
+    }
+    // Due next first; the latest missed first; done in the order they were due.
+    lists.missed.reverse();
+    document.getElementById("visits").replaceChildren(...lists.due);
+    document.getElementById("missed").replaceChildren(...lists.missed);
+    document.getElementById("done").replaceChildren(...lists.done);
+    document.getElementById("missed-section").hidden = !lists.missed.length;
+    document.getElementById("done-section").hidden = !lists.done.length;
+    document.getElementById("no-visits").hidden = lists.due.length > 0;
+    document.getElementById("no-visits").textContent = tasks.length
+      ? "Nothing more due in this shift or the next."
+      : "No published visits for you in this shift or the next.";
     const select = document.getElementById("after-spot");
+    const chosen = select.value;
     const seen = new Set();
     select.replaceChildren();
     for (const t of tasks) {
@@ -231,6 +299,7 @@
       option.dataset.key = t.hotspot_key;
       select.appendChild(option);
     }
+    if (chosen && seen.has(Number(chosen))) select.value = chosen;
     if (map && window.L) {
       if (markers) markers.remove();
       markers = L.layerGroup(tasks.filter((t) => t.hotspot_lat).map((t) =>
@@ -241,19 +310,42 @@
     }
     root.dataset.loaded = String(tasks.length);
   }
-  async function loadTasks() {
+  // A list from the server, kept in the page's cache as soon as it arrives: the service
+  // worker may not control the page on its first visit, and one visit online must be
+  // enough to work offline for the rest of the shift. With no signal, the kept copy.
+  async function fetchKept(url) {
     try {
-      const response = await fetch(root.dataset.tasksUrl + "?limit=200", { credentials: "same-origin" });
+      const response = await fetch(url, { credentials: "same-origin" });
       if (!response.ok) throw new Error(String(response.status));
-      const page = await response.json();
-      tasks = page.results || [];
+      if (window.caches) {
+        const cache = await caches.open(CACHE);
+        await cache.put(url, response.clone());
+      }
+      return (await response.json()).results || [];
     } catch (e) {
-      tasks = [];
+      const kept = window.caches ? await caches.match(url) : undefined;
+      return kept ? ((await kept.json()).results || []) : null;
     }
+  }
+  async function loadTasks() {
+    const [gotTasks, gotVisits] = await Promise.all([fetchKept(TASKS_URL), fetchKept(VISITS_URL)]);
+    tasks = gotTasks || [];
+    visits = gotVisits || visits;
     // This shift and the next: the first two shifts still to end.
     const shifts = [...new Set(tasks.map((t) => t.shift))].slice(0, 2);
     tasks = tasks.filter((t) => shifts.includes(t.shift));
-    showTasks();
+    await showTasks();
+    root.dataset.kept = gotTasks ? "yes" : "no";
+  }
+  // The page's own files, kept as well: the first visit loads them before the service
+  // worker is installed, so it never saw them.
+  async function keepFiles() {
+    if (!window.caches) return;
+    const urls = [...document.querySelectorAll("script[src], link[rel=stylesheet][href]")]
+      .map((n) => n.src || n.href).filter((u) => new URL(u).origin === location.origin);
+    const cache = await caches.open(CACHE);
+    await Promise.all(urls.map((u) => cache.match(u).then((hit) => hit || cache.add(u)).catch(() => null)));
+    root.dataset.files = "kept";
   }
   window.patrolMapInit = function (leafletMap) { map = leafletMap; if (tasks.length) showTasks(); };
 
@@ -297,7 +389,10 @@
   showActive();
   showOutbox().then(() => { if (navigator.onLine) flush(); });
   loadTasks();
+  keepFiles();
   setInterval(() => { if (navigator.onLine) flush(); }, 30000);
+  // Due, late and missed move with the clock.
+  setInterval(() => { showTasks(); }, 60000);
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register(root.dataset.swUrl, { scope: "/patrol/" })
       .then(() => navigator.serviceWorker.ready).then(() => { root.dataset.sw = "ready"; });

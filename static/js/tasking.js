@@ -55,6 +55,10 @@ window.planMapInit = function (map) {
     say(detail, response.status === 409 ? "danger" : "warning");
     throw new Error(detail);
   }
+  // A published plan changes only ahead of the clock (the server refuses the rest): what
+  // really happened at a visit that is due or past is logged after the fact.
+  const changeable = (t) => canEdit && t.status !== "cancelled"
+    && !(published && Date.parse(t.starts_at) <= Date.now());
   const confirmIfPublished = () => {
     if (!published) return true;
     return window.confirm("This plan is published. Officers will see the change marked. Go on?");
@@ -77,9 +81,11 @@ window.planMapInit = function (map) {
     select.append(teams, users);
     if (task) {
       select.value = task.user ? `user:${task.user}` : task.team ? `team:${task.team}` : "";
-      select.disabled = !canEdit || task.status === "cancelled";
+      const was = select.value;
+      select.disabled = !changeable(task);
       select.addEventListener("change", () => {
-        if (!confirmIfPublished()) { select.value = ""; return; }
+        // Cancelled: back to whoever it was, not to "Nobody yet" (issue 18, item 9).
+        if (!confirmIfPublished()) { select.value = was; return; }
         reassign(task.id, select.value).catch(() => {});
       });
     }
@@ -116,7 +122,10 @@ window.planMapInit = function (map) {
     const who = el("td"); who.appendChild(assigneeSelect(task));
     if (task.callsign) who.appendChild(el("div", `call sign ${task.callsign}`, "small text-secondary"));
     const act = el("td");
-    if (canEdit && task.status !== "cancelled") {
+    if (canEdit && task.status !== "cancelled" && !changeable(task)) {
+      act.appendChild(el("span", "due or past", "small text-secondary"));
+    }
+    if (changeable(task)) {
       row.draggable = true;
       row.addEventListener("dragstart", (e) => e.dataTransfer.setData("text/plain", String(task.id)));
       const remove = el("button", "Remove", "btn btn-sm btn-outline-danger");
@@ -197,7 +206,23 @@ window.planMapInit = function (map) {
     data = await response.json();
     version = data.plan.version;
     document.querySelector("[data-testid=plan-version]").textContent = String(version);
+    showLoad();
     render();
+  }
+  // The header and the shift picker follow every change, not only a reload.
+  function showLoad() {
+    const s = data.shift;
+    const over = s.planned_minutes > s.capacity_minutes;
+    const planned = document.querySelector("[data-testid=planned]");
+    if (!planned) return;
+    planned.textContent = String(s.planned_minutes);
+    document.querySelector("[data-testid=capacity]").textContent = String(s.capacity_minutes);
+    document.querySelector("[data-testid=over]").hidden = !over;
+    const option = document.querySelector(`#shift option[value="${s.id}"]`);
+    if (option) {
+      option.textContent = option.textContent.replace(/\d+\/\d+ min( OVER)?$/,
+        `${s.planned_minutes}/${s.capacity_minutes} min${over ? " OVER" : ""}`);
+    }
   }
 
   for (const chip of document.querySelectorAll(".assignee-chip")) {
@@ -236,6 +261,10 @@ window.planMapInit = function (map) {
         confirm_published: published, ...(who.value ? assigneeBody(who.value) : {}),
       }).catch(() => null);
       await load();
+      if (data.shift.planned_minutes > data.shift.capacity_minutes) {
+        say(`This shift is now over capacity: ${data.shift.planned_minutes} of ` +
+            `${data.shift.capacity_minutes} patrol minutes planned.`, "warning");
+      }
     });
   }
 

@@ -1,7 +1,7 @@
 {% load static %}// The patrol page's service worker: keeps the page and its files so it opens with no
 // signal. Visits are not sent from here: the page queues them in IndexedDB and sends them
 // itself when it is online (one code path, testable in the page).
-const CACHE = "patrol-v1";
+const CACHE = "patrol-v2";
 const FILES = [
   "/patrol/",
   "{% static 'vendor/bootstrap/bootstrap.min.css' %}",
@@ -13,6 +13,7 @@ const FILES = [
   "{% static 'leaflet/leaflet.js' %}",
   "{% static 'leaflet/leaflet.extras.js' %}",
   "{% static 'leaflet/draw/leaflet.draw.i18n.js' %}",
+  "{% static 'js/site.js' %}",
   "{% static 'js/patrol.js' %}",
   "{% static 'img/icon-192.png' %}",
 ];
@@ -33,7 +34,8 @@ self.addEventListener("fetch", (event) => {
   const url = new URL(request.url);
   if (url.origin !== self.location.origin) return;
   const isPage = request.mode === "navigate" && url.pathname === "/patrol/";
-  const isTasks = url.pathname === "/api/v1/my-tasks/";
+  // The page also keeps these lists itself as they arrive (static/js/patrol.js).
+  const isTasks = url.pathname === "/api/v1/my-tasks/" || url.pathname === "/api/v1/visits/";
   if (isPage || isTasks) {
     // Network first, so a signal always gives the latest plan; the cached copy otherwise.
     event.respondWith(fetch(request).then((response) => {

@@ -135,3 +135,15 @@ def test_the_admin_refuses_an_area_under_one_of_its_own_level_or_below(
     assert response.context["adminform"].form.errors == {field: [message]}
     assert list(Area.objects.order_by("pk").values_list("pk", "level", "parent", "path")) == before
     assert not AuditEvent.objects.filter(action__startswith="area.").exists()
+
+
+def test_the_area_form_says_boundary_and_shows_names_not_the_internal_path(client, staff,
+                                                                            areas):
+    """Issue 18, item 18: the admin showed "Geom" and the materialised path "/1/7/"."""
+    camden = areas[CAMDEN]
+    client.force_login(staff)
+    page = client.get(f"/admin/accounts/area/{camden.pk}/change/").content.decode()
+    assert '<label class="required" for="id_geom">Boundary:</label>' in page
+    assert ">Geom" not in page and camden.path not in page
+    chain = f"{areas['FORCE'].name} \u203a {camden.parent.name}"
+    assert f'<div class="readonly">{chain}</div>' in page

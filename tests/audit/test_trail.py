@@ -71,3 +71,13 @@ def test_a_look_at_other_officers_visits_is_logged(api, users):
     api(users["supervisor"]).get(reverse("api-visits"), {"limit": 5})
     event = AuditEvent.objects.get(action="visits.list")
     assert event.actor == users["supervisor"] and event.detail["count"] == 0
+
+
+def test_the_audit_page_shows_changes_as_before_and_after(api, users):
+    audit_record(actor=users["supervisor"], action="task.update",
+                 detail={"plan": 4, "before": {"user": None, "team": 3},
+                         "after": {"user": 12, "team": None}})
+    page = api(users["auditor"]).get(reverse("audit"), {"action": "task."}).content.decode()
+    # PostgreSQL's jsonb keeps keys in its own order (shorter first, then alphabetical).
+    assert "<div>team: 3 → (none)</div><div>user: (none) → 12</div><div>plan: 4</div>" in page
+    assert "{&#x27;" not in page and "{'" not in page

@@ -93,3 +93,39 @@ def test_the_wdq_is_read_right_whichever_way_the_treated_places_went(
     page = client.get(reverse("trial-detail", args=[trial.pk])).content.decode()
     assert f"{wdq['quotient']:.2f}</strong>: {shown}" in page
     assert ("diffusion" in page) == (reading == "diffusion")
+
+
+@pytest.mark.parametrize(("status", "today", "label"), [
+    ("draft", None, "Draft"),
+    ("running", "before", "Starts {start} (randomisation locked)"),
+    ("running", "during", "Running (randomisation locked)"),
+    ("running", "after", "Ended {end}"),
+    ("finished", "during", "Ended {end}"),
+])
+def test_a_trial_says_whether_it_has_begun_or_ended(api, users, areas, places,  # noqa: F811
+                                                     status, today, label):
+    """A running trial past its end date read "Running" for ever (issue 18, item 18)."""
+    from evaluation.selectors import trial_phase
+
+    trial = make(areas, users)
+    Trial.objects.filter(pk=trial.pk).update(status=status)
+    trial.refresh_from_db()
+    day = {None: START, "before": START - timedelta(days=1), "during": START,
+           "after": END + timedelta(days=1)}[today]
+    expected = label.format(start=f"{START.day} {START:%b %Y}", end=f"{END.day} {END:%b %Y}")
+    assert trial_phase(trial=trial, today=day) == expected
+
+
+def test_the_trial_pages_show_that_a_trial_has_ended(api, users, areas, places):  # noqa: F811
+    trial = make(areas, users)
+    Trial.objects.filter(pk=trial.pk).update(status="running",
+                                             end_date=START - timedelta(days=400),
+                                             start_date=START - timedelta(days=430))
+    trial.refresh_from_db()
+    client = api(users["analyst"])
+    ended = f"Ended {trial.end_date.day} {trial.end_date:%b %Y}"
+    detail = client.get(reverse("trial-detail", args=[trial.pk])).content.decode()
+    assert f'<strong data-testid="trial-status">{ended}</strong>' in detail
+    listing = client.get(reverse("trial-list")).content.decode()
+    assert f"<td>{ended}</td>" in listing
+    assert "Running (randomisation locked)" not in listing

@@ -176,3 +176,15 @@ def test_officers_menu_has_no_api_link_and_dosage_no_api_pointer(client, users):
     assert api_link in client.get("/").content.decode()
     dosage = client.get("/dosage/").content.decode()
     assert "Every minute counted once" in dosage and "/api/v1/live/" not in dosage
+
+
+@pytest.mark.parametrize(("who", "says", "not_said"), [
+    ("auditor", "Open the audit log", "patrol tasks"),
+    ("norole", "Your account has no role yet", "patrol tasks"),
+    ("officer", "Open my patrol page", "audit log"),
+])
+def test_the_overview_speaks_to_each_role_without_crime(client, users, who, says, not_said):
+    """The auditor's first page talked about patrol tasks (issue 18, item 18)."""
+    client.force_login(users[who])
+    page = client.get("/").content.decode()
+    assert says in page and not_said not in page

@@ -233,7 +233,9 @@ def test_api_hot_spots_review_and_cells(api, users, areas, crimes):
 
     response = api(users["analyst"]).get(reverse("api-run-cells", args=[run.pk]))
     assert response.status_code == 200 and response["Content-Type"] == "text/csv"
-    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    marking, table = response.content.decode().split("\n", 1)
+    assert marking == "# OFFICIAL-SENSITIVE"  # like every other export (issue 18, item 18)
+    rows = list(csv.DictReader(io.StringIO(table)))
     assert len(rows) == run.metrics["cells"]
     cell = next(r for r in rows if r["cell_id"] == crimes["hot"])
     assert (cell["count"], cell["harm"], cell["selected"]) == ("12", "3600.0", "1")
@@ -347,7 +349,7 @@ def test_one_crime_and_zero_harm_give_finite_results_and_no_hot_spots(areas):
     zero = run_now(areas["CN"])
     assert (zero.metrics["harm"], zero.metrics["significant"], zero.metrics["selected"]) == (
         0.0, 0, 0)
-    response_rows = list(csv.DictReader(io.StringIO(_cells_csv(zero))))
+    response_rows = list(csv.DictReader(io.StringIO(_cells_csv(zero).split("\n", 1)[1])))
     assert {r["z"] for r in response_rows} == {"0.0"}
     assert {r["q"] for r in response_rows} == {"1.0"}
 

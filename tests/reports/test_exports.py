@@ -73,6 +73,19 @@ def test_each_format_is_marked_and_readable(tmp_path):
     assert (layer.name, len(layer), layer.srs.srid) == ("things", 1, 27700)
 
 
+def test_geojson_numbers_from_the_database_are_numbers(tmp_path):
+    """PostgreSQL's numeric arrives as Decimal; a GIS needs harm and z as numbers to style
+    and sum them, not the text json would otherwise write (issue 18, item 18)."""
+    from decimal import Decimal
+
+    columns = ["harm", "z", "crimes", "geometry"]
+    rows = [(Decimal("12.5"), Decimal("-1.960"), Decimal("7"), None)]
+    writers.write_geojson(tmp_path / "n.geojson", columns, rows, geometry=3)
+    props = json.loads((tmp_path / "n.geojson").read_text())["features"][0]["properties"]
+    assert props == {"harm": 12.5, "z": -1.96, "crimes": 7}
+    assert [type(props[k]) for k in ("harm", "z", "crimes")] == [float, float, int]
+
+
 @pytest.fixture
 def visit(users, make_hotspot):  # noqa: F811
     spot = make_hotspot([1.0] * 168)

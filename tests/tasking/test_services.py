@@ -5,6 +5,7 @@ from collections import Counter
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
+from django.utils import timezone
 
 from accounts.models import User
 from audit.models import AuditEvent
@@ -353,3 +354,49 @@ def test_visits_in_a_clock_change_week_fit_their_real_shifts(areas, users, patte
     short = [t for t in tasks if t.shift.date == night and t.shift.pattern.name == "Night"]
     assert len(short) == 2
     assert (short[0].shift.ends_at - short[0].shift.starts_at) == timedelta(hours=hours)
+
+
+def test_a_published_plan_changes_only_ahead_of_the_clock(plan, users, teams):
+    """Issue 18, item 11: a visit that is due or past in a published plan was reassigned or
+    removed behind one confirm prompt. Now each change to it is refused, nothing is
+    written, and a future visit still changes."""
+    plan = services.plan_publish(plan=plan, version=1, actor=users["supervisor"])
+    past, future = plan.tasks.order_by("starts_at")[:2]
+    PatrolTask.objects.filter(pk=past.pk).update(starts_at=timezone.now() - timedelta(hours=1))
+    past.refresh_from_db()
+    before = (plan.version, list(PatrolTask.objects.order_by("id").values_list(
+        "id", "status", "assignee_user", "assignee_team", "starts_at")),
+        AuditEvent.objects.count())
+    message = "already due or past: a published plan changes only ahead"
+    with pytest.raises(PlanConflict, match=message):
+        services.task_update(task=past, version=plan.version, actor=users["supervisor"],
+                             user=users["officer"], confirm_published=True)
+    with pytest.raises(PlanConflict, match=message):
+        services.task_remove(task=past, version=plan.version, actor=users["supervisor"],
+                             confirm_published=True)
+    with pytest.raises(PlanConflict, match=message):
+        services.task_update(task=future, version=plan.version, actor=users["supervisor"],
+                             starts_at=timezone.now() - timedelta(minutes=5),
+                             confirm_published=True)
+    with pytest.raises(PlanConflict, match=message):
+        services.task_add(plan=plan, version=plan.version, shift=past.shift,
+                          hotspot=past.hotspot, starts_at=timezone.now() - timedelta(minutes=1),
+                          minutes=15, actor=users["supervisor"], confirm_published=True)
+    plan.refresh_from_db()
+    assert (plan.version, list(PatrolTask.objects.order_by("id").values_list(
+        "id", "status", "assignee_user", "assignee_team", "starts_at")),
+        AuditEvent.objects.count()) == before
+    services.task_update(task=future, version=plan.version, actor=users["supervisor"],
+                         user=users["officer"], confirm_published=True)
+    future.refresh_from_db()
+    assert future.assignee_user == users["officer"]
+
+
+def test_a_reassignment_is_audited_with_the_old_and_the_new_assignee(plan, users, teams):
+    task = plan.tasks.order_by("id").first()
+    old_team = task.assignee_team_id
+    services.task_update(task=task, version=plan.version, actor=users["supervisor"],
+                         user=users["officer"])
+    event = AuditEvent.objects.get(action="task.update")
+    assert (event.detail["before"], event.detail["after"]) == (
+        {"user": None, "team": old_team}, {"user": users["officer"].pk, "team": None})

@@ -1,0 +1,107 @@
+"""The officer's phone through a shift (issue 18, items 2, 4 and 5): one visit online is
+enough to work offline; what is due next comes first, missed visits are shown apart with
+the after-the-fact entry, and a visit that is done says so and whether it was inside."""
+
+import time
+
+from django.utils import timezone
+
+from patrols.models import Visit
+from tests.tasking.conftest import make_hotspot  # noqa: F401  (fixture)
+
+from .conftest import login, shot
+from .patrol_phone import shift_now  # noqa: F401  (fixture)
+
+
+def phone(browser, playwright, spot):
+    centre = spot.geom.centroid.transform(4326, clone=True)
+    return browser.new_context(
+        **playwright.devices["Pixel 7"], locale="en-GB", timezone_id="Europe/London",
+        geolocation={"latitude": centre.y, "longitude": centre.x, "accuracy": 8},
+        permissions=["geolocation"])
+
+
+def tasks_in(page, selector: str) -> list[int]:
+    return [int(x) for x in page.eval_on_selector_all(
+        f"{selector} li[data-task]", "items => items.map(i => i.dataset.task)")]
+
+
+def test_one_visit_online_is_enough_to_work_offline(browser, playwright, live_server, users,
+                                                    shift_now):  # noqa: F811
+    """Open /patrol/ once with a signal on a phone that has never seen it, lose the signal,
+    close the tab and open it again: the shift's visits, the after-the-fact hot spots and
+    the site's own script are all there."""
+    tasks, spots = shift_now
+    context = phone(browser, playwright, spots[2])
+    page = context.new_page()
+    login(page, live_server.url, "officer")
+    page.goto(f"{live_server.url}/patrol/")
+    # Loaded and kept; not waiting for the service worker to take control of this tab.
+    page.wait_for_selector("#patrol[data-sw='ready'][data-kept='yes'][data-files='kept']",
+                           timeout=20_000)
+    online = (tasks_in(page, "#visits"), tasks_in(page, "#missed"), tasks_in(page, "#done"))
+    assert online == ([tasks["next"].pk, tasks["later"].pk], [tasks["missed"].pk],
+                      [tasks["done"].pk])
+    context.set_offline(True)
+    page.close()
+
+    again = context.new_page()
+    again.goto(f"{live_server.url}/patrol/")
+    again.wait_for_selector("#patrol[data-loaded='4']", timeout=20_000)
+    assert (tasks_in(again, "#visits"), tasks_in(again, "#missed"),
+            tasks_in(again, "#done")) == online
+    assert again.eval_on_selector_all("#after-spot option", "os => os.map(o => o.value)") == [
+        str(s.pk) for s in spots]
+    site_js = again.eval_on_selector("script[src*='js/site.js']", "s => s.src")
+    assert again.evaluate("url => caches.match(url).then(r => !!r)", site_js) is True
+    assert again.inner_text("#net-text") == "No signal: visits are kept on this phone"
+    shot(again, "patrol-first-use-offline")
+    context.close()
+
+
+def test_due_first_missed_apart_and_done_says_inside(browser, playwright, live_server, users,
+                                                      shift_now):  # noqa: F811  # noqa: F811
+    tasks, spots = shift_now
+    context = phone(browser, playwright, spots[2])
+    page = context.new_page()
+    login(page, live_server.url, "officer")
+    page.goto(f"{live_server.url}/patrol/")
+    page.wait_for_selector("#patrol[data-loaded='4']", timeout=20_000)
+
+    # Due next at the top, with Check in; nothing from the past before it.
+    assert tasks_in(page, "#visits") == [tasks["next"].pk, tasks["later"].pk]
+    first = page.locator(f"#visits li[data-task='{tasks['next'].pk}']")
+    assert first.locator("button").inner_text() == "Check in"
+    # Missed: apart, marked, and offered only the after-the-fact entry.
+    missed = page.locator(f"#missed li[data-task='{tasks['missed'].pk}']")
+    assert missed.locator("[data-testid=state]").inner_text() == "Missed"
+    assert missed.locator("button").all_inner_texts() == ["Log it after the fact"]
+    # Done: no Check in, and where the check-in was.
+    done = page.locator(f"#done li[data-task='{tasks['done'].pk}']")
+    assert done.locator("[data-testid=state]").inner_text() == "Done · inside"
+    assert done.locator("button").count() == 0
+    shot(page, "patrol-shift-order")
+
+    missed.locator("button").click()
+    assert page.get_attribute("#after-card", "open") is not None
+    assert page.input_value("#after-spot") == str(spots[0].pk)
+    local = timezone.localtime(tasks["missed"].starts_at)
+    assert page.input_value("#after-start") == local.strftime("%Y-%m-%dT%H:%M")
+    assert page.input_value("#after-minutes") == "15"
+
+    # Check in at the next one and out: its card moves to Done and says inside.
+    first.locator("button").click()
+    page.wait_for_selector("#active:not([hidden])")
+    assert page.locator(f"#visits li[data-task='{tasks['next'].pk}'] "
+                        "[data-testid=state]").inner_text() == "Checked in"
+    page.click("#check-out")
+    page.wait_for_selector(f"#done li[data-task='{tasks['next'].pk}'] "
+                           "[data-testid=state]:text-is('Done · inside')", timeout=20_000)
+    deadline = time.monotonic() + 10
+    while not Visit.objects.filter(task=tasks["next"]).exists() and time.monotonic() < deadline:
+        page.wait_for_timeout(200)
+    stored = Visit.objects.get(task=tasks["next"])
+    assert (stored.start_inside, stored.officer_id) == (True, users["officer"].pk)
+    assert tasks_in(page, "#visits") == [tasks["later"].pk]
+    shot(page, "patrol-shift-done")
+    context.close()
