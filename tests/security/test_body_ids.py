@@ -10,7 +10,6 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from accounts.models import User
-
 from tests.conftest import CAMDEN, make_user
 from tests.security.world import TRIAL_END, TRIAL_START, WEEK, build_world, fingerprint
 
