@@ -36,6 +36,8 @@ api_v1 = [
     path("hotspots/", api_runs.HotspotListView.as_view(), name="api-hotspots"),
     path("hotspots/<int:pk>/review/", api_runs.HotspotReviewView.as_view(),
          name="api-hotspot-review"),
+    path("hotspots/<int:pk>/name/", api_runs.HotspotRenameView.as_view(),
+         name="api-hotspot-name"),
     path("hotspot-runs/", api_runs.RunListView.as_view(), name="api-runs"),
     path("exclusion-areas/", api_runs.ExclusionListView.as_view(), name="api-exclusions"),
     path("hotspot-runs/<int:pk>/", api_runs.RunDetailView.as_view(), name="api-run"),

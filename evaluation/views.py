@@ -93,7 +93,7 @@ def trial_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if trial.status != Trial.Status.DRAFT and request.user.has_perm("patrols.view_presence"):
         outcome = selectors.trial_outcome(trial=trial, user=request.user)
     places = trial.places.select_related("hotspot").order_by("block", "hotspot_id")
-    rows = [{"key": p.hotspot.key, "harm": p.harm, "block": p.block,
+    rows = [{"key": p.hotspot.key, "name": p.hotspot.name, "harm": p.harm, "block": p.block,
              "arm": trial.arms[p.arm]["name"] if p.arm is not None else "daily crossover"}
             for p in places]
     return render(request, "evaluation/trial_detail.html", {

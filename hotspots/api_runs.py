@@ -33,6 +33,7 @@ from .models import ExclusionArea, Hotspot, HotspotRun
 from .recompute import (
     RunInputError,
     exclusion_area_create,
+    hotspot_rename,
     hotspot_review,
     hotspot_run_queue,
 )
@@ -45,8 +46,8 @@ class HotspotOutput(GeoFeatureModelSerializer):
     class Meta:
         model = Hotspot
         geo_field = "geom"
-        fields = ("id", "key", "area", "run_area", "status", "stats", "profile", "first_run",
-                  "last_selected_run", "dropped_by_run", "updated_at")
+        fields = ("id", "key", "name", "named_by", "area", "run_area", "status", "stats",
+                  "profile", "first_run", "last_selected_run", "dropped_by_run", "updated_at")
 
 
 class HotspotFilter(filters.FilterSet):
@@ -94,6 +95,27 @@ class HotspotReviewView(APIView):
         hotspot_review(hotspot=hotspot, actor=actor_of(request),
                        action=data.validated_data["action"],
                        note=data.validated_data.get("note", ""))
+        fresh = Hotspot.objects.annotate(geom_wgs84=Transform("geom", 4326)).get(pk=pk)
+        return Response(HotspotOutput(fresh).data)
+
+
+class RenameInput(serializers.Serializer):
+    name = serializers.CharField(max_length=120, allow_blank=True, help_text=(
+        "The name people know the place by; empty hands naming back to the runs"))
+
+
+class HotspotRenameView(APIView):
+    permission_classes = [RolePermission]
+    required_perms = {"PUT": ("hotspots.review_hotspot",)}
+
+    @extend_schema(request=RenameInput, responses=HotspotOutput,
+                   summary="Name a hot spot (kept by later runs; audited)")
+    def put(self, request: Request, pk: int) -> Response:
+        hotspot = get_object_or_404(hotspots_visible(user=request.user), pk=pk)
+        data = RenameInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        hotspot_rename(hotspot=hotspot, actor=actor_of(request),
+                       name=data.validated_data["name"])
         fresh = Hotspot.objects.annotate(geom_wgs84=Transform("geom", 4326)).get(pk=pk)
         return Response(HotspotOutput(fresh).data)
 

@@ -217,7 +217,16 @@ class Hotspot(models.Model):
     # The most specific area holding the cell's centre: it scopes who sees the hot spot.
     area = models.ForeignKey("accounts.Area", null=True, on_delete=models.SET_NULL,
                              related_name="hotspots")
+    class NamedBy(models.TextChoices):
+        NONE = "", "Not named"
+        CRIMES = "crimes", "From the crimes' location text"
+        ANALYST = "analyst", "Named by an analyst"
+
     key = models.CharField(max_length=64)
+    # A name people recognise ("Holloway Road, Islington"); runs name a hot spot from its
+    # crimes' location text and leave an analyst's name alone. The key stays the identity.
+    name = models.CharField(max_length=120, blank=True)
+    named_by = models.CharField(max_length=10, choices=NamedBy.choices, blank=True, default="")
     geom = models.PolygonField(srid=settings.HOTSPOTS_SRID)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.CANDIDATE)
     first_run = models.ForeignKey(HotspotRun, on_delete=models.PROTECT, related_name="+")
@@ -237,4 +246,4 @@ class Hotspot(models.Model):
         permissions = [("review_hotspot", "Can approve, suppress or retire hot spots")]
 
     def __str__(self) -> str:
-        return f"{self.key} ({self.status})"
+        return f"{self.name or self.key} ({self.status})"

@@ -202,6 +202,7 @@ class VisitInput(serializers.Serializer):
 
 class VisitOutput(serializers.ModelSerializer):
     hotspot_key = serializers.CharField(source="hotspot.key")
+    hotspot_name = serializers.CharField(source="hotspot.name")
     officer = serializers.SerializerMethodField(
         help_text="The officer's id: null unless the caller may see who made the visit (their "
                   "own, or a role with the visit identities permission)")
@@ -223,8 +224,8 @@ class VisitOutput(serializers.ModelSerializer):
 
     class Meta:
         model = Visit
-        fields = ("id", "officer", "hotspot", "hotspot_key", "task", "started_at", "ended_at",
-                  "start_inside", "end_inside", "activities", "notes", "retrospective",
+        fields = ("id", "officer", "hotspot", "hotspot_key", "hotspot_name", "task",
+                  "started_at", "ended_at", "start_inside", "end_inside", "activities", "notes", "retrospective",
                   "received_at")
 
 

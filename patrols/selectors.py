@@ -357,13 +357,13 @@ def planned_against_delivered(*, user: Any, start: datetime, end: datetime,
         delivered_rows = dosage(user=user, start=start, end=end)
     delivered = {row["hotspot"]: row["minutes"] for row in delivered_rows}
     ids = sorted(set(planned) | set(delivered))
-    spots = {pk: (key, status) for pk, key, status in
-             Hotspot.objects.filter(pk__in=ids).values_list("pk", "key", "status")}
+    spots = {pk: (key, name, status) for pk, key, name, status in
+             Hotspot.objects.filter(pk__in=ids).values_list("pk", "key", "name", "status")}
     rows = []
     for hotspot_id in ids:
         p, d = planned.get(hotspot_id, 0), delivered.get(hotspot_id, 0.0)
-        key, status = spots.get(hotspot_id, ("", ""))
-        rows.append({"hotspot": hotspot_id, "key": key, "status": status,
+        key, name, status = spots.get(hotspot_id, ("", "", ""))
+        rows.append({"hotspot": hotspot_id, "key": key, "name": name, "status": status,
                      "planned_minutes": p, "delivered_minutes": d,
                      "share": round(d / p, 3) if p else None})
     return rows
@@ -457,6 +457,7 @@ def live_shift(*, user: Any, now: datetime | None = None) -> dict[str, Any]:
     for hotspot_id, p in planned.items():
         got = delivered.get(hotspot_id, 0.0)
         rows.append({"hotspot": hotspot_id, "key": spots[hotspot_id].key,
+                     "name": spots[hotspot_id].name,
                      "planned_visits": p["visits"], "planned_minutes": p["minutes"],
                      "delivered_minutes": got, "next": p["next"], "done": got > 0})
     rows.sort(key=lambda r: (r["done"], r["delivered_minutes"] / max(r["planned_minutes"], 1),
@@ -464,7 +465,7 @@ def live_shift(*, user: Any, now: datetime | None = None) -> dict[str, Any]:
 
     features = [{"type": "Feature", "id": r["hotspot"],
                  "geometry": json.loads(spots[r["hotspot"]].gj),
-                 "properties": {"key": r["key"], "done": r["done"],
+                 "properties": {"key": r["key"], "name": r["name"], "done": r["done"],
                                 "delivered": round(r["delivered_minutes"]),
                                 "planned": r["planned_minutes"]}} for r in rows]
     return {"shifts": shifts, "rows": rows,

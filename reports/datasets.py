@@ -43,16 +43,16 @@ def _scope(user: Any, area_ids: list[int] | None) -> list[int] | None:
 
 QUERIES = {
     "hotspots": ("""
-        SELECT h.id, h.key, h.status, a.name, (h.stats->>'count')::int,
+        SELECT h.id, h.key, h.name, h.status, a.name, (h.stats->>'count')::int,
                round((h.stats->>'harm')::numeric, 1), round((h.stats->>'z')::numeric, 3),
                h.stats->>'pattern', {geom}
         FROM hotspots_hotspot h LEFT JOIN accounts_area a ON a.id = h.area_id
         WHERE (%(areas)s::bigint[] IS NULL OR h.area_id = ANY(%(areas)s::bigint[]))
         ORDER BY h.id""", "h.geom",
-        ["id", "key", "status", "area", "crimes", "harm", "z", "pattern", "geometry"]),
+        ["id", "key", "name", "status", "area", "crimes", "harm", "z", "pattern", "geometry"]),
     "tasks": ("""
         SELECT t.id, t.plan_id, p.status, sp.name || ' ' || to_char(s.date, 'YYYY-MM-DD'),
-               h.key, t.starts_at AT TIME ZONE %(tz)s, t.minutes, tm.name,
+               h.key, h.name, t.starts_at AT TIME ZONE %(tz)s, t.minutes, tm.name,
                COALESCE(NULLIF(u.collar_number, ''), u.username), t.callsign, t.status,
                t.changed_after_publish, t.why, {geom}
         FROM tasking_patroltask t JOIN tasking_taskingplan p ON p.id = t.plan_id
@@ -64,10 +64,11 @@ QUERIES = {
         WHERE t.starts_at >= %(lo)s AND t.starts_at < %(hi)s
           AND (%(areas)s::bigint[] IS NULL OR p.area_id = ANY(%(areas)s::bigint[]))
         ORDER BY t.starts_at, t.id""", "ST_Centroid(h.geom)",
-        ["id", "plan", "plan_status", "shift", "hotspot", "starts_local", "minutes", "team",
+        ["id", "plan", "plan_status", "shift", "hotspot", "hotspot_name", "starts_local",
+         "minutes", "team",
          "officer", "callsign", "status", "changed_after_publish", "why", "geometry"]),
     "visits": ("""
-        SELECT {visit}, {officer}, u.rank, h.key,
+        SELECT {visit}, {officer}, u.rank, h.key, h.name,
                v.started_at AT TIME ZONE %(tz)s, v.ended_at AT TIME ZONE %(tz)s,
                v.start_inside, v.end_inside, array_to_string(ARRAY(
                    SELECT jsonb_array_elements_text(v.activities)), ' '),
@@ -77,7 +78,8 @@ QUERIES = {
         WHERE v.started_at >= %(lo)s AND v.started_at < %(hi)s
           AND (%(areas)s::bigint[] IS NULL OR h.area_id = ANY(%(areas)s::bigint[]))
         ORDER BY v.started_at""", "COALESCE(v.start_point, ST_Centroid(h.geom))",
-        ["id", "officer", "rank", "hotspot", "started_local", "ended_local", "start_inside",
+        ["id", "officer", "rank", "hotspot", "hotspot_name", "started_local", "ended_local",
+         "start_inside",
          "end_inside", "activities", "notes", "retrospective", "task", "geometry"]),
 }
 
@@ -137,8 +139,9 @@ def _dosage(user: Any, start: datetime, end: datetime, areas: list[int] | None,
     if areas is not None:
         allowed = set(Hotspot.objects.filter(area_id__in=areas).values_list("id", flat=True))
         rows = [r for r in rows if r["hotspot"] in allowed]
-    columns = ["hotspot", "key", "planned_minutes", "delivered_minutes", "share"]
-    out = [(r["hotspot"], r["key"], r["planned_minutes"], r["delivered_minutes"], r["share"],
+    columns = ["hotspot", "key", "name", "planned_minutes", "delivered_minutes", "share"]
+    out = [(r["hotspot"], r["key"], r["name"], r["planned_minutes"], r["delivered_minutes"],
+            r["share"],
             *([geoms.get(r["hotspot"])] if geo else [])) for r in rows]
     return Dataset(columns=[*columns, "geometry"] if geo else columns, rows=iter(out),
                    geometry=len(columns) if geo else None, count=len(out))

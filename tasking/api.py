@@ -249,10 +249,12 @@ class PlanMapView(APIView):
 
 class TaskOutput(serializers.ModelSerializer):
     hotspot_key = serializers.CharField(source="hotspot.key")
+    hotspot_name = serializers.CharField(source="hotspot.name")
 
     class Meta:
         model = PatrolTask
-        fields = ("id", "plan", "shift", "hotspot", "hotspot_key", "starts_at", "minutes",
+        fields = ("id", "plan", "shift", "hotspot", "hotspot_key", "hotspot_name", "starts_at",
+                  "minutes",
                   "assignee_user", "assignee_team", "callsign", "why", "source", "status",
                   "changed_after_publish")
 
@@ -364,7 +366,8 @@ class MyTaskOutput(TaskOutput):
 
     class Meta:
         model = PatrolTask
-        fields = ("id", "plan", "shift", "hotspot", "hotspot_key", "starts_at", "minutes",
+        fields = ("id", "plan", "shift", "hotspot", "hotspot_key", "hotspot_name", "starts_at",
+                  "minutes",
                   "assignee_user", "assignee_team", "callsign", "why", "source", "status",
                   "changed_after_publish", "hotspot_lat", "hotspot_lon", "shift_name",
                   "shift_starts_at", "shift_ends_at")

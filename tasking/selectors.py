@@ -104,7 +104,7 @@ def _hotspot_rows(plan: TaskingPlan) -> list[tuple[Any, ...]]:
     with connection.cursor() as cur:
         cur.execute(
             """
-            SELECT h.id, h.key, h.status, h.profile::text,
+            SELECT h.id, h.key, h.name, h.status, h.profile::text,
                    ST_AsGeoJSON(ST_Transform(h.geom, 4326), 6), h.stats->>'count',
                    h.stats->>'harm'
             FROM hotspots_hotspot h
@@ -141,7 +141,7 @@ def shift_capacity_minutes(*, shift: Shift) -> int:
 
 def _plan_map_build(*, plan: TaskingPlan, shift: Shift, capacity: int) -> str:
     rows = _hotspot_rows(plan)
-    profiles = np.array([_profile(r[3]) for r in rows], dtype=float).reshape(len(rows),
+    profiles = np.array([_profile(r[4]) for r in rows], dtype=float).reshape(len(rows),
                                                                               WEEK_HOURS)
     harm = _shift_harm(profiles, shift)
     order = np.argsort(-harm, kind="stable")
@@ -164,10 +164,10 @@ def _plan_map_build(*, plan: TaskingPlan, shift: Shift, capacity: int) -> str:
             v["too_close"] = last is not None and start - last < gap
             last = start
     features = []
-    for i, (hid, key, status, _p, geom, crimes, harm_total) in enumerate(rows):
+    for i, (hid, key, name, status, _p, geom, crimes, harm_total) in enumerate(rows):
         features.append({
             "type": "Feature", "id": hid, "geometry": json.loads(geom),
-            "properties": {"id": hid, "key": key, "status": status,
+            "properties": {"id": hid, "key": key, "name": name, "status": status,
                            "harm_in_shift": round(float(harm[i]), 2), "priority": int(rank[i]),
                            "crimes": int(float(crimes or 0)),
                            "harm": round(float(harm_total or 0), 1),

@@ -27,5 +27,5 @@ from .pipeline import (  # noqa: F401
     hotspot_run_execute,
 )
 from .reading import _HEADER, _RECORD, _inside, _read_crimes  # noqa: F401
-from .review import hotspot_review  # noqa: F401
+from .review import hotspot_rename, hotspot_review  # noqa: F401
 from .scheduling import hotspot_runs_nightly, hotspot_runs_resume  # noqa: F401

@@ -344,7 +344,42 @@ def _keep_identities(run: HotspotRun, layout: CellLayout, chosen_flat: np.ndarra
     dropped = (Hotspot.objects.filter(run_area=run.area, dropped_by_run__isnull=True)
                .exclude(key__in=chosen_keys).exclude(status=Hotspot.Status.RETIRED)
                .update(dropped_by_run=run))
-    return {"new": len(new), "kept": len(kept), "dropped": dropped}
+    named = _name_hotspots(run)
+    return {"new": len(new), "kept": len(kept), "dropped": dropped, "named": named}
+
+
+# A place's name from its crimes' own location text (police.uk writes "On or near Holloway
+# Road"): the commonest street among the run window's crimes in the cell, with the area it
+# lies in. An analyst's name is never replaced; a cell whose crimes carry no text keeps
+# whatever name it had (the pages then show its key).
+NAME_SQL = r"""
+WITH spots AS (
+    SELECT h.id, h.geom, a.name AS area_name
+    FROM hotspots_hotspot h LEFT JOIN accounts_area a ON a.id = h.area_id
+    WHERE h.last_selected_run_id = %(run)s AND h.named_by <> 'analyst'
+), texts AS (
+    SELECT s.id,
+           btrim(regexp_replace(btrim(c.location_text), '^(on or near|near|on)\s+', '', 'i'))
+               AS street,
+           count(*) AS n
+    FROM spots s JOIN hotspots_crime c ON ST_Intersects(s.geom, c.location)
+    WHERE c.location_text <> '' AND c.occurred_from >= %(start)s AND c.occurred_from < %(end)s
+    GROUP BY 1, 2
+), best AS (
+    SELECT DISTINCT ON (id) id, street FROM texts WHERE street <> ''
+    ORDER BY id, n DESC, street
+)
+UPDATE hotspots_hotspot h
+   SET name = left(b.street || coalesce(', ' || s.area_name, ''), 120), named_by = 'crimes'
+  FROM best b JOIN spots s ON s.id = b.id
+ WHERE h.id = b.id
+"""
+
+
+def _name_hotspots(run: HotspotRun) -> int:
+    with connection.cursor() as cur:
+        cur.execute(NAME_SQL, {"run": run.pk, "start": run.window_start, "end": run.window_end})
+        return int(cur.rowcount)
 
 
 def _assign_areas(hotspots: list[Hotspot]) -> None:

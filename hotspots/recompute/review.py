@@ -31,3 +31,25 @@ def hotspot_review(*, hotspot: Hotspot, actor: "User | None", action: str,
     audit_record(actor=actor, action=f"hotspot.{action}", target=locked,
                  detail={"before": before, "after": target, "note": note[:500]})
     return locked
+
+
+MAX_NAME = 120
+
+
+@transaction.atomic
+def hotspot_rename(*, hotspot: Hotspot, actor: "User | None", name: str) -> Hotspot:
+    """An analyst names a hot spot as people know it; later runs keep the name. An empty
+    name hands naming back to the runs (the next one names it from its crimes). Audited."""
+    name = " ".join(str(name).split())
+    if len(name) > MAX_NAME:
+        raise RunInputError(f"a name is at most {MAX_NAME} characters")
+    if problem := markup_problem("the name", name):
+        raise RunInputError(problem)
+    locked = Hotspot.objects.select_for_update().get(pk=hotspot.pk)
+    before = locked.name
+    locked.name = name
+    locked.named_by = Hotspot.NamedBy.ANALYST if name else Hotspot.NamedBy.NONE
+    locked.save(update_fields=["name", "named_by", "updated_at"])
+    audit_record(actor=actor, action="hotspot.rename", target=locked,
+                 detail={"before": before, "after": name})
+    return locked

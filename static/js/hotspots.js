@@ -54,7 +54,15 @@
     const p = feature.properties;
     const s = p.stats;
     document.getElementById("detail").hidden = false;
-    document.getElementById("detail-title").textContent = `Hot spot ${rank} · ${p.key} · ${p.status}`;
+    document.getElementById("detail-title").textContent =
+      `${rank}. ${p.name || "Not named yet"} · ${p.status}`;
+    const rename = document.getElementById("rename-name");
+    if (rename) {
+      rename.value = p.name || "";
+      rename.dataset.id = String(feature.id);
+      document.getElementById("rename-note").textContent = `key ${p.key}` +
+        (p.named_by === "crimes" ? " · named from its crimes' location text" : p.named_by === "analyst" ? " · named by an analyst" : "");
+    }
     const dl = document.getElementById("detail-stats");
     dl.replaceChildren();
     const trend = s.harm_first_half > 0
@@ -140,6 +148,7 @@
         const row = list.insertRow();
         row.dataset.id = String(f.id);
         row.appendChild(el("td", String(i + 1)));
+        row.appendChild(el("td", f.properties.name || f.properties.key, "place"));
         row.appendChild(el("td", Math.round(f.properties.stats.harm).toLocaleString("en-GB"), "num"));
         row.appendChild(el("td", f.properties.stats.z.toFixed(1), "num"));
         row.appendChild(el("td", f.properties.status, "status"));
@@ -156,6 +165,31 @@
       }));
       wrap.dataset.hotspots = String(features.length);
     });
+
+    // An analyst names the place as people know it; later runs keep the name.
+    const renameForm = document.getElementById("rename-form");
+    if (renameForm) {
+      renameForm.addEventListener("submit", (e) => {
+        e.preventDefault();
+        const input = document.getElementById("rename-name");
+        const id = input.dataset.id;
+        const note = document.getElementById("rename-note");
+        fetch(wrap.dataset.nameUrl.replace("/0/", `/${id}/`), {
+          method: "PUT", credentials: "same-origin",
+          headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() },
+          body: JSON.stringify({ name: input.value }),
+        }).then((r) => r.json().then((body) => ({ ok: r.ok, body }))).then(({ ok, body }) => {
+          if (!ok) { note.textContent = body.detail || (body.name || ["refused"])[0]; return; }
+          const f = spots.getLayers().map((l) => l.feature).find((x) => String(x.id) === id);
+          f.properties.name = body.properties.name;
+          f.properties.named_by = body.properties.named_by;
+          document.querySelector(`#hotspot-list tr[data-id="${id}"] .place`).textContent = body.properties.name || body.properties.key;
+          const row = document.querySelector(`#hotspot-list tr[data-id="${id}"]`);
+          showDetail(f, Number(row.cells[0].textContent));
+          document.getElementById("rename-note").textContent = "Saved.";
+        });
+      });
+    }
 
     // Exclusion areas: shown to all, drawn by analysts (a prison, a hospital ward).
     const exclusions = L.geoJSON(null, {

@@ -13,7 +13,7 @@ window.liveMapInit = function (map) {
         fillColor: f.properties.done ? "#198754" : "#dc3545", fillOpacity: 0.6 }),
       onEachFeature: (f, l) => {
         const tip = document.createElement("div");
-        tip.textContent = `${f.properties.key}: ${f.properties.delivered} of ${f.properties.planned} min`;
+        tip.textContent = `${f.properties.name || f.properties.key}: ${f.properties.delivered} of ${f.properties.planned} min`;
         l.bindTooltip(tip);
       },
     }).addTo(map);

@@ -24,6 +24,9 @@
     if (cls) node.className = cls;
     return node;
   };
+  // A place by the name people know it; its key only when it has none yet.
+  const placeOf = (t) => t.hotspot_name || `hot spot ${t.hotspot_key}`;
+  const activePlace = (a) => a.place || `hot spot ${a.key}`;
   const hhmm = (iso) => new Date(iso).toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit", timeZone: "Europe/London" });
   const uuid = () => (crypto.randomUUID ? crypto.randomUUID()
     : "10000000-1000-4000-8000-100000000000".replace(/[018]/g, (c) =>
@@ -147,7 +150,7 @@
     const current = active();
     if (current && current.task !== task.id) {
       // A second check-in would have dropped the first visit without a word.
-      showRefusal(`You are checked in at hot spot ${current.key}: check out there first.`);
+      showRefusal(`You are checked in at ${activePlace(current)}: check out there first.`);
       return;
     }
     if (current) return;
@@ -155,7 +158,7 @@
     activityFormReset();
     const start = await fix();
     localStorage.setItem(ACTIVE_KEY, JSON.stringify({
-      id: uuid(), task: task.id, hotspot: task.hotspot, key: task.hotspot_key,
+      id: uuid(), task: task.id, hotspot: task.hotspot, key: task.hotspot_key, place: placeOf(task),
       started_at: new Date().toISOString(), start,
     }));
     showActive();
@@ -174,7 +177,7 @@
     localStorage.removeItem(ACTIVE_KEY);
     activityFormReset();
     showActive();
-    await queue(body, `Hot spot ${a.key}`);
+    await queue(body, activePlace(a));
   }
   function showRefusal(text) {
     const box = document.getElementById("refusal");
@@ -188,7 +191,7 @@
     box.hidden = !a;
     clearInterval(tick);
     if (!a) return;
-    document.getElementById("active-title").textContent = `At hot spot ${a.key}`;
+    document.getElementById("active-title").textContent = `At ${activePlace(a)}`;
     document.getElementById("active-where").textContent = a.start ? `±${Math.round(a.start.accuracy)} m` : "no location";
     const draw = () => {
       const left = DWELL - (Date.now() - Date.parse(a.started_at)) / 1000;
@@ -240,7 +243,9 @@
     const mark = el("span", badge, `badge ${tone} fs-6`);
     mark.dataset.testid = "state";
     top.append(el("span", hhmm(t.starts_at), "time"), mark);
-    body.append(top, el("div", `Hot spot ${t.hotspot_key} · stay ${t.minutes} min${t.changed_after_publish ? " · changed" : ""}`));
+    const where = el("div", placeOf(t), "fw-semibold fs-5");
+    where.dataset.testid = "place";
+    body.append(top, where, el("div", `Stay ${t.minutes} min${t.changed_after_publish ? " · changed" : ""}`));
     if (state.done && state.inside === false) {
       body.appendChild(el("div", "Check-in was more than 50 m from the hot spot.", "small"));
     }
@@ -294,9 +299,9 @@
     for (const t of tasks) {
       if (seen.has(t.hotspot)) continue;
       seen.add(t.hotspot);
-      const option = el("option", `Hot spot ${t.hotspot_key}`);
+      const option = el("option", placeOf(t));
       option.value = String(t.hotspot);
-      option.dataset.key = t.hotspot_key;
+      option.dataset.key = placeOf(t);
       select.appendChild(option);
     }
     if (chosen && seen.has(Number(chosen))) select.value = chosen;
@@ -304,7 +309,7 @@
       if (markers) markers.remove();
       markers = L.layerGroup(tasks.filter((t) => t.hotspot_lat).map((t) =>
         L.circleMarker([t.hotspot_lat, t.hotspot_lon], { radius: 9, color: "#b02a37", fillOpacity: 0.8 })
-          .bindTooltip(`${hhmm(t.starts_at)} ${t.hotspot_key}`))).addTo(map);
+          .bindTooltip(`${hhmm(t.starts_at)} ${placeOf(t)}`))).addTo(map);
       const points = tasks.filter((t) => t.hotspot_lat).map((t) => [t.hotspot_lat, t.hotspot_lon]);
       if (points.length) map.fitBounds(points, { padding: [30, 30], maxZoom: 16, animate: false });
     }
@@ -374,7 +379,7 @@
       notes: document.getElementById("after-notes").value, retrospective: true,
     };
     document.getElementById("after-notes").value = "";
-    await queue(body, `Hot spot ${select.selectedOptions[0]?.dataset.key || select.value} (after the fact)`);
+    await queue(body, `${select.selectedOptions[0]?.dataset.key || select.value} (after the fact)`);
   });
 
   // Signing out forgets the cached pages (they hold this officer's plan), not the outbox.

@@ -33,6 +33,7 @@ window.planMapInit = function (map) {
     alerts.prepend(box);
     return box;
   };
+  const placeOf = (p) => p.name || p.key;
   const colour = (p, n) => (p <= Math.max(1, Math.ceil(n / 10)) ? "#b02a37"
     : p <= Math.ceil(n / 3) ? "#fd7e14" : "#ffc107");
 
@@ -116,7 +117,7 @@ window.planMapInit = function (map) {
       time.appendChild(gapBadge);
     }
     const where = el("td");
-    const link = el("a", spot.key); link.href = "#";
+    const link = el("a", placeOf(spot)); link.href = "#";
     link.addEventListener("click", (e) => { e.preventDefault(); choose(spot.id, true); });
     where.append(link, el("div", `priority ${spot.priority}`, "small text-secondary"));
     const who = el("td"); who.appendChild(assigneeSelect(task));
@@ -130,7 +131,7 @@ window.planMapInit = function (map) {
       row.addEventListener("dragstart", (e) => e.dataTransfer.setData("text/plain", String(task.id)));
       const remove = el("button", "Remove", "btn btn-sm btn-outline-danger");
       remove.type = "button";
-      remove.setAttribute("aria-label", `Remove the ${hhmm(task.starts_at)} visit to ${spot.key}`);
+      remove.setAttribute("aria-label", `Remove the ${hhmm(task.starts_at)} visit to ${placeOf(spot)}`);
       remove.addEventListener("click", async () => {
         if (!confirmIfPublished()) return;
         const url = wrap.dataset.taskUrl.replace("/0/", `/${task.id}/`);
@@ -155,7 +156,7 @@ window.planMapInit = function (map) {
         fillColor: colour(f.properties.priority, n), fillOpacity: 0.7,
       }),
       onEachFeature: (f, l) => {
-        l.bindTooltip(el("div", `${f.properties.key} · priority ${f.properties.priority} · ${f.properties.tasks.length} visit(s)`));
+        l.bindTooltip(el("div", `${placeOf(f.properties)} · priority ${f.properties.priority} · ${f.properties.tasks.length} visit(s)`));
         l.on("click", () => choose(f.properties.id, false));
       },
     }).addTo(map);
@@ -183,7 +184,7 @@ window.planMapInit = function (map) {
     const panel = document.getElementById("spot");
     panel.hidden = false;
     panel.dataset.hotspot = String(id);
-    document.getElementById("spot-title").textContent = `${p.key} · priority ${p.priority} in this shift`;
+    document.getElementById("spot-title").textContent = `${placeOf(p)} · priority ${p.priority} in this shift`;
     document.getElementById("spot-why").textContent =
       `${p.crimes} crimes, harm ${p.harm} over the run's window; harm in this shift's hours ${p.harm_in_shift}. ` +
       (p.status === "approved" ? "" : `This hot spot is ${p.status}: its visits should go.`);

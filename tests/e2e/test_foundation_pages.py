@@ -113,7 +113,11 @@ def test_analyst_reviews_hot_spots_on_the_map(page, live_server, users, areas):
     rows = page.locator("#hotspot-list tr")
     assert rows.count() == selected
     rows.first.locator("td").first.click()
-    assert page.locator("#detail-title").inner_text().startswith("Hot spot 1 · sq150:")
+    # Named from the crimes' police.uk location text (issue 18, item 7), not by its key.
+    first = Hotspot.objects.get(pk=int(rows.first.get_attribute("data-id")))
+    assert first.name and first.named_by == "crimes" and not first.name.startswith("On or")
+    assert page.locator("#detail-title").inner_text() == f"1. {first.name} · candidate"
+    assert rows.first.locator(".place").inner_text() == first.name
     assert page.locator("#detail-how table tr").count() == 8  # header and seven days
     # Month-only police.uk dates spread harm over every hour: no peak is claimed.
     assert page.locator("#detail-stats").inner_text().count("no clear peak") == 1
@@ -130,6 +134,15 @@ def test_analyst_reviews_hot_spots_on_the_map(page, live_server, users, areas):
     assert Hotspot.objects.get(pk=top.pk).status == "approved"
     assert page.locator("#detail-title").inner_text().endswith("· approved")
     assert page.locator("#detail-actions button[data-action=approve]").is_disabled()
+    # The analyst names it as people know it; the list and the title follow.
+    page.fill("#rename-name", "Holloway Road by the station")
+    page.click("#rename-form button[type=submit]")
+    first_row.locator(".place", has_text="Holloway Road by the station").wait_for(timeout=10_000)
+    assert page.locator("#detail-title").inner_text() == \
+        "1. Holloway Road by the station · approved"
+    top.refresh_from_db()
+    assert (top.name, top.named_by) == ("Holloway Road by the station", "analyst")
+    shot(page, "hotspot-map-named")
 
     second = Hotspot.objects.exclude(pk=top.pk).order_by("-stats__harm", "id").first()
     row = page.locator(f"#hotspot-list tr[data-id='{second.pk}']")

@@ -6,6 +6,7 @@ import time
 
 from django.utils import timezone
 
+from hotspots.models import Hotspot
 from patrols.models import Visit
 from tests.tasking.conftest import make_hotspot  # noqa: F401  (fixture)
 
@@ -62,11 +63,16 @@ def test_one_visit_online_is_enough_to_work_offline(browser, playwright, live_se
 def test_due_first_missed_apart_and_done_says_inside(browser, playwright, live_server, users,
                                                       shift_now):  # noqa: F811  # noqa: F811
     tasks, spots = shift_now
+    Hotspot.objects.filter(pk=spots[2].pk).update(name="Camden Road, Camden")
     context = phone(browser, playwright, spots[2])
     page = context.new_page()
     login(page, live_server.url, "officer")
     page.goto(f"{live_server.url}/patrol/")
     page.wait_for_selector("#patrol[data-loaded='4']", timeout=20_000)
+    # The place by its name; a hot spot with none yet by its key (issue 18, item 7).
+    places = page.eval_on_selector_all("#visits [data-testid=place]",
+                                       "ps => ps.map(p => p.textContent)")
+    assert places == ["Camden Road, Camden", f"hot spot {spots[3].key}"]
 
     # Due next at the top, with Check in; nothing from the past before it.
     assert tasks_in(page, "#visits") == [tasks["next"].pk, tasks["later"].pk]

@@ -466,3 +466,62 @@ def test_peak_hours_list_only_peaks():
     profile[0] = 1.2             # busier than most, but no peak
     assert _peak_hours(profile) == ["Fri 22:00", "Sat 01:00"]
     assert _peak_hours(np.full(168, 2.0)) == []
+
+
+def test_hot_spots_are_named_from_their_crimes_and_an_analysts_name_is_kept(
+        api, users, areas, crimes):
+    """Issue 18, item 7: every page called a hot spot sq150:3534:1207. A run names each
+    one after the commonest street in its crimes' location text, with its area; a cell
+    whose crimes carry none keeps no name; an analyst's name survives later runs."""
+    texts = ["On or near Camden Road"] * 7 + ["On or near Parking Area"] * 4 + [""]
+    for i, text in enumerate(texts):
+        Crime.objects.filter(reference=f"hot-{i}").update(location_text=text)
+    run = run_now(areas["CN"])
+    hot, rob = Hotspot.objects.get(key=crimes["hot"]), Hotspot.objects.get(key=crimes["rob"])
+    assert (hot.name, hot.named_by) == (f"Camden Road, {areas[CAMDEN].name}", "crimes")
+    assert (rob.name, rob.named_by) == ("", "")
+    assert run.metrics["named"] == 1
+
+    client = api(users["analyst"])
+    url = reverse("api-hotspot-name", args=[hot.pk])
+    refused = client.put(url, {"name": "<b>x</b>"}, content_type="application/json")
+    assert refused.status_code == 400 and "HTML" in refused.json()["detail"]
+    assert client.put(url, {"name": "x" * 121}, content_type="application/json"
+                      ).status_code == 400
+    supervisor = api(users["supervisor"]).put(url, {"name": "Mine"},
+                                              content_type="application/json")
+    assert supervisor.status_code == 403
+    hot.refresh_from_db()
+    assert hot.name == f"Camden Road, {areas[CAMDEN].name}"
+    assert not AuditEvent.objects.filter(action="hotspot.rename").exists()
+
+    client = api(users["analyst"])  # one test client: signed in as the analyst again
+    named = client.put(url, {"name": "  Camden Road  by the station "},
+                       content_type="application/json")
+    assert named.status_code == 200
+    assert (named.json()["properties"]["name"], named.json()["properties"]["named_by"]) == (
+        "Camden Road by the station", "analyst")
+    event = AuditEvent.objects.get(action="hotspot.rename")
+    assert event.detail == {"before": f"Camden Road, {areas[CAMDEN].name}",
+                            "after": "Camden Road by the station"}
+    run_now(areas["CN"])
+    hot.refresh_from_db()
+    assert (hot.name, hot.named_by) == ("Camden Road by the station", "analyst")
+    # An empty name hands naming back to the runs.
+    assert client.put(url, {"name": ""}, content_type="application/json").status_code == 200
+    run_now(areas["CN"])
+    hot.refresh_from_db()
+    assert (hot.name, hot.named_by) == (f"Camden Road, {areas[CAMDEN].name}", "crimes")
+
+
+def test_the_name_is_beside_the_key_in_exports_and_on_the_phone(api, users, areas, crimes):
+    from reports.datasets import dataset
+
+    Crime.objects.filter(reference__startswith="hot-").update(
+        location_text="On or near Camden Road")
+    run_now(areas["CN"])
+    hot = Hotspot.objects.get(key=crimes["hot"])
+    data = dataset(kind="hotspots", user=users["analyst"], start=UNTIL, end=UNTIL)
+    rows = {r[1]: r for r in data.rows}
+    assert data.columns[:3] == ["id", "key", "name"]
+    assert rows[hot.key][2] == f"Camden Road, {areas[CAMDEN].name}"

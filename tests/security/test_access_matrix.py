@@ -37,6 +37,7 @@ TARGETS.update({
     "api-import": _targets("import", ("analyst", "admin")),
     "import-detail": _targets("import", ("analyst", "admin")),
     "api-hotspot-review": _targets("hotspot", AREAS),
+    "api-hotspot-name": _targets("hotspot", AREAS),
     "api-problem-solving": _targets("hotspot", AREAS),
     "problem-solving": _targets("hotspot", AREAS),
     "api-run": _targets("run", AREAS),
@@ -118,6 +119,9 @@ MATRIX: dict[tuple[str, str, str], tuple[int, ...]] = {
     ('api-exports', 'post', '-'): (403, 400, 400, 400, 403, 403),
     ('api-hotspot-review', 'post', 'camden'): (403, 403, 400, 400, 403, 403),
     ('api-hotspot-review', 'post', 'islington'): (403, 403, 400, 400, 403, 403),
+    # Naming a hot spot is the analyst's, as reviewing it is (an empty body is a 400).
+    ('api-hotspot-name', 'put', 'camden'): (403, 403, 400, 400, 403, 403),
+    ('api-hotspot-name', 'put', 'islington'): (403, 403, 400, 400, 403, 403),
     ('api-hotspots', 'get', '-'): (403, 200, 200, 200, 403, 403),
     ('api-import', 'get', 'admin'): (403, 403, 200, 200, 403, 403),
     ('api-import', 'get', 'analyst'): (403, 403, 200, 200, 403, 403),
