@@ -225,8 +225,8 @@ class VisitOutput(serializers.ModelSerializer):
     class Meta:
         model = Visit
         fields = ("id", "officer", "hotspot", "hotspot_key", "hotspot_name", "task",
-                  "started_at", "ended_at", "start_inside", "end_inside", "activities", "notes", "retrospective",
-                  "received_at")
+                  "started_at", "ended_at", "start_inside", "end_inside", "activities", "notes",
+                  "retrospective", "received_at")
 
 
 class VisitListView(generics.ListAPIView):
