@@ -65,9 +65,8 @@ def _import_parent(parent_code: str | None, level: int) -> Area | None:
     return parent
 
 
-def _checked_layer(path: Path, layer: str | None, fields_wanted: tuple[str, ...],
-                   source_srid: int | None) -> tuple[Any, SpatialReference]:
-    """The layer, once it has the fields asked for, polygons and a coordinate system."""
+def _checked_layer(path: Path, layer: str | None, fields_wanted: tuple[str, ...]) -> Any:
+    """The layer, once it has the fields asked for and polygons."""
     lyr = _open_layer(path, layer)
     fields = list(lyr.fields)
     for wanted in fields_wanted:
@@ -77,13 +76,17 @@ def _checked_layer(path: Path, layer: str | None, fields_wanted: tuple[str, ...]
             )
     if lyr.geom_type.name.replace("25D", "") not in ("Polygon", "MultiPolygon", "Unknown"):
         raise AreaImportError(f"{path}: layer holds {lyr.geom_type.name}, not polygons")
+    return lyr
+
+
+def _layer_srs(path: Path, lyr: Any, source_srid: int | None) -> SpatialReference:
     try:
         srs = lyr.srs or (SpatialReference(source_srid) if source_srid else None)
     except (SRSException, GDALException) as exc:
         raise AreaImportError(f"unknown source SRID {source_srid}") from exc
     if srs is None:
         raise AreaImportError(f"{path}: the layer has no coordinate system; give --srid")
-    return lyr, srs
+    return srs
 
 
 def _feature_geom(feature: Any, srs: SpatialReference, target: SpatialReference,
@@ -112,8 +115,9 @@ def areas_import(
     source_srid: int | None = None,
 ) -> AreaImportResult:
     """Create or update areas (matched by code) from a GeoPackage, GeoJSON or Shapefile layer."""
-    lyr, srs = _checked_layer(path, layer, (name_field, code_field), source_srid)
+    lyr = _checked_layer(path, layer, (name_field, code_field))
     parent = _import_parent(parent_code, level)
+    srs = _layer_srs(path, lyr, source_srid)
     target = SpatialReference(settings.HOTSPOTS_SRID)
 
     created = updated = 0

@@ -3,7 +3,7 @@ and pagination and fields that bound their numbers (issue 15, item 4: each was a
 
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from django import forms
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -15,6 +15,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import parsers, renderers, serializers, status
 from rest_framework.exceptions import ParseError
+from rest_framework.fields import empty
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.parsers import get_encoding  # type: ignore[attr-defined]
 from rest_framework.response import Response
@@ -164,13 +165,22 @@ class JSONField(serializers.JSONField):
 
 
 Scope = Callable[..., QuerySet[Any]]
+# PostgreSQL's bigint: a larger id is refused as a field error, never sent to a query.
+BIGINT = 2**63
 
 
 def _scoped(field: serializers.Field, scope: Scope) -> QuerySet[Any]:
     request = field.context.get("request")
     if request is None:  # a programming error: the view must pass its request
-        raise RuntimeError(f"{type(field.parent).__name__} needs context={{'request': ...}}")
+        raise RuntimeError(f"{type(field.root).__name__} needs context={{'request': ...}}")
     return scope(user=request.user)
+
+
+class _Pending(NamedTuple):
+    """An id that passed its field's checks, looked up once the whole body has."""
+
+    field: "ScopedId | ScopedIds"
+    ids: Any
 
 
 @extend_schema_field(OpenApiTypes.INT)
@@ -179,7 +189,9 @@ class ScopedId(serializers.PrimaryKeyRelatedField):
     see (`scope(user=...)`): a view gets the object, never an id to look up itself. An id
     outside the scope reads exactly as one that does not exist: `missing(id)` is raised (an
     application error, for an id that is one part of a request), or a 404 when there is
-    none. Text that is not a whole number is refused as DRF's IntegerField refuses it."""
+    none. Text, "" or a number beyond bigint is a 400 field error, as DRF's IntegerField
+    gives. The lookup waits for ScopedSerializer.validate: every field's own error is
+    reported first, as when views looked ids up after validation."""
 
     def __init__(self, *, scope: Scope, missing: Callable[[int], AppError] | None = None,
                  **kwargs: Any) -> None:
@@ -189,8 +201,17 @@ class ScopedId(serializers.PrimaryKeyRelatedField):
     def get_queryset(self) -> QuerySet[Any]:
         return _scoped(self, self.scope)
 
-    def to_internal_value(self, data: Any) -> Model:
-        pk = serializers.IntegerField().to_internal_value(data)
+    def run_validation(self, data: Any = empty) -> Any:
+        # DRF's related fields read "" as null: an empty id would have unassigned a visit.
+        if data == "":
+            raise serializers.ValidationError("A valid integer is required.")
+        return super().run_validation(data)
+
+    def to_internal_value(self, data: Any) -> _Pending:
+        number = serializers.IntegerField(min_value=-BIGINT, max_value=BIGINT - 1)
+        return _Pending(self, number.run_validation(data))
+
+    def resolve(self, pk: int) -> Model:
         queryset = self.get_queryset()
         found = queryset.filter(pk=pk).first()
         if found is None:
@@ -210,18 +231,38 @@ class ScopedIds(serializers.ListField):
     returned in id order without repeats; `missing(ids)` is raised when any is outside
     the scope (or does not exist)."""
 
-    # Bounded as PostgreSQL's bigint is: a larger number is refused, never sent to the query.
-    child = serializers.IntegerField(min_value=-(2**63), max_value=2**63 - 1)
+    child = serializers.IntegerField(min_value=-BIGINT, max_value=BIGINT - 1)
 
     def __init__(self, *, scope: Scope, missing: Callable[[list[int]], AppError],
                  **kwargs: Any) -> None:
         self.scope, self.missing = scope, missing
         super().__init__(**kwargs)
 
-    def to_internal_value(self, data: Any) -> list[Model]:
-        wanted = sorted(set(super().to_internal_value(data)))
+    def to_internal_value(self, data: Any) -> Any:  # a _Pending, resolved in validate
+        return _Pending(self, sorted(set(super().to_internal_value(data))))
+
+    def resolve(self, wanted: list[int]) -> list[Model]:
         found = list(_scoped(self, self.scope).filter(pk__in=wanted).order_by("pk"))
         if len(found) != len(wanted):
             have = {m.pk for m in found}
             raise self.missing([pk for pk in wanted if pk not in have])
         return found
+
+
+def _resolved(value: Any) -> Any:
+    if isinstance(value, _Pending):
+        return value.field.resolve(value.ids)
+    if isinstance(value, dict):
+        return {k: _resolved(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_resolved(v) for v in value]
+    return value
+
+
+class ScopedSerializer(serializers.Serializer):
+    """An input serializer whose ScopedId and ScopedIds fields (its own and its nested
+    serializers') are looked up after every field has passed its own checks, in the order
+    the fields are declared: a bad value anywhere is a 400 before any id reads as missing."""
+
+    def validate(self, attrs: Any) -> Any:
+        return _resolved(attrs) if self.root is self else attrs

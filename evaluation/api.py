@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.selectors import actor_of, areas_visible
-from core.api import DateField, ScopedId, ScopedIds
+from core.api import DateField, ScopedId, ScopedIds, ScopedSerializer
 from core.permissions import RolePermission
 from hotspots.selectors import hotspots_visible
 
@@ -38,7 +38,7 @@ def _not_yours(pks: list[int]) -> services.TrialInputError:
     return services.TrialInputError("some of those hot spots are not in your areas")
 
 
-class TrialInput(serializers.Serializer):
+class TrialInput(ScopedSerializer):
     area = ScopedId(scope=areas_visible)
     name = serializers.CharField(max_length=200)
     design = serializers.ChoiceField(choices=Trial.Design.choices)

@@ -24,7 +24,7 @@ from rest_framework.views import APIView
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
 from accounts.selectors import actor_of, areas_visible
-from core.api import DateField, GeoJSONRenderer, JSONField, ScopedId
+from core.api import DateField, GeoJSONRenderer, JSONField, ScopedId, ScopedSerializer
 from core.geo import GeoPagination, Wgs84GeometryField, WgsInBBoxFilter
 from core.permissions import RolePermission
 
@@ -127,7 +127,7 @@ class RunOutput(serializers.ModelSerializer):
                   "window_end", "started_at", "finished_at", "timings", "metrics", "error")
 
 
-class RunInput(serializers.Serializer):
+class RunInput(ScopedSerializer):
     area = ScopedId(scope=areas_visible)
     until = DateField(required=False)
     parameters = serializers.DictField(required=False)
@@ -244,7 +244,7 @@ class ExclusionOutput(GeoFeatureModelSerializer):
         fields = ("id", "area", "name", "reason", "created_at")
 
 
-class ExclusionInput(serializers.Serializer):
+class ExclusionInput(ScopedSerializer):
     area = ScopedId(scope=areas_visible)
     name = serializers.CharField(max_length=200)
     reason = serializers.CharField(max_length=2000)

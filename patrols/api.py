@@ -22,7 +22,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.selectors import actor_of, areas_visible, teams_visible, users_visible
-from core.api import DateTimeField, ScopedId
+from core.api import DateTimeField, ScopedId, ScopedSerializer
 from core.params import datetime_param
 from core.permissions import RolePermission
 from hotspots.selectors import hotspots_visible
@@ -113,7 +113,7 @@ class DeviceOutput(serializers.ModelSerializer):
         fields = ("id", "name", "kind", "area", "team", "holder", "active", "created_at")
 
 
-class DeviceInput(serializers.Serializer):
+class DeviceInput(ScopedSerializer):
     name = serializers.CharField(max_length=100)
     kind = serializers.ChoiceField(choices=Device.Kind.choices)
     area = ScopedId(scope=areas_visible)
@@ -185,7 +185,7 @@ def _not_given(pk: int) -> services.TrackingInputError:
     return services.TrackingInputError("that visit was not given to you at this hot spot")
 
 
-class VisitInput(serializers.Serializer):
+class VisitInput(ScopedSerializer):
     id = serializers.UUIDField(help_text="Made by the phone: the same visit sent twice is "
                                          "stored once")
     hotspot = ScopedId(scope=hotspots_visible, missing=_no_hotspot)

@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.selectors import actor_of, areas_visible
-from core.api import DateTimeField, ScopedId
+from core.api import DateTimeField, ScopedId, ScopedSerializer
 from core.permissions import RolePermission
 
 from . import services
@@ -33,7 +33,7 @@ class ExportOutput(serializers.ModelSerializer):
                   "finished_at")
 
 
-class ExportInput(serializers.Serializer):
+class ExportInput(ScopedSerializer):
     kind = serializers.ChoiceField(choices=ExportJob.Kind.choices)
     format = serializers.ChoiceField(choices=ExportJob.Format.choices)
     start = DateTimeField()

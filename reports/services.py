@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Area, User
+from accounts.selectors import area_subtree_ids
 from audit.services import audit_record
 from core import writers
 from core.errors import InputError
@@ -70,8 +71,6 @@ def export_create(*, actor: User, kind: str, fmt: str, start: datetime, end: dat
 def _area_ids(area: Area | None) -> list[int] | None:
     if area is None:
         return None
-    from accounts.selectors import area_subtree_ids
-
     return area_subtree_ids(area=area)
 
 

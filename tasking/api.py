@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.contrib.gis.db.models.functions import Centroid, Transform
 from django.db.models import QuerySet
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.selectors import actor_of, areas_visible, teams_visible, users_visible
-from core.api import DateField, DateTimeField, ScopedId
+from core.api import DateField, DateTimeField, ScopedId, ScopedSerializer
 from core.params import date_param, whole_number
 from core.permissions import RolePermission
 from hotspots.selectors import hotspots_visible
@@ -39,7 +39,7 @@ def _no_officer(pk: int) -> TaskingInputError:
     return TaskingInputError(f"no officer {pk} in your areas")
 
 
-class CapacityInput(serializers.Serializer):
+class CapacityInput(ScopedSerializer):
     team = ScopedId(scope=teams_visible, missing=_no_team)
     minutes = serializers.IntegerField(min_value=0, max_value=100_000)
 
@@ -60,7 +60,7 @@ class PatternOutput(serializers.ModelSerializer):
         return [{"team": c.team_id, "minutes": c.minutes} for c in obj.capacities.all()]
 
 
-class PatternInput(serializers.Serializer):
+class PatternInput(ScopedSerializer):
     area = ScopedId(scope=areas_visible)
     name = serializers.CharField(max_length=40)
     start_time = serializers.TimeField(help_text="Local time, HH:MM")
@@ -166,7 +166,7 @@ class PlanOutput(serializers.ModelSerializer):
         return [t.pk for t in services.plan_stale_tasks(plan=obj)]
 
 
-class GenerateInput(serializers.Serializer):
+class GenerateInput(ScopedSerializer):
     area = ScopedId(scope=areas_visible)
     week_start = DateField(help_text="A Monday")
     rules = serializers.DictField(required=False, help_text=(
@@ -259,9 +259,9 @@ class TaskOutput(serializers.ModelSerializer):
                   "changed_after_publish")
 
 
-class TaskInput(serializers.Serializer):
+class TaskInput(ScopedSerializer):
     version = serializers.IntegerField()
-    shift = serializers.IntegerField()
+    shift = ScopedId(scope=selectors.shifts_visible)
     hotspot = ScopedId(scope=hotspots_visible)
     starts_at = DateTimeField()
     minutes = serializers.IntegerField(default=15)
@@ -273,7 +273,7 @@ class TaskInput(serializers.Serializer):
     confirm_published = serializers.BooleanField(default=False)
 
 
-class TaskChangeInput(serializers.Serializer):
+class TaskChangeInput(ScopedSerializer):
     version = serializers.IntegerField()
     starts_at = DateTimeField(required=False)
     minutes = serializers.IntegerField(required=False)
@@ -305,10 +305,11 @@ class PlanTaskListView(generics.ListAPIView):
         data = TaskInput(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        # The shift is scoped by the plan in the path, not by the caller's areas.
-        shift = get_object_or_404(Shift, pk=v["shift"], area_id=plan.area_id)
+        # A shift the caller may see, and also the plan's: another area's reads as missing.
+        if v["shift"].area_id != plan.area_id:
+            raise Http404("No Shift matches the given query.")
         task = services.task_add(
-            plan=plan, version=v["version"], shift=shift, hotspot=v["hotspot"],
+            plan=plan, version=v["version"], shift=v["shift"], hotspot=v["hotspot"],
             starts_at=v["starts_at"], minutes=v["minutes"], actor=actor_of(request),
             user=v.get("assignee_user"), team=v.get("assignee_team"),
             callsign=v.get("callsign", ""), confirm_published=v["confirm_published"])
@@ -408,7 +409,7 @@ class ProblemSolvingOutput(serializers.ModelSerializer):
                 for h in obj.history.all()[:100]]
 
 
-class ProblemSolvingInput(serializers.Serializer):
+class ProblemSolvingInput(ScopedSerializer):
     version = serializers.IntegerField(required=False, allow_null=True)
     scanning = serializers.CharField(max_length=10_000, required=False, allow_blank=True)
     analysis = serializers.CharField(max_length=10_000, required=False, allow_blank=True)

@@ -1,7 +1,7 @@
 """Ids in request bodies (issue 17, item 3): every id a body names comes through a field
 scoped to the caller (core.api.ScopedId), so an id in another area reads exactly as one
-that does not exist, a number too large for the database or text is a 400 that says so,
-and nothing is written."""
+that does not exist; a number too large for the database, "" or text is a 400 field error;
+every field's own error comes before any id is looked up; and nothing is written."""
 
 from typing import Any
 
@@ -10,6 +10,7 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from accounts.models import User
+from tasking.models import PatrolTask
 from tests.conftest import CAMDEN, make_user
 from tests.security.world import TRIAL_END, TRIAL_START, WEEK, build_world, fingerprint
 
@@ -22,6 +23,8 @@ NOT_FOUND = {"detail": "No Area matches the given query."}
 def _bodies(w: Any) -> list[tuple[str, str, str, str, dict[str, Any], str]]:
     """(caller, method, route name, path id kind, body with one foreign id, field)."""
     here, there = (lambda kind: w.ids[kind]["camden"]), (lambda kind: w.ids[kind]["islington"])
+    draft_task = PatrolTask.objects.select_related("plan").get(pk=here("task"))
+    assert draft_task.plan.status == "draft"
     pattern = {"name": "Extra", "start_time": "05:00", "duration_minutes": 60}
     task = {"version": 1, "shift": here("shift"), "hotspot": here("hotspot"),
             "starts_at": f"{WEEK.isoformat()}T16:00:00Z", "minutes": 15}
@@ -67,6 +70,10 @@ def _bodies(w: Any) -> list[tuple[str, str, str, str, dict[str, Any], str]]:
          "hotspot"),
         ("officer", "post", "api-visits", "", {**visit, "hotspot": here("hotspot"),
                                                "task": there("task")}, "task"),
+        # At the task's own hot spot: only the field's scope (published tasks given to this
+        # officer or their team) refuses a task of a plan still in draft.
+        ("officer", "post", "api-visits", "", {**visit, "hotspot": draft_task.hotspot_id,
+                                               "task": draft_task.pk}, "task"),
         ("analyst2", "post", "api-trials", "", {**trial, "area": there("area")}, "area"),
         ("analyst2", "post", "api-trials", "", {**trial, "area": here("area"),
                                                 "hotspots": [here("hotspot"),
@@ -133,7 +140,7 @@ def _send(client: Any, method: str, url: str, body: dict[str, Any]) -> Any:
 
 def test_a_foreign_id_in_a_body_reads_as_missing_and_changes_nothing(api, users, world):
     cases = _bodies(world)
-    assert len(cases) == 20
+    assert len(cases) == 21
     for who, method, route, path_kind, body, field in cases:
         url = reverse(route, args=[world.ids[path_kind]["camden"]] if path_kind else [])
         key = {"officer": "assignee_user" if "assignee_user" in body else "owner",
@@ -156,13 +163,18 @@ def test_a_foreign_id_in_a_body_reads_as_missing_and_changes_nothing(api, users,
 
 
 @pytest.mark.parametrize(("value", "message"), [
-    (HUGE, None),
+    (HUGE, "Ensure this value is less than or equal to 9223372036854775807."),
+    (-HUGE, "Ensure this value is greater than or equal to -9223372036854775808."),
     ("twelve", "A valid integer is required."),
+    ("", "A valid integer is required."),
+    (3.5, "A valid integer is required."),
     (True, "A valid integer is required."),
+    (None, "This field may not be null."),
+    (999_999_999, None),
 ])
 def test_an_id_that_is_no_id_at_all_is_refused_plainly(api, users, world, value, message):
-    """A number beyond PostgreSQL's bigint is a missing area, not a database error; text is
-    refused as DRF's integer field refuses it."""
+    """A number beyond PostgreSQL's bigint, "", text or a fraction is a field error that
+    says so, never a database error; a well-formed id that matches nothing is missing."""
     client = api(users["supervisor"])
     before = fingerprint()
     response = client.post(
@@ -199,3 +211,28 @@ def test_the_ids_a_caller_may_see_are_accepted_as_objects(api, users, world):
     got = response.json()
     assert (got["area"], got["team"], got["holder"]) == (
         world.ids["area"]["camden"], world.ids["team"]["camden"], users["officer"].pk)
+
+
+def test_every_fields_own_error_comes_before_any_id_is_looked_up(api, users, world):
+    """As when views looked ids up after validation: a bad kind is reported, not the
+    foreign area beside it (which would have been a 404)."""
+    client = api(users["admin2"])
+    before = fingerprint()
+    response = client.post(reverse("api-devices"), content_type="application/json",
+                           data={"name": "r", "kind": "bicycle",
+                                 "area": world.ids["area"]["islington"]})
+    assert (response.status_code, response.json()) == (
+        400, {"kind": ['"bicycle" is not a valid choice.']})
+    assert fingerprint() == before
+
+
+def test_an_empty_assignee_is_refused_not_read_as_nobody(api, users, world):
+    """DRF reads "" as null for related fields: a PATCH with "" would have unassigned it."""
+    task = PatrolTask.objects.get(pk=world.ids["task"]["camden"])
+    client = api(users["supervisor"])
+    before = fingerprint()
+    response = client.patch(reverse("api-task", args=[task.pk]), content_type="application/json",
+                            data={"version": task.plan.version, "assignee_user": ""})
+    assert (response.status_code, response.json()) == (
+        400, {"assignee_user": ["A valid integer is required."]})
+    assert fingerprint() == before
