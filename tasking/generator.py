@@ -150,12 +150,9 @@ def _draw_times(rng: np.random.Generator, k: int, shift: Shift, visit: int, gap:
     return fits
 
 
-def generate(*, profiles: np.ndarray, shifts: list[Shift], rules: Rules,
-             labels: list[str] | None = None,
-             visit_minutes: np.ndarray | None = None) -> Rota:
-    """A week's visits for hot spots with hour-of-week harm `profiles` (hot spots x 168);
-    `labels` name the hot spots in warnings (their index otherwise); `visit_minutes` gives a
-    hot spot its own visit length (a trial arm's), rules.visit_minutes otherwise."""
+def _checked(profiles: np.ndarray, shifts: list[Shift], rules: Rules,
+             visit_minutes: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """The harm profiles and each hot spot's visit length, once both make sense."""
     rules.check()
     harm = np.asarray(profiles, dtype=float)
     if harm.ndim != 2 or harm.shape[1] != WEEK_HOURS:
@@ -169,20 +166,20 @@ def generate(*, profiles: np.ndarray, shifts: list[Shift], rules: Rules,
               if visit_minutes is None else np.asarray(visit_minutes, dtype=np.int64))
     if length.shape != (harm.shape[0],) or (length < 5).any() or (length > 60).any():
         raise GeneratorInputError("each hot spot's visit lasts 5 to 60 minutes")
-    rota = Rota(seed=rules.seed)
-    if harm.shape[0] == 0 or not shifts:
-        return rota
-    in_shift = harm @ shift_coverage(shifts)            # hot spots x shifts
-    weekly = harm.sum(axis=1)
-    bins = [s.bins() for s in shifts]
-    for s, b in zip(shifts, bins, strict=True):
-        if max(b, default=0) < length.min():
-            rota.warnings.append(f"shift {s.key} has no capacity: no visits planned")
+    return harm, length
+
+
+def _allocate(in_shift: np.ndarray, bins: list[list[float]], length: np.ndarray,
+              rules: Rules) -> tuple[np.ndarray, dict[tuple[int, int], list[int]]]:
+    """How many visits each hot spot gets in each shift, and which team makes each: the
+    highest harm per visit first (a place's next visit in a shift is worth its harm over
+    the visits it already has), ties broken by hot spot then shift, for reproducibility.
+    `bins` (minutes left per team per shift) is spent in place."""
+    spots, n_shifts = in_shift.shape
     given = np.zeros(in_shift.shape, dtype=np.int64)
     team_of: dict[tuple[int, int], list[int]] = {}
-    per_week = np.zeros(harm.shape[0], dtype=np.int64)
-    # Highest harm per visit first; ties broken by hot spot then shift, for reproducibility.
-    heap = [(-in_shift[h, j], h, j) for h in range(harm.shape[0]) for j in range(len(shifts))
+    per_week = np.zeros(spots, dtype=np.int64)
+    heap = [(-in_shift[h, j], h, j) for h in range(spots) for j in range(n_shifts)
             if in_shift[h, j] > 0 and max(bins[j], default=0) >= length[h]]
     heapq.heapify(heap)
     while heap:
@@ -200,7 +197,15 @@ def generate(*, profiles: np.ndarray, shifts: list[Shift], rules: Rules,
         per_week[h] += 1
         if given[h, j] < rules.max_visits_per_shift:
             heapq.heappush(heap, (-in_shift[h, j] / (given[h, j] + 1), h, j))
+    return given, team_of
+
+
+def _place(rota: Rota, harm: np.ndarray, in_shift: np.ndarray, shifts: list[Shift],
+           given: np.ndarray, team_of: dict[tuple[int, int], list[int]], length: np.ndarray,
+           rules: Rules, labels: list[str] | None) -> None:
+    """Draw each allocated visit's time in its shift, weighted by harm and kept apart."""
     rng = np.random.default_rng(rules.seed)
+    weekly = harm.sum(axis=1)
     placed: dict[int, list[tuple[float, int]]] = {}   # per place: (week-minute, length)
     ranks = {}
     for j in range(len(shifts)):
@@ -227,6 +232,25 @@ def generate(*, profiles: np.ndarray, shifts: list[Shift], rules: Rules,
             for t, team in zip(times, teams, strict=False):
                 rota.visits.append(Visit(h, s.key, round(t, 1), why, team, v))
                 placed.setdefault(h, []).append((s.start * 60.0 + t, v))
+
+
+def generate(*, profiles: np.ndarray, shifts: list[Shift], rules: Rules,
+             labels: list[str] | None = None,
+             visit_minutes: np.ndarray | None = None) -> Rota:
+    """A week's visits for hot spots with hour-of-week harm `profiles` (hot spots x 168);
+    `labels` name the hot spots in warnings (their index otherwise); `visit_minutes` gives a
+    hot spot its own visit length (a trial arm's), rules.visit_minutes otherwise."""
+    harm, length = _checked(profiles, shifts, rules, visit_minutes)
+    rota = Rota(seed=rules.seed)
+    if harm.shape[0] == 0 or not shifts:
+        return rota
+    in_shift = harm @ shift_coverage(shifts)            # hot spots x shifts
+    bins = [s.bins() for s in shifts]
+    for s, b in zip(shifts, bins, strict=True):
+        if max(b, default=0) < length.min():
+            rota.warnings.append(f"shift {s.key} has no capacity: no visits planned")
+    given, team_of = _allocate(in_shift, bins, length, rules)
+    _place(rota, harm, in_shift, shifts, given, team_of, length, rules, labels)
     return rota
 
 

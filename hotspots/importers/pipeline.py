@@ -225,14 +225,7 @@ def run_import(
     """
     started = time.perf_counter()
     outcome = ImportOutcome()
-    sources = []
-    for path, display in inputs:
-        try:
-            sources.extend(list_sources(path, display, ExpansionLimit(
-                ratio=settings.IMPORT_MAX_EXPANSION_RATIO,
-                total_bytes=settings.IMPORT_MAX_EXPANDED_BYTES)))
-        except ImportInputError as exc:
-            outcome.file_errors.append(str(exc))
+    sources = _sources(inputs, outcome)
     counter = ByteCounter(total=sum(s.size for s in sources))
     connection.ensure_connection()
     raw = connection.connection
@@ -265,12 +258,35 @@ def run_import(
         finally:
             cur.execute(f"DROP TABLE IF EXISTS {staging}, import_placed, import_area")
     outcome.timings["insert"] = time.perf_counter() - copied
+    _tally(outcome, results, staged, names, layout.srid)
+    outcome.seconds = time.perf_counter() - started
+    return outcome
+
+
+def _sources(inputs: list[tuple[Path, str]], outcome: ImportOutcome) -> list[SourceFile]:
+    """The CSVs inside the inputs (zips expanded within bounds); an unreadable input is
+    reported and skipped."""
+    sources: list[SourceFile] = []
+    for path, display in inputs:
+        try:
+            sources.extend(list_sources(path, display, ExpansionLimit(
+                ratio=settings.IMPORT_MAX_EXPANSION_RATIO,
+                total_bytes=settings.IMPORT_MAX_EXPANDED_BYTES)))
+        except ImportInputError as exc:
+            outcome.file_errors.append(str(exc))
+    return sources
+
+
+def _tally(outcome: ImportOutcome, results: list[Any], staged: int, names: list[str],
+           srid: int) -> None:
+    """The partitions' counts into the outcome: inserted, duplicates, the rows no
+    coordinate system could place, and a warning for crimes outside every area."""
     outcome.inserted = sum(r.inserted for r in results)
     outside = sum(r.outside for r in results)
     unplaced = sorted(u for r in results for u in r.unplaced)
     for file_no, line, x, y in unplaced:
         outcome.rejects.add(names[file_no], line, "coordinate outside the coordinate system",
-                            f"({x:g}, {y:g}) in EPSG:{layout.srid} cannot be placed in "
+                            f"({x:g}, {y:g}) in EPSG:{srid} cannot be placed in "
                             f"EPSG:{settings.HOTSPOTS_SRID}")
     outcome.duplicate = staged - outcome.inserted - len(unplaced)
     with connection.cursor() as dj:
@@ -278,8 +294,6 @@ def run_import(
         has_areas = bool(dj.fetchone()[0])
     if outside and has_areas:
         outcome.warnings.append(f"{outside:,} crime(s) fall outside every area and have no area")
-    outcome.seconds = time.perf_counter() - started
-    return outcome
 
 
 def _stage(cur: Any, staging: str, sources: list[SourceFile], layout: Layout,

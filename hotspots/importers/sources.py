@@ -180,8 +180,8 @@ class FallbackCounter:
     value: int = 0
 
 
-def open_rows(source: SourceFile, counter: ByteCounter, delimiter: str | None) -> RowStream:
-    """Open a source for reading rows. Yields (line, fields, error); fields None on a bad row."""
+def _text_stream(source: SourceFile, counter: ByteCounter) -> io.TextIOWrapper:
+    """The source as text, once its first bytes show it is text at all."""
     binary = io.BufferedReader(CountingReader(source.open_binary(), counter), 1 << 20)
     try:
         head = binary.peek(8192)[:8192]
@@ -195,42 +195,53 @@ def open_rows(source: SourceFile, counter: ByteCounter, delimiter: str | None) -
             f"{source.name}: this is not a text file (binary content); "
             "save spreadsheets as CSV before importing"
         )
-    text = io.TextIOWrapper(binary, encoding="utf-8-sig",
+    return io.TextIOWrapper(binary, encoding="utf-8-sig",
                             errors="hotspots-utf8-or-cp1252", newline="")
-    fallback = FallbackCounter()
-    _fallback.count = 0
+
+
+def _header(text: io.TextIOWrapper, name: str, delimiter: str | None) -> tuple[list[str], str]:
+    """The header row's column names and the delimiter (given, or sniffed from it)."""
     try:
         first = text.readline()
     except (OSError, EOFError, zipfile.BadZipFile, gzip.BadGzipFile) as exc:
-        raise ImportInputError(f"{source.name}: cannot be read ({exc})") from exc
+        raise ImportInputError(f"{name}: cannot be read ({exc})") from exc
     if not first.strip():
-        raise ImportInputError(f"{source.name}: the file is empty or has no header row")
-    delim = delimiter or sniff_delimiter(first, source.name)
+        raise ImportInputError(f"{name}: the file is empty or has no header row")
+    delim = delimiter or sniff_delimiter(first, name)
     try:
         header = next(csv.reader([first], delimiter=delim))
     except csv.Error as exc:
-        raise ImportInputError(f"{source.name}: the header row is malformed ({exc})") from exc
-    header = [h.strip() for h in header]
-    # PostgreSQL text cannot hold NUL; lines that carry one are cleaned here and their row
-    # rejected below, instead of failing the whole COPY.
+        raise ImportInputError(f"{name}: the header row is malformed ({exc})") from exc
+    return [h.strip() for h in header], delim
+
+
+def _bounded_lines(text: io.TextIOWrapper, nul_lines: set[int]) -> Iterator[str]:
+    """The data lines, each at most LINE_LIMIT long. PostgreSQL text cannot hold NUL: lines
+    that carry one are cleaned here and their numbers kept in `nul_lines`, for the row to
+    be rejected instead of failing the whole COPY."""
+    number = 1
+    while line := text.readline(LINE_LIMIT):
+        if len(line) == LINE_LIMIT and not line.endswith("\n"):
+            # Too long: skip to its end, and give the reader a line it will refuse
+            # (one field over the field limit), so the row is reported, not read.
+            while (rest := text.readline(LINE_LIMIT)) and not rest.endswith("\n"):
+                pass
+            line = line + "\n"
+        number += 1
+        if "\x00" in line:
+            nul_lines.add(number)
+            line = line.replace("\x00", "")
+        yield line
+
+
+def open_rows(source: SourceFile, counter: ByteCounter, delimiter: str | None) -> RowStream:
+    """Open a source for reading rows. Yields (line, fields, error); fields None on a bad row."""
+    text = _text_stream(source, counter)
+    fallback = FallbackCounter()
+    _fallback.count = 0
+    header, delim = _header(text, source.name, delimiter)
     nul_lines: set[int] = set()
-
-    def lines() -> Iterator[str]:
-        number = 1
-        while line := text.readline(LINE_LIMIT):
-            if len(line) == LINE_LIMIT and not line.endswith("\n"):
-                # Too long: skip to its end, and give the reader a line it will refuse
-                # (one field over the field limit), so the row is reported, not read.
-                while (rest := text.readline(LINE_LIMIT)) and not rest.endswith("\n"):
-                    pass
-                line = line + "\n"
-            number += 1
-            if "\x00" in line:
-                nul_lines.add(number)
-                line = line.replace("\x00", "")
-            yield line
-
-    reader = csv.reader(lines(), delimiter=delim)
+    reader = csv.reader(_bounded_lines(text, nul_lines), delimiter=delim)
 
     def generate() -> Iterator[tuple[int, list[str] | None, str]]:
         # reader.line_num counts physical lines; the header was line 1.
