@@ -21,7 +21,8 @@ _SEE_CRIME = {"hotspots.view_crime", "hotspots.view_offencetype", "hotspots.view
               "hotspots.view_hotspotrun", "hotspots.view_exclusionarea"}
 _ANALYSE = {"accounts.view_all_areas", "hotspots.change_offencetype",
             "hotspots.view_importjob", "hotspots.add_importjob", "hotspots.add_hotspotrun",
-            "hotspots.review_hotspot", "hotspots.add_exclusionarea"}
+            "hotspots.review_hotspot", "hotspots.add_exclusionarea",
+            "hotspots.change_exclusionarea", "hotspots.delete_exclusionarea"}
 _SEE_OWN_TASKS = {"tasking.view_patroltask"}
 _SEE_PLANS = {"tasking.view_shiftpattern", "tasking.view_shift", "tasking.view_taskingplan",
               "tasking.view_patroltask", "tasking.view_problemsolving"}

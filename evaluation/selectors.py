@@ -24,6 +24,21 @@ def trials_visible(*, user: Any) -> QuerySet[Trial]:
     return Trial.objects.filter(area_scope_q(user=user)).select_related("area")
 
 
+def crossover_calendar(*, trial: Trial) -> dict[str, Any]:
+    """A crossover trial's schedule as a grid: its days, and for each place whether it is
+    patrolled on each (issue 18, item 18: the page showed only "daily crossover")."""
+    days = [trial.start_date + timedelta(days=d)
+            for d in range((trial.end_date - trial.start_date).days + 1)]
+    on = {(h, day): patrolled for h, day, patrolled in
+          CrossoverDay.objects.filter(trial=trial).values_list("hotspot_id", "day", "patrolled")}
+    rows = []
+    for place in trial.places.select_related("hotspot").order_by("block", "hotspot_id"):
+        spot = place.hotspot
+        rows.append({"name": spot.name or spot.key,
+                     "cells": [on.get((spot.pk, day)) for day in days]})
+    return {"days": days, "rows": rows}
+
+
 def trial_phase(*, trial: Trial, today: date) -> str:
     """Where a trial stands, in words: its stored status says whether randomisation is
     locked, the calendar whether it has begun or ended (a running trial past its end date

@@ -99,5 +99,7 @@ def trial_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "evaluation/trial_detail.html", {
         "trial": trial, "rows": rows, "outcome": outcome,
         "phase": selectors.trial_phase(trial=trial, today=timezone.localdate()),
+        "calendar": selectors.crossover_calendar(trial=trial)
+        if trial.design == Trial.Design.CROSSOVER else None,
         "can_start": request.user.has_perm("evaluation.start_trial")
         and trial.status == Trial.Status.DRAFT})

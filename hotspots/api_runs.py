@@ -33,6 +33,8 @@ from .models import ExclusionArea, Hotspot, HotspotRun
 from .recompute import (
     RunInputError,
     exclusion_area_create,
+    exclusion_area_delete,
+    exclusion_area_update,
     hotspot_rename,
     hotspot_review,
     hotspot_run_queue,
@@ -279,3 +281,38 @@ class ExclusionListView(generics.ListAPIView):
             return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
         fresh = self.get_queryset().get(pk=created.pk)
         return Response(ExclusionOutput(fresh).data, status=status.HTTP_201_CREATED)
+
+
+class ExclusionChange(serializers.Serializer):
+    name = serializers.CharField(max_length=200, required=False)
+    reason = serializers.CharField(max_length=2000, required=False)
+    geometry = JSONField(required=False, help_text="GeoJSON Polygon or MultiPolygon, WGS84")
+
+
+class ExclusionDetailView(APIView):
+    """Change or remove an exclusion area; each takes effect at the next run. Audited."""
+
+    permission_classes = [RolePermission]
+    required_perms = {"PATCH": ("hotspots.change_exclusionarea",),
+                      "DELETE": ("hotspots.delete_exclusionarea",)}
+
+    @extend_schema(request=ExclusionChange, responses=ExclusionOutput,
+                   summary="Rename, re-explain or redraw an exclusion area")
+    def patch(self, request: Request, pk: int) -> Response:
+        exclusion = get_object_or_404(exclusions_visible(user=request.user), pk=pk)
+        data = ExclusionChange(data=request.data)
+        data.is_valid(raise_exception=True)
+        if not data.validated_data:
+            raise RunInputError("change the name, the reason or the shape")
+        exclusion_area_update(actor=actor_of(request), exclusion=exclusion,
+                              **data.validated_data)
+        fresh = (exclusions_visible(user=request.user)
+                 .annotate(geom_wgs84=Transform("geom", 4326)).get(pk=pk))
+        return Response(ExclusionOutput(fresh).data)
+
+    @extend_schema(request=None, responses={204: None},
+                   summary="Remove an exclusion area: the place can be a hot spot again")
+    def delete(self, request: Request, pk: int) -> Response:
+        exclusion = get_object_or_404(exclusions_visible(user=request.user), pk=pk)
+        exclusion_area_delete(actor=actor_of(request), exclusion=exclusion)
+        return Response(status=status.HTTP_204_NO_CONTENT)

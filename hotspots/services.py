@@ -90,10 +90,12 @@ def _record_outcome(job: ImportJob, outcome: ImportOutcome) -> None:
     job.rows_rejected = outcome.rejected
     job.rejects_by_reason = outcome.rejects.by_reason
     job.rejects_sample = outcome.rejects.sample
-    job.warnings = outcome.file_errors + outcome.warnings
     job.finished_at = timezone.now()
     nothing_read = outcome.read == 0 and outcome.file_errors
     job.status = ImportJob.Status.FAILED if nothing_read else ImportJob.Status.DONE
+    # A file that could not be read is the error when nothing was read, a warning beside
+    # what was; never both (the page showed a refused upload's message twice).
+    job.warnings = outcome.warnings if nothing_read else outcome.file_errors + outcome.warnings
     if nothing_read:
         job.error = "; ".join(outcome.file_errors)
     job.save()

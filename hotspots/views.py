@@ -6,17 +6,24 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
 
-from accounts.selectors import actor_of, areas_visible
+from accounts.selectors import actor_of, area_subtree_ids, areas_visible
 from core.http import object_or_404
 from core.params import whole_number
 
 from .forms import ImportUploadForm, OffenceTypeForm
 from .importers.errors import ImportInputError
 from .models import HotspotRun, ImportJob
-from .recompute import hotspot_run_queue
+from .recompute import (
+    RunInputError,
+    exclusion_area_delete,
+    exclusion_area_update,
+    hotspot_run_queue,
+)
 from .selectors import (
     area_crime_counts,
+    crimes_outside_areas,
     crimes_total,
+    exclusions_visible,
     import_jobs_visible,
     offence_types_all,
     run_backtest,
@@ -111,12 +118,45 @@ def hotspot_map(request: HttpRequest) -> HttpResponse:
     run_areas = areas_visible(user=request.user).filter(level=settings.HOTSPOTS_RUN_LEVEL)
     backtest = run_backtest(run=run) if run and run.status == HotspotRun.Status.DONE else {}
     return render(request, "hotspots/hotspot_map.html", {
-        "run": run, "runs": done[:30], "curve_points": svg_points, "shares": shares,
+        # Runs still queued or computing are listed too, so the one just asked for can be
+        # found and watched (issue 18, item 18).
+        "run": run, "runs": runs[:30], "curve_points": svg_points, "shares": shares,
         "backtest": backtest,
         "run_areas": run_areas, "can_run": request.user.has_perm("hotspots.add_hotspotrun"),
         "can_exclude": request.user.has_perm("hotspots.add_exclusionarea"),
         "can_review": request.user.has_perm("hotspots.review_hotspot"),
+        "exclusions": exclusions_visible(user=request.user).filter(
+            area_id__in=area_subtree_ids(area=run.area)).order_by("name") if run else [],
+        "can_change_exclusion": request.user.has_perm("hotspots.change_exclusionarea"),
+        "can_delete_exclusion": request.user.has_perm("hotspots.delete_exclusionarea"),
     })
+
+
+@login_required
+@permission_required("hotspots.view_exclusionarea", raise_exception=True)
+@require_http_methods(["POST"])
+def exclusion_change(request: HttpRequest, pk: int) -> HttpResponse:
+    """Rename or re-explain an exclusion area, or remove it (issue 18, item 15); back to
+    the hot spot map it was changed from. Both audited by the services."""
+    exclusion = get_object_or_404(exclusions_visible(user=request.user), pk=pk)
+    back = f"{reverse('hotspot-map')}?run={whole_number(request.POST.get('run')) or ''}"
+    if request.POST.get("action") == "delete":
+        if not request.user.has_perm("hotspots.delete_exclusionarea"):
+            return HttpResponse("Your role cannot remove exclusion areas.", status=403)
+        exclusion_area_delete(actor=actor_of(request), exclusion=exclusion)
+        messages.success(request, f"{exclusion.name} is no longer excluded, from the next run.")
+        return redirect(back)
+    if not request.user.has_perm("hotspots.change_exclusionarea"):
+        return HttpResponse("Your role cannot change exclusion areas.", status=403)
+    try:
+        exclusion_area_update(actor=actor_of(request), exclusion=exclusion,
+                              name=request.POST.get("name", ""),
+                              reason=request.POST.get("reason", ""))
+    except RunInputError as exc:
+        messages.error(request, str(exc))
+        return redirect(back)
+    messages.success(request, "Exclusion area saved.")
+    return redirect(back)
 
 
 @login_required
@@ -139,6 +179,7 @@ def home(request: HttpRequest) -> HttpResponse:
     context = {
         "area_rows": area_crime_counts(user=request.user) if can_see_crime else [],
         "crime_total": crimes_total(user=request.user) if can_see_crime else None,
+        "crime_outside": crimes_outside_areas(user=request.user) if can_see_crime else None,
         "can_see_crime": can_see_crime,
     }
     return render(request, "accounts/home.html", context)

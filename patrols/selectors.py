@@ -339,12 +339,15 @@ def dosage_reconciled(*, user: Any, start: datetime, end: datetime,
 
 
 def planned_against_delivered(*, user: Any, start: datetime, end: datetime,
-                              delivered_rows: list[dict[str, Any]] | None = None
-                              ) -> list[dict[str, Any]]:
+                              delivered_rows: list[dict[str, Any]] | None = None,
+                              area_ids: list[int] | None = None) -> list[dict[str, Any]]:
     """Per hot spot: minutes planned in published plans, minutes delivered, the share, and
     the hot spot's status (minutes at hot spots not approved are shown apart).
-    `delivered_rows`, dosage by hot spot for the same window, saves computing it again."""
+    `delivered_rows`, dosage by hot spot for the same window, saves computing it again;
+    `area_ids` narrows to those areas (within the user's)."""
     scope = area_scope_ids(user=user)
+    if area_ids is not None:
+        scope = [a for a in area_ids if scope is None or a in scope]
     tasks = PatrolTask.objects.filter(
         plan__status=TaskingPlan.Status.PUBLISHED, status=PatrolTask.Status.PLANNED,
         starts_at__gte=start, starts_at__lt=end)
@@ -354,7 +357,7 @@ def planned_against_delivered(*, user: Any, start: datetime, end: datetime,
     for hotspot_id, minutes in tasks.values_list("hotspot_id", "minutes"):
         planned[hotspot_id] = planned.get(hotspot_id, 0) + minutes
     if delivered_rows is None:
-        delivered_rows = dosage(user=user, start=start, end=end)
+        delivered_rows = dosage(user=user, start=start, end=end, area_ids=area_ids)
     delivered = {row["hotspot"]: row["minutes"] for row in delivered_rows}
     ids = sorted(set(planned) | set(delivered))
     spots = {pk: (key, name, status) for pk, key, name, status in

@@ -1,7 +1,7 @@
 """The officer's patrol page (an installable, offline-first web app) and the supervisor's
 dosage page."""
 
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required, permission_required
@@ -10,7 +10,9 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from accounts.selectors import rank_labels, team_names
+from accounts.selectors import area_subtree_ids, areas_visible, rank_labels, team_names
+from core.errors import InputError
+from core.params import date_param, whole_number
 from hotspots.selectors import APPROVED, hotspot_status_labels
 from tasking.selectors import shifts_by_id
 
@@ -46,14 +48,28 @@ def manifest(request: HttpRequest) -> HttpResponse:
 @permission_required("patrols.view_presence", raise_exception=True)
 @require_safe
 def dosage_page(request: HttpRequest) -> HttpResponse:
-    """Planned against delivered for the last 7 days, the under-dosed first; dosage by team,
-    role and shift with the total each adds up to; minutes at hot spots not approved
-    apart; and, for those allowed, where devices are now (each look audited)."""
-    end = timezone.now()
-    start = end - timedelta(days=7)
-    every = selectors.dosage_reconciled(user=request.user, start=start, end=end)
+    """Planned against delivered for a period (the last 7 days by default) and an area
+    (all of the user's by default), each approved hot spot once with the under-dosed
+    first; dosage by team, role and shift with the total each adds up to; minutes at hot
+    spots not approved apart."""
+    areas = areas_visible(user=request.user).order_by("level", "name")
+    try:
+        start, end, first, last = _period(request)
+        chosen = whole_number(request.GET.get("area"))
+        area = areas.filter(pk=chosen).first() if chosen is not None else None
+        if request.GET.get("area") and area is None:
+            raise InputError("that area is not one of yours")
+    except InputError as exc:
+        # Refused: the form comes back as it was sent, to be put right.
+        return render(request, "patrols/dosage.html", {
+            "error": str(exc), "areas": areas, "from_value": request.GET.get("from", ""),
+            "to_value": request.GET.get("to", "")}, status=400)
+    area_ids = area_subtree_ids(area=area) if area is not None else None
+    every = selectors.dosage_reconciled(user=request.user, start=start, end=end,
+                                        area_ids=area_ids)
     rows = selectors.planned_against_delivered(user=request.user, start=start, end=end,
-                                               delivered_rows=every["hotspot"])
+                                               delivered_rows=every["hotspot"],
+                                               area_ids=area_ids)
     rows.sort(key=lambda r: (r["share"] if r["share"] is not None else 9, r["key"]))
     for r in rows:
         r["percent"] = round(100 * r["share"]) if r["share"] is not None else None
@@ -73,12 +89,40 @@ def dosage_page(request: HttpRequest) -> HttpResponse:
     shifts = shifts_by_id(ids=[r["shift"] for r in every["shift"] if r["shift"]])
     for r in every["shift"]:
         r["shift_obj"] = shifts.get(r["shift"])
+    for r in approved:
+        r["under"] = r["share"] is not None and r["share"] < UNDER_DOSED
     return render(request, "patrols/dosage.html", {
         "rows": approved, "not_approved": not_approved, "by_team": by_team,
         "by_role": every["role"], "by_shift": every["shift"], "total": every["total"],
-        "sums": every["sums"], "start": start, "end": end,
-        "under": [r for r in approved if r["share"] is not None and r["share"] < 0.5],
+        "sums": every["sums"], "start": start, "end": end, "areas": areas, "area": area,
+        "from_value": first.isoformat(), "to_value": last.isoformat(),
+        "under_count": sum(1 for r in approved if r["under"]),
     })
+
+
+# Less than half the planned minutes.
+UNDER_DOSED = 0.5
+MAX_DOSAGE_DAYS = 92
+
+
+def _period(request: HttpRequest) -> tuple[datetime, datetime, date, date]:
+    """`?from=&to=` local dates (both days whole), by default the last 7 days to now."""
+    tz = timezone.get_current_timezone()
+    if not request.GET.get("from") and not request.GET.get("to"):
+        end = timezone.now()
+        start = end - timedelta(days=7)
+        return start, end, timezone.localtime(start).date(), timezone.localdate()
+    first = date_param(request.GET.get("from", ""), "from")
+    last = date_param(request.GET.get("to", ""), "to")
+    if last < first:
+        raise InputError("the last day is before the first")
+    if (last - first).days + 1 > MAX_DOSAGE_DAYS:
+        raise InputError(f"choose at most {MAX_DOSAGE_DAYS} days")
+    start = datetime.combine(first, time(0), tz)
+    end = min(datetime.combine(last + timedelta(days=1), time(0), tz), timezone.now())
+    if end <= start:
+        raise InputError("the period has not begun yet")
+    return start, end, first, last
 
 
 @login_required

@@ -88,14 +88,18 @@ def plan_shifts(*, plan: TaskingPlan) -> list[dict[str, Any]]:
     return out
 
 
+def _shift_cover(shift: Shift) -> np.ndarray:
+    """How much of each local hour of the week (168) the shift covers, 0 to 1."""
+    start = shift.date.weekday() * 24 + shift.pattern.start_time.hour \
+        + shift.pattern.start_time.minute / 60
+    return shift_coverage([GenShift("s", start, shift.pattern.duration_minutes / 60, 0)])[:, 0]
+
+
 def _shift_harm(profiles: np.ndarray, shift: Shift) -> np.ndarray:
     """Each hot spot's harm in the shift's local hours of the week."""
     if profiles.size == 0:
         return np.zeros(0)
-    start = shift.date.weekday() * 24 + shift.pattern.start_time.hour \
-        + shift.pattern.start_time.minute / 60
-    cover = shift_coverage([GenShift("s", start, shift.pattern.duration_minutes / 60, 0)])
-    return (profiles @ cover)[:, 0]
+    return profiles @ _shift_cover(shift)
 
 
 def _hotspot_rows(plan: TaskingPlan) -> list[tuple[Any, ...]]:
@@ -256,10 +260,12 @@ def briefing(*, plan: TaskingPlan, shift: Shift) -> dict[str, Any]:
     harm = _shift_harm(np.array([_week(e["hotspot"].profile) for e in entries],
                                 dtype=float).reshape(len(entries), WEEK_HOURS), shift)
     ordered = [entries[i] for i in np.argsort(-harm, kind="stable")]
+    cover = _shift_cover(shift)
     for entry in ordered:
         spot = entry["hotspot"]
         entry["notes"] = notes.get(spot.pk)
-        entry["peaks"] = _peak_text(spot.profile)
+        # The peaks the officers on this shift can act on: inside its hours (issue 18).
+        entry["peaks"] = _peak_text(spot.profile, cover)
         entry["why"] = entry["visits"][0].why if entry["visits"] else ""
     for n, entry in enumerate(ordered, 1):
         entry["number"] = n
@@ -268,13 +274,19 @@ def briefing(*, plan: TaskingPlan, shift: Shift) -> dict[str, Any]:
                                 area_id=plan.area_id)}
 
 
-def _peak_text(profile: list[float]) -> str:
-    """The four hours of the week with the most harm, in words, next hours joined."""
+def _peak_text(profile: list[float], cover: np.ndarray | None = None) -> str:
+    """The four hours with the most harm, in words, next hours joined; with `cover`, only
+    hours the shift covers count (an afternoon peak means nothing to the night shift)."""
     values = np.asarray(profile, dtype=float)
     if len(values) != WEEK_HOURS or not values.any() or np.ptp(values) == 0:
         return "no clear peak: harm is spread over the week or times are not precise"
+    if cover is not None:
+        inside = cover > 0
+        if not values[inside].any() or np.ptp(values[inside]) == 0:
+            return "no clear peak in this shift's hours"
+        values = np.where(inside, values, -1.0)
     days = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-    top = sorted(int(x) for x in np.argsort(-values, kind="stable")[:4])
+    top = sorted(int(x) for x in np.argsort(-values, kind="stable")[:4] if values[x] > 0)
     runs: list[list[int]] = []
     for h in top:
         if runs and h == runs[-1][-1] + 1:

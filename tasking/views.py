@@ -63,6 +63,13 @@ def plan_list(request: HttpRequest) -> HttpResponse:
         except PlanConflict as exc:
             messages.error(request, str(exc))
             status = 409
+            # Regenerating from the plan's page: back to the plan, with the reason, not to
+            # the list (issue 18, item 18).
+            plan_id = whole_number(request.POST.get("plan"))
+            back = (selectors.plans_visible(user=request.user).filter(pk=plan_id).first()
+                    if plan_id is not None else None)
+            if back is not None:
+                return redirect("plan-detail", pk=back.pk)
         else:
             visits = plan.tasks.count()
             messages.success(request, f"Generated {visits} visits for {area.name}, week of "

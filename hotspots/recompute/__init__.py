@@ -4,7 +4,13 @@ Services (writes) for runs and hot spots, one module per job; the maths is in `a
 Everything callers use is importable from here.
 """
 
-from .exclusions import MAX_EXCLUSION_M2, exclusion_area_create  # noqa: F401
+from .exclusions import (  # noqa: F401
+    MAX_EXCLUSION_M2,
+    exclusion_area_changed_by_hand,
+    exclusion_area_create,
+    exclusion_area_delete,
+    exclusion_area_update,
+)
 from .params import (  # noqa: F401
     DAYS,
     DEFAULTS,

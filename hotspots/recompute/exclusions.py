@@ -28,7 +28,19 @@ def exclusion_area_create(*, actor: "User | None", area: Area, name: str, reason
 
     if problem := markup_problem("the name and reason", name, reason):
         raise RunInputError(problem)
+    shape = _checked_shape(geometry, area)
+    if not name.strip() or not reason.strip():
+        raise RunInputError("give the place a name and say why it is excluded")
+    exclusion = ExclusionArea.objects.create(area=area, name=name.strip()[:200],
+                                             reason=reason.strip(), geom=shape, created_by=actor)
+    audit_record(actor=actor, action="exclusion_area.create", target=exclusion,
+                 detail={"area": area.code, "name": exclusion.name, "m2": round(shape.area)})
+    return exclusion
 
+
+def _checked_shape(geometry: dict[str, Any], area: Area) -> MultiPolygon:
+    """A WGS84 GeoJSON polygon from the map, as a MultiPolygon on the force's grid, once it
+    is valid, inside the area and no bigger than an exclusion may be."""
     try:
         shape: Any = GEOSGeometry(json.dumps(geometry), srid=4326)
     except (GEOSException, GDALException, ValueError, TypeError):
@@ -52,10 +64,49 @@ def exclusion_area_create(*, actor: "User | None", area: Area, name: str, reason
     if shape.area > MAX_EXCLUSION_M2:
         raise RunInputError(f"the shape covers {shape.area / 1e6:.1f} km²; an exclusion area "
                             f"may cover at most {MAX_EXCLUSION_M2 / 1e6:.0f} km²")
-    if not name.strip() or not reason.strip():
+    return shape
+
+
+@transaction.atomic
+def exclusion_area_update(*, actor: "User | None", exclusion: ExclusionArea,
+                          name: str | None = None, reason: str | None = None,
+                          geometry: dict[str, Any] | None = None) -> ExclusionArea:
+    """Rename, re-explain or redraw an exclusion; audited with what changed. It takes
+    effect at the next run, as a new one does."""
+    locked = ExclusionArea.objects.select_for_update().select_related("area").get(
+        pk=exclusion.pk)
+    before = {"name": locked.name, "reason": locked.reason, "m2": round(locked.geom.area)}
+    new_name = locked.name if name is None else name.strip()
+    new_reason = locked.reason if reason is None else reason.strip()
+    if problem := markup_problem("the name and reason", new_name, new_reason):
+        raise RunInputError(problem)
+    if not new_name or not new_reason:
         raise RunInputError("give the place a name and say why it is excluded")
-    exclusion = ExclusionArea.objects.create(area=area, name=name.strip()[:200],
-                                             reason=reason.strip(), geom=shape, created_by=actor)
-    audit_record(actor=actor, action="exclusion_area.create", target=exclusion,
-                 detail={"area": area.code, "name": exclusion.name, "m2": round(shape.area)})
-    return exclusion
+    locked.name, locked.reason = new_name[:200], new_reason
+    if geometry is not None:
+        locked.geom = _checked_shape(geometry, locked.area)
+    locked.save()
+    after = {"name": locked.name, "reason": locked.reason, "m2": round(locked.geom.area)}
+    audit_record(actor=actor, action="exclusion_area.update", target=locked,
+                 detail={"before": {k: v for k, v in before.items() if after[k] != v},
+                         "after": {k: v for k, v in after.items() if before[k] != v}})
+    return locked
+
+
+@transaction.atomic
+def exclusion_area_delete(*, actor: "User | None", exclusion: ExclusionArea) -> None:
+    """Let a place be targeted again (from the next run); audited with what it was."""
+    audit_record(actor=actor, action="exclusion_area.delete", target=exclusion,
+                 detail={"area": exclusion.area.code, "name": exclusion.name,
+                         "reason": exclusion.reason, "m2": round(exclusion.geom.area)})
+    ExclusionArea.objects.filter(pk=exclusion.pk).delete()
+
+
+def exclusion_area_changed_by_hand(*, actor: "User | None", exclusion: ExclusionArea,
+                                   created: bool) -> None:
+    """The admin saved an exclusion area through its own form (a shape drawn on its map):
+    audited as the page's changes are."""
+    audit_record(actor=actor, action="exclusion_area.create" if created
+                 else "exclusion_area.update", target=exclusion,
+                 detail={"area": exclusion.area.code, "name": exclusion.name,
+                         "m2": round(exclusion.geom.area), "by": "admin"})

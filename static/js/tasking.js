@@ -112,8 +112,12 @@ window.planMapInit = function (map) {
     time.append(el("strong", hhmm(task.starts_at)), el("div", `${task.minutes} min`, "small text-secondary"));
     if (task.changed_after_publish) time.appendChild(el("span", "changed", "badge text-bg-warning ms-1"));
     if (task.too_close) {
-      const gapBadge = el("span", "too soon after the last visit here", "badge text-bg-danger ms-1");
+      // Short, and under the time rather than beside it: the long badge pushed the table
+      // sideways (issue 18, item 18). The whole reason is in its title.
+      const gapBadge = el("span", "too soon", "badge text-bg-danger d-inline-block mt-1");
+      gapBadge.dataset.testid = "too-soon";
       gapBadge.title = "Less than the plan's minimum gap after the previous visit to this place";
+      time.appendChild(el("br"));
       time.appendChild(gapBadge);
     }
     const where = el("td");

@@ -74,7 +74,7 @@ def test_a_visit_that_fills_a_shift_past_capacity_warns_at_once(page, live_serve
     assert page.inner_text("[data-testid=planned]") == str(planned)
     # Add visits until the shift is over: the header, the picker and a warning follow.
     added = 0
-    while planned + added <= capacity:
+    while planned + added <= capacity or added < 40:  # at least two, both at 14:00
         page.locator("#task-list tbody tr a").first.click()
         page.fill("#add-time", "14:00")
         page.fill("#add-minutes", "20")
@@ -94,6 +94,12 @@ def test_a_visit_that_fills_a_shift_past_capacity_warns_at_once(page, live_serve
     warning = page.locator("#alerts .alert-warning").first.inner_text()
     assert warning == (f"This shift is now over capacity: {now_planned} of {capacity} "
                        "patrol minutes planned.")
+    # Two visits at 14:00 to one place: flagged with a short badge that keeps the table
+    # inside its column (the long one pushed it sideways).
+    assert page.locator("[data-testid=too-soon]").count() >= 1
+    assert page.locator("[data-testid=too-soon]").first.inner_text() == "too soon"
+    assert page.evaluate("() => { const t = document.querySelector('#task-list'); "
+                         "return t.scrollWidth <= t.parentElement.clientWidth; }")
     shot(page, "tasking-over-capacity")
 
 

@@ -129,3 +129,24 @@ def test_the_trial_pages_show_that_a_trial_has_ended(api, users, areas, places):
     listing = client.get(reverse("trial-list")).content.decode()
     assert f"<td>{ended}</td>" in listing
     assert "Running (randomisation locked)" not in listing
+
+
+def test_a_crossover_trial_shows_its_calendar(api, users, areas, places):  # noqa: F811
+    """Issue 18, item 18: a crossover trial's page said only "daily crossover"."""
+    from evaluation.models import CrossoverDay
+
+    trial = make(areas, users, design="crossover", arms=[{"name": "15 min"}])
+    page = api(users["analyst"]).get(reverse("trial-detail", args=[trial.pk])).content.decode()
+    grid = page.split('data-testid="crossover-calendar"')[1].split("</table>")[0]
+    days = (END - START).days + 1
+    assert grid.count("<th class=\"text-center\"") == days
+    spots = list(trial.places.order_by("block", "hotspot_id").values_list("hotspot_id",
+                                                                         flat=True))
+    rows = grid.split("<tbody>")[1].split("</tr>")[:-1]
+    assert len(rows) == len(spots)
+    for spot, row in zip(spots, rows, strict=True):
+        expected = [on for on in CrossoverDay.objects.filter(trial=trial, hotspot_id=spot)
+                    .order_by("day").values_list("patrolled", flat=True)]
+        cells = [c.split(">", 1)[1].split("<")[0] for c in row.split("<td")[1:]]
+        assert cells == ["on" if on else "off" for on in expected]
+        assert len(cells) == days and "on" in cells and "off" in cells

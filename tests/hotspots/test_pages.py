@@ -96,6 +96,16 @@ def test_import_detail_fragment_for_htmx_polling(client, users):
     api = client.get(reverse("api-import", args=[job.pk])).json()
     assert (api["status"], api["phase"], api["progress_percent"]) == ("running", "saving", 99)
 
+    # Stopped: no bar left at a red "99%", and the reason once (issue 18, item 18).
+    ImportJob.objects.filter(pk=job.pk).update(status="failed",
+                                               error="x.csv: not a police.uk street file")
+    text = client.get(reverse("import-detail", args=[job.pk])).content.decode()
+    assert 'role="progressbar"' not in text and "99%" not in text
+    assert text.count("x.csv: not a police.uk street file") == 1
+    ImportJob.objects.filter(pk=job.pk).update(status="done", error="", rows_inserted=7)
+    text = client.get(reverse("import-detail", args=[job.pk])).content.decode()
+    assert '<div class="progress-bar bg-success" style="width: 100%">100%</div>' in text
+
 
 def test_analyst_changes_a_weight_on_the_page(client, users):
     robbery = OffenceType.objects.get(code="robbery")
@@ -132,6 +142,8 @@ def test_bad_weight_on_the_page_is_400_and_nothing_changes(client, users):
 
 def test_compute_now_queues_a_run_for_the_chosen_area(client, users, areas,
                                                       django_capture_on_commit_callbacks):
+    from django.utils.timezone import localtime
+
     from hotspots.models import HotspotRun
 
     client.force_login(users["analyst"])
@@ -144,6 +156,10 @@ def test_compute_now_queues_a_run_for_the_chosen_area(client, users, areas,
     assert len(callbacks) == 1
     page = client.get(response["Location"]).content.decode()
     assert f"Run {run.pk} is queued." in page and 'http-equiv="refresh"' in page
+    # The run picker lists it while it computes (issue 18, item 18), selected.
+    assert (f'<option value="{run.pk}" selected>{areas["CN"].name} · '
+            f'{localtime(run.window_end):%-d %b %Y} · run {run.pk} · still computing</option>'
+            ) in page
 
 
 def test_supervisor_cannot_compute_now(client, users, areas):
@@ -188,3 +204,54 @@ def test_the_overview_speaks_to_each_role_without_crime(client, users, who, says
     client.force_login(users[who])
     page = client.get("/").content.decode()
     assert says in page and not_said not in page
+
+
+def test_the_overview_counts_only_the_users_areas_and_maps_squares(client, users, areas):
+    """Issue 18, item 14: after crimes outside every area were imported the overview said
+    "51,266 records in your areas" while its table totalled 4,052, and its map sent 10,000
+    points (4.4 MB). The total is the table's; those outside are said apart; the map is
+    counts in squares from one bounded query, which add up to the same total."""
+    from django.contrib.gis.geos import Point
+    from django.utils import timezone
+
+    from hotspots.models import Crime
+    from hotspots.selectors import crime_density
+    from hotspots.services import crime_import_paths
+
+    crime_import_paths(paths=[FIXTURES / "policeuk" / "2024-03-metropolitan-street.csv",
+                              FIXTURES / "policeuk" / "2024-04-metropolitan-street.csv"],
+                       format="police_uk", source="police.uk")
+    burglary = OffenceType.objects.get(code="burglary")
+    now = timezone.now()
+    Crime.objects.bulk_create([Crime(source="test", reference=f"far-{i}", occurred_from=now,
+                                     occurred_to=now, offence_type=burglary, area=None,
+                                     location=Point(400000 + i, 100000, srid=27700))
+                               for i in range(3)])
+    # One of the fixture's Camden crimes recorded against Islington: not the supervisor's.
+    Crime.objects.filter(pk=Crime.objects.filter(area__isnull=False).order_by("id")
+                         .values("id")[:1]).update(area=areas["E09000019"])
+    in_areas = Crime.objects.filter(area__isnull=False).count()
+    client.force_login(users["analyst"])
+    page = client.get(reverse("home")).content.decode()
+    assert f'<strong data-testid="crime-total">{in_areas}</strong>' in page
+    assert ('<span data-testid="crime-outside">3 more imported records lie outside every '
+            'area') in page
+    force_row = page.split('data-testid="area-table"')[1].split("</tr>")[1]
+    assert f'<td class="num">{in_areas}</td>' in force_row
+
+    density = client.get(reverse("api-crime-density")).json()
+    assert density["crimes"] == in_areas == sum(n for _, _, n in density["cells"])
+    assert density["shown"] == density["squares"] == len(density["cells"])
+    assert all(-0.3 < lon < 0.0 and 51.4 < lat < 51.7 for lon, lat, _ in density["cells"])
+    counts = [n for _, _, n in density["cells"]]
+    assert counts == sorted(counts, reverse=True)
+    # Bounded: the densest squares only, and the page says how many there were.
+    top = crime_density(user=users["analyst"], limit=2)
+    assert (top["shown"], top["squares"], top["cells"]) == (2, density["squares"],
+                                                            density["cells"][:2])
+    # The supervisor's squares hold only Camden's crimes.
+    client.force_login(users["supervisor"])
+    mine = client.get(reverse("api-crime-density")).json()
+    camden = Crime.objects.filter(area__code="E09000007").count()
+    assert mine["crimes"] == camden < in_areas
+    assert "crime-outside" not in client.get(reverse("home")).content.decode()

@@ -334,6 +334,100 @@ def test_supervisor_cannot_add_an_exclusion(api, users, areas):
     assert ExclusionArea.objects.count() == 0
 
 
+def _excluded(api, users, areas) -> ExclusionArea:
+    camden = areas[CAMDEN]
+    centre = camden.geom.point_on_surface.transform(4326, clone=True)
+    response = api(users["analyst"]).post(
+        reverse("api-exclusions"), {"area": camden.pk, "name": "HMP Pentonville",
+                                    "reason": "a prison",
+                                    "geometry": square_lonlat(centre.x, centre.y)},
+        content_type="application/json")
+    assert response.status_code == 201
+    return ExclusionArea.objects.get()
+
+
+def test_an_exclusion_is_changed_and_removed_through_the_api_audited(api, users, areas):
+    """Issue 18, item 15: an exclusion area could be drawn but never changed or removed."""
+    made = _excluded(api, users, areas)
+    url = reverse("api-exclusion", args=[made.pk])
+    client = api(users["analyst"])
+    for body, status, message in (
+            ({}, 400, {"detail": "change the name, the reason or the shape"}),
+            ({"name": "<i>x</i>"}, 400, None),
+            ({"geometry": square_lonlat(-1.6, 55.0)}, 400,
+             {"detail": "the shape lies outside Camden"})):
+        before = list(ExclusionArea.objects.values_list("name", "reason", "geom"))
+        response = client.patch(url, body, content_type="application/json")
+        assert response.status_code == status
+        if message:
+            assert response.json() == message
+        assert list(ExclusionArea.objects.values_list("name", "reason", "geom")) == before
+    changed = client.patch(url, {"name": "HMP Pentonville wing C", "reason": "prison wing"},
+                           content_type="application/json")
+    assert changed.status_code == 200
+    assert changed.json()["properties"]["name"] == "HMP Pentonville wing C"
+    event = AuditEvent.objects.get(action="exclusion_area.update")
+    assert (event.detail["before"], event.detail["after"]) == (
+        {"name": "HMP Pentonville", "reason": "a prison"},
+        {"name": "HMP Pentonville wing C", "reason": "prison wing"})
+    assert api(users["supervisor"]).delete(url).status_code == 403
+    assert ExclusionArea.objects.count() == 1
+    assert api(users["analyst"]).delete(url).status_code == 204
+    assert ExclusionArea.objects.count() == 0
+    gone = AuditEvent.objects.get(action="exclusion_area.delete")
+    assert (gone.target_id, gone.detail["name"]) == (str(made.pk), "HMP Pentonville wing C")
+
+
+def test_an_exclusion_is_changed_and_removed_on_the_hot_spot_map(api, users, areas, crimes):
+    made = _excluded(api, users, areas)
+    run = run_now(areas["CN"])
+    client = api(users["analyst"])
+    page = client.get(reverse("hotspot-map"), {"run": run.pk}).content.decode()
+    assert f'<li class="border rounded p-2 mb-2" data-exclusion="{made.pk}">' in page
+    url = reverse("exclusion-change", args=[made.pk])
+    saved = client.post(url, {"run": run.pk, "action": "save", "name": "Pentonville",
+                              "reason": "a prison"})
+    assert (saved.status_code, saved["Location"]) == (302, f"/hotspots/?run={run.pk}")
+    made.refresh_from_db()
+    assert made.name == "Pentonville"
+    refused = client.post(url, {"run": run.pk, "action": "save", "name": "", "reason": "x"})
+    assert refused.status_code == 302
+    made.refresh_from_db()
+    assert (made.name, made.reason) == ("Pentonville", "a prison")
+    assert "give the place a name and say why" in client.get(refused["Location"]
+                                                             ).content.decode()
+    assert api(users["supervisor"]).post(url, {"action": "delete"}).status_code == 403
+    assert ExclusionArea.objects.count() == 1
+    removed = api(users["analyst"]).post(url, {"run": run.pk, "action": "delete"})
+    assert removed.status_code == 302 and ExclusionArea.objects.count() == 0
+    assert AuditEvent.objects.filter(action="exclusion_area.delete").count() == 1
+
+
+def test_an_exclusion_is_changed_and_removed_in_the_admin_audited(client, users, areas):
+    from accounts.models import User
+
+    camden = areas[CAMDEN]
+    square = camden.geom.point_on_surface.buffer(40).envelope
+    made = ExclusionArea.objects.create(area=camden, name="Ward 9", reason="hospital",
+                                        geom=MultiPolygon(square, srid=27700))
+    staff = User.objects.get(pk=users["admin"].pk)
+    staff.is_staff = staff.is_superuser = True
+    staff.save()
+    client.force_login(staff)
+    form = client.get(f"/admin/hotspots/exclusionarea/{made.pk}/change/").content.decode()
+    assert '<label class="required" for="id_geom">Shape:</label>' in form
+    saved = client.post(f"/admin/hotspots/exclusionarea/{made.pk}/change/", {
+        "area": camden.pk, "name": "Ward 9 and 10", "reason": "hospital",
+        "geom": made.geom.ewkt})
+    assert saved.status_code == 302, saved.content.decode()[:2000]
+    event = AuditEvent.objects.get(action="exclusion_area.update")
+    assert (event.detail["name"], event.detail["by"]) == ("Ward 9 and 10", "admin")
+    removed = client.post(f"/admin/hotspots/exclusionarea/{made.pk}/delete/", {"post": "yes"})
+    assert removed.status_code == 302 and ExclusionArea.objects.count() == 0
+    assert AuditEvent.objects.get(action="exclusion_area.delete").detail["name"] == \
+        "Ward 9 and 10"
+
+
 def test_one_crime_and_zero_harm_give_finite_results_and_no_hot_spots(areas):
     camden = areas[CAMDEN]
     when = datetime(2024, 6, 1, tzinfo=UTC)

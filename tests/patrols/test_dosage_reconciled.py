@@ -16,7 +16,7 @@ from patrols.models import Presence, Visit
 from patrols.selectors import dosage, dosage_reconciled, dosage_total
 from patrols.services import device_create, pings_ingest, presence_update
 from tasking.models import PatrolTask, Shift, ShiftPattern, TaskingPlan
-from tests.conftest import CAMDEN, make_user
+from tests.conftest import CAMDEN, ISLINGTON, make_user
 
 from .conftest import X0, Y0, pc_with_radio, square, stay
 
@@ -247,3 +247,55 @@ def test_dosage_by_week_cuts_at_the_week_edge_and_adds_up(world, users):
     before_edge = dosage_total(user=sup, start=lo, end=at(22, 20))["minutes"]
     assert (weeks[0]["minutes"], weeks[1]["minutes"]) == (before_edge, 100.0 - before_edge)
     assert 0 < before_edge < 100
+
+
+def test_the_dosage_page_takes_a_period_and_an_area_and_lists_each_hot_spot_once(
+        api, users, teams, areas, make_hotspot):
+    """Issue 18, item 13: the page showed the last 7 days of every area only, and listed an
+    under-dosed hot spot twice (in its own table and again among all)."""
+    day = datetime.combine(timezone.now().date() - timedelta(days=2), time(0), tzinfo=UTC)
+    world = build_world(day, build_places(day, areas, make_hotspot), areas, users, teams)
+    # a's 40 delivered minutes against 120 planned (two visits of 60): under-dosed.
+    task = PatrolTask.objects.get(hotspot=world["a"])
+    task.minutes = 60
+    task.save()
+    task.pk, task.starts_at = None, task.starts_at + timedelta(hours=1)
+    task.save()
+    client = api(users["supervisor"])
+    html = client.get(reverse("dosage")).content.decode()
+    table = html.split('data-testid="dosage"')[1].split("</table>")[0]
+    for spot in (world["a"], world["b"]):
+        assert table.count(f"<td>{spot.key}</td>") == 1
+    assert f'<tr class="table-warning" data-under="1"><td>{world["a"].key}</td>' in table
+    assert table.index(world["a"].key) < table.index(world["b"].key)  # under-dosed first
+    assert '1 under-dosed (less than half the planned minutes)' in html
+
+    local = timezone.localtime(day).date()
+    same = client.get(reverse("dosage"), {"from": local - timedelta(days=1),
+                                          "to": local + timedelta(days=1),
+                                          "area": areas[CAMDEN].pk}).content.decode()
+    assert '<strong data-testid="total-minutes">100</strong>' in same
+    assert f'<option value="{areas[CAMDEN].pk}" selected>' in same
+    before = client.get(reverse("dosage"), {"from": local - timedelta(days=30),
+                                            "to": local - timedelta(days=10)}).content.decode()
+    assert '<strong data-testid="total-minutes">0</strong>' in before
+    assert "No planned or delivered patrol in this period." in before
+
+
+@pytest.mark.parametrize(("query", "message"), [
+    ({"from": "2026-05-10", "to": "2026-05-01"}, "the last day is before the first"),
+    ({"from": "2026-01-01", "to": "2026-06-01"}, "choose at most 92 days"),
+    ({"from": "yesterday", "to": "2026-05-01"}, "from must be a date written YYYY-MM-DD"),
+    ({"area": "islington"}, "that area is not one of yours"),
+])
+def test_a_bad_dosage_period_or_area_is_refused_with_the_form_kept(api, users, areas, query,
+                                                                    message):
+    if query.get("area") == "islington":
+        query = {"area": areas[ISLINGTON].pk}
+    page = api(users["supervisor"]).get(reverse("dosage"), query)
+    html = page.content.decode()
+    assert page.status_code == 400
+    assert f'<div class="alert alert-danger" role="alert" data-testid="dosage-error">{message}' \
+        in html
+    if "from" in query:
+        assert f'value="{query["from"]}"' in html

@@ -38,6 +38,8 @@ TARGETS.update({
     "import-detail": _targets("import", ("analyst", "admin")),
     "api-hotspot-review": _targets("hotspot", AREAS),
     "api-hotspot-name": _targets("hotspot", AREAS),
+    "api-exclusion": _targets("exclusion", AREAS),
+    "exclusion-change": _targets("exclusion", AREAS),
     "api-problem-solving": _targets("hotspot", AREAS),
     "problem-solving": _targets("hotspot", AREAS),
     "api-run": _targets("run", AREAS),
@@ -123,6 +125,18 @@ MATRIX: dict[tuple[str, str, str], tuple[int, ...]] = {
     ('api-hotspot-name', 'put', 'camden'): (403, 403, 400, 400, 403, 403),
     ('api-hotspot-name', 'put', 'islington'): (403, 403, 400, 400, 403, 403),
     ('api-hotspots', 'get', '-'): (403, 200, 200, 200, 403, 403),
+    ('api-crime-density', 'get', '-'): (403, 200, 200, 200, 403, 403),
+    # Analysts and admins change and remove exclusion areas; an empty change is a 400.
+    ('api-exclusion', 'patch', 'camden'): (403, 403, 400, 400, 403, 403),
+    ('api-exclusion', 'patch', 'islington'): (403, 403, 400, 400, 403, 403),
+    ('api-exclusion', 'delete', 'camden'): (403, 403, 204, 204, 403, 403),
+    ('api-exclusion', 'delete', 'islington'): (403, 403, 204, 204, 403, 403),
+    # The hot spot map's exclusion forms: a supervisor may see them but not change them
+    # (403); in another area, not even see (404). An empty save is refused back to the map.
+    ('exclusion-change', 'get', 'camden'): (403, 405, 405, 405, 403, 403),
+    ('exclusion-change', 'get', 'islington'): (403, 405, 405, 405, 403, 403),
+    ('exclusion-change', 'post', 'camden'): (403, 403, 302, 302, 403, 403),
+    ('exclusion-change', 'post', 'islington'): (403, 404, 302, 302, 403, 403),
     ('api-import', 'get', 'admin'): (403, 403, 200, 200, 403, 403),
     ('api-import', 'get', 'analyst'): (403, 403, 200, 200, 403, 403),
     ('api-imports', 'get', '-'): (403, 403, 200, 200, 403, 403),

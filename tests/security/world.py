@@ -10,7 +10,7 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from django.apps import apps
-from django.contrib.gis.geos import Point, Polygon
+from django.contrib.gis.geos import MultiPolygon, Point, Polygon
 from django.core.files.base import ContentFile
 from django.db import connection
 from django.utils import timezone
@@ -18,7 +18,7 @@ from django.utils import timezone
 from accounts.models import Area, Team, User
 from accounts.tokens import token_issue
 from evaluation.services import trial_create
-from hotspots.models import Hotspot, HotspotRun, ImportJob, OffenceType
+from hotspots.models import ExclusionArea, Hotspot, HotspotRun, ImportJob, OffenceType
 from patrols.models import Visit
 from patrols.services import device_create
 from reports.models import ExportJob
@@ -108,6 +108,11 @@ def build_world(users: dict[str, User], areas: dict[str, Area]) -> World:
                              start_date=TRIAL_START, end_date=TRIAL_END,
                              actor=users["analyst"], seed=1)
         world.put("trial", where, trial.pk)
+        x, y = INSIDE[borough]
+        exclusion = ExclusionArea.objects.create(
+            area=area, name=f"{where} prison", reason="a prison",
+            geom=MultiPolygon(Polygon.from_bbox((x + 2000, y, x + 2100, y + 100)), srid=27700))
+        world.put("exclusion", where, exclusion.pk)
         officer = users["officer"] if borough == CAMDEN else other_officer
         c = spots[0].geom.centroid
         started = timezone.now() - timedelta(days=2)

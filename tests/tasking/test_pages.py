@@ -123,6 +123,17 @@ def test_generate_from_the_page_and_the_second_time_asks_for_the_version(api, us
     assert plan.version == 2 and TaskingPlan.objects.count() == 1
     detail = client.get(reverse("plan-detail", args=[plan.pk]))
     assert detail.status_code == 200 and "Regenerate" in detail.content.decode()
+    assert f'<input type="hidden" name="plan" value="{plan.pk}">' in detail.content.decode()
+    # Regenerating from the plan's page on a version someone has moved past: back to the
+    # plan with the reason (issue 18, item 18), and nothing changed.
+    stale = client.post(reverse("plan-list"), {"area": areas[CAMDEN].pk, "plan": plan.pk,
+                                               "week": WEEK.isoformat(), "version": "1"})
+    assert (stale.status_code, stale["Location"]) == (302, reverse("plan-detail",
+                                                                   args=[plan.pk]))
+    plan.refresh_from_db()
+    assert plan.version == 2
+    shown = client.get(stale["Location"]).content.decode()
+    assert "you edited version 1" in shown
 
 
 def test_officers_cannot_open_plans_or_shifts(api, users, areas, patterns):

@@ -400,3 +400,25 @@ def test_a_reassignment_is_audited_with_the_old_and_the_new_assignee(plan, users
     event = AuditEvent.objects.get(action="task.update")
     assert (event.detail["before"], event.detail["after"]) == (
         {"user": None, "team": old_team}, {"user": users["officer"].pk, "team": None})
+
+
+def test_the_briefings_peak_times_are_those_inside_the_shift():
+    """Issue 18, item 18: a night briefing named an afternoon peak."""
+    import numpy as np
+
+    from tasking.selectors import _peak_text
+
+    profile = [0.0] * 168
+    for hour, harm in ((14, 9.0), (23, 5.0), (24, 4.0), (27, 3.0), (29, 2.0)):
+        profile[hour] = harm
+    night = np.zeros(168)
+    night[22:30] = 1.0  # Monday 22:00 to Tuesday 06:00
+    assert _peak_text(profile) == "Mon 14:00-15:00, Mon 23:00-01:00, Tue 03:00-04:00"
+    assert _peak_text(profile, night) == ("Mon 23:00-01:00, Tue 03:00-04:00, "
+                                          "Tue 05:00-06:00")
+    early = np.zeros(168)
+    early[7:15] = 1.0  # Monday 07:00 to 15:00: one hour of harm, at 14:00
+    assert _peak_text(profile, early) == "Mon 14:00-15:00"
+    late = np.zeros(168)
+    late[39:47] = 1.0  # Tuesday 15:00 to 23:00: none
+    assert _peak_text(profile, late) == "no clear peak in this shift's hours"
