@@ -1,7 +1,9 @@
 """Reads about areas and who may see what."""
 
+import json
 from typing import Any
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -37,6 +39,22 @@ def areas_visible(*, user: Any) -> QuerySet[Area]:
 
 def teams_visible(*, user: Any) -> QuerySet[Team]:
     return Team.objects.filter(area_scope_q(user=user)).select_related("area")
+
+
+def area_outlines(*, area_ids: list[int]) -> dict[str, Any]:
+    """The areas' boundaries as WGS84 GeoJSON, simplified to 10 m: drawn on every map, so
+    a map with no tile server still shows where it is (issue 18, item 8). Small enough to
+    embed in a page (a borough is a few kilobytes)."""
+    with connection.cursor() as cur:
+        cur.execute(
+            """
+            SELECT id, name, level, ST_AsGeoJSON(ST_Transform(
+                       ST_SimplifyPreserveTopology(geom, 10), 4326), 5)
+            FROM accounts_area WHERE id = ANY(%s) ORDER BY level, id""", [area_ids])
+        rows = cur.fetchall()
+    return {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"id": pk, "name": name, "level": level},
+         "geometry": json.loads(geom)} for pk, name, level, geom in rows]}
 
 
 def area_subtree_ids(*, area: Area) -> list[int]:

@@ -8,7 +8,7 @@ import tempfile
 import time as time_module
 import uuid as uuidlib
 import zipfile
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -66,8 +66,24 @@ def _window(rng: random.Random, month_start: datetime, month_end: datetime,
     return start, min(end, month_end - timedelta(minutes=1))
 
 
-def demo_crimes_csv(target: Path, seed: int = 2026) -> int:
-    """Write the police.uk subset as a force extract with seeded 'committed between' times."""
+# The subset's real months end here (the first instant after February 2025, local time).
+REAL_DATA_END = datetime(2025, 3, 1)
+# police.uk publishes a month's crime about two months after it ends.
+PUBLISHING_LAG = timedelta(days=61)
+
+
+def demo_shift(today: date) -> timedelta:
+    """How far the demo's crime is moved forward so that its data end where a force's
+    police.uk data would on `today` (about two months back): whole weeks, so every weekday
+    and every gap between two crimes stays as it was, and so does what the runs find."""
+    behind = (datetime.combine(today, time(0)) - PUBLISHING_LAG) - REAL_DATA_END
+    return timedelta(weeks=max(0, behind.days // 7))
+
+
+def demo_crimes_csv(target: Path, seed: int = 2026,
+                    shift: timedelta = timedelta(0)) -> int:
+    """Write the police.uk subset as a force extract with seeded 'committed between' times,
+    moved forward by `shift` (whole weeks; demo_shift)."""
     rng = random.Random(seed)
     tz = ZoneInfo(settings.TIME_ZONE)
     count = 0
@@ -83,6 +99,7 @@ def demo_crimes_csv(target: Path, seed: int = 2026) -> int:
                 start_of_month = datetime(year, month, 1)
                 end_of_month = datetime(year + (month == 12), month % 12 + 1, 1)
                 start, end = _window(rng, start_of_month, end_of_month, tz)
+                start, end = start + shift, end + shift
                 writer.writerow([row["Crime ID"], row["Crime type"],
                                  start.strftime("%Y-%m-%d %H:%M"), end.strftime("%Y-%m-%d %H:%M"),
                                  row["Longitude"], row["Latitude"], row["Location"],
@@ -131,18 +148,25 @@ def seed_demo() -> list[str]:
     area_create_from_children(code="MET-DEMO", name="Metropolitan Police (demo)",
                               level=Area.Level.FORCE, child_codes=["CN"])
     _people()
-    # Always imported: the keys make a second run add nothing.
+    # Always imported: the keys make a second run add nothing (and keep the dates of the
+    # first: a demo re-seeded months later keeps its crime where it was).
+    shift = demo_shift(timezone.localdate())
+    data_end = REAL_DATA_END + shift
+    last_day = data_end - timedelta(days=1)
+    lines.append(f"demo crime dates: the real months March 2024 to February 2025, moved "
+                 f"forward {shift.days // 7} weeks to end on {last_day:%d %b %Y}, "
+                 "about when police.uk would publish them")
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "demo-force-extract.csv"
-        demo_crimes_csv(path)
+        demo_crimes_csv(path, shift=shift)
         job = crime_import_paths(paths=[path], format=ImportJob.Format.GENERIC,
                                  source=DEMO_SOURCE, mapping=DEMO_MAPPING)
         lines.append(f"demo crimes: {job.summary}")
-    # Hot spots from the demo's year of data (it ends in February 2025).
+    # Hot spots from the demo's year of data, to where it ends.
     from hotspots.recompute import hotspot_run_create, hotspot_run_execute
 
     run = hotspot_run_create(area=Area.objects.get(code="CN"), trigger="command",
-                             window_end=datetime(2025, 3, 1, tzinfo=ZoneInfo(settings.TIME_ZONE)))
+                             window_end=data_end.replace(tzinfo=ZoneInfo(settings.TIME_ZONE)))
     hotspot_run_execute(run_id=run.pk)
     run.refresh_from_db()
     lines.append(f"demo hot spots: {run.metrics.get('selected', 0)} selected of "

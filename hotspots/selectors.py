@@ -1,6 +1,7 @@
 """Reads for crime data, always within the user's area scope."""
 
 import io
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -8,7 +9,8 @@ from django.conf import settings
 from django.contrib.gis.db.backends.postgis.models import PostGISSpatialRefSys
 from django.contrib.gis.db.models.functions import Transform
 from django.db import connection
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Max, QuerySet
+from django.utils import timezone
 
 from accounts.models import Area
 from accounts.selectors import area_scope_ids, area_scope_q, areas_visible
@@ -49,6 +51,23 @@ def area_crime_counts(*, user: Any) -> list[dict[str, Any]]:
         total = sum(n for path, n in counts.items() if path and path.startswith(area.path))
         rows.append({"area": area, "crimes": total})
     return rows
+
+
+def crime_data_end(*, area_ids: list[int] | None) -> datetime | None:
+    """Where the crime data held for these areas (every area's with None) end: the latest
+    crime's window end. police.uk publishes about two months late and a force's own
+    extract days late, so a figure counted "to today" would show a fall that is only
+    missing data; figures count crime up to here and say so (issue 18, item 19)."""
+    crimes = (Crime.objects.filter(area__isnull=False) if area_ids is None
+              else Crime.objects.filter(area_id__in=area_ids))
+    end: datetime | None = crimes.aggregate(end=Max("occurred_to"))["end"]
+    return end
+
+
+def data_last_day(end: datetime | None) -> date | None:
+    """The last local day a data end covers (a month's window ends at the next month's
+    first midnight, which is not in it)."""
+    return None if end is None else timezone.localtime(end - timedelta(microseconds=1)).date()
 
 
 def crimes_total(*, user: Any) -> int:

@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
 
-from accounts.selectors import actor_of, area_subtree_ids, areas_visible
+from accounts.selectors import actor_of, area_outlines, area_subtree_ids, areas_visible
 from core.http import object_or_404
 from core.params import whole_number
 
@@ -128,6 +128,7 @@ def hotspot_map(request: HttpRequest) -> HttpResponse:
         "exclusions": exclusions_visible(user=request.user).filter(
             area_id__in=area_subtree_ids(area=run.area)).order_by("name") if run else [],
         "can_change_exclusion": request.user.has_perm("hotspots.change_exclusionarea"),
+        "boundary": area_outlines(area_ids=[run.area_id] if run else []),
         "can_delete_exclusion": request.user.has_perm("hotspots.delete_exclusionarea"),
     })
 

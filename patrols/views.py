@@ -10,7 +10,13 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from accounts.selectors import area_subtree_ids, areas_visible, rank_labels, team_names
+from accounts.selectors import (
+    area_outlines,
+    area_subtree_ids,
+    areas_visible,
+    rank_labels,
+    team_names,
+)
 from core.errors import InputError
 from core.params import date_param, whole_number
 from hotspots.selectors import APPROVED, hotspot_status_labels
@@ -24,8 +30,10 @@ from .models import Visit
 @permission_required("patrols.add_visit", raise_exception=True)
 @require_safe
 def patrol(request: HttpRequest) -> HttpResponse:
+    area_id = getattr(request.user, "area_id", None)
     return render(request, "patrols/patrol.html", {
         "activities": Visit.Activity.choices,
+        "boundary": area_outlines(area_ids=[area_id] if area_id else []),
     })
 
 
@@ -136,5 +144,6 @@ def live_page(request: HttpRequest) -> HttpResponse:
         **data, "can_track": request.user.has_perm("patrols.view_track"),
         # Visited and not yet visited follow the shift by themselves (issue 18, item 12).
         "refresh_seconds": settings.LIVE_REFRESH_SECONDS, "refreshed": timezone.now(),
+        "boundary": area_outlines(area_ids=sorted({s.area_id for s in data["shifts"]})),
         "undone": sum(1 for r in data["rows"] if not r["done"]),
     })

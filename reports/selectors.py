@@ -14,7 +14,7 @@ from core.errors import InputError
 from evaluation.models import Trial
 from evaluation.selectors import trial_outcome
 from hotspots.models import HotspotRun
-from hotspots.selectors import run_lorenz_points
+from hotspots.selectors import crime_data_end, data_last_day, run_lorenz_points
 from patrols.selectors import dosage, dosage_total
 from tasking.models import PatrolTask, Shift, TaskingPlan
 
@@ -112,11 +112,18 @@ def neighbourhood_summary(*, user: Any, end: datetime | None = None) -> list[dic
 
     end = end or timezone.now()
     start = end - timedelta(days=365)
-    before_start, before_end = start - timedelta(days=365), start
     scope = area_scope_ids(user=user)
     hoods = Area.objects.filter(level=Area.Level.NEIGHBOURHOOD)
     if scope is not None:
         hoods = hoods.filter(pk__in=scope)
+    # Crime is compared over two years that end where its data end, not today: police.uk
+    # arrives two months late, and counting to today read as a fall of 100% (issue 18,
+    # item 19). Patrol hours are live, so theirs is the last 365 days.
+    data_end = crime_data_end(area_ids=[a.pk for a in hoods])
+    # The window includes the last crime itself (an instant's window ends at its start).
+    crime_end = min(end, data_end + timedelta(microseconds=1)) if data_end is not None else end
+    crime_start = crime_end - timedelta(days=365)
+    before_start, before_end = crime_start - timedelta(days=365), crime_start
     minutes: dict[int, float] = {}
     with connection.cursor() as cur:
         cur.execute("SELECT id, area_id FROM hotspots_hotspot WHERE area_id = ANY(%s)",
@@ -127,7 +134,7 @@ def neighbourhood_summary(*, user: Any, end: datetime | None = None) -> list[dic
                    count(*) FILTER (WHERE occurred_from >= %s AND occurred_from < %s),
                    count(*) FILTER (WHERE occurred_from >= %s AND occurred_from < %s)
             FROM hotspots_crime WHERE area_id = ANY(%s) GROUP BY area_id""",
-                    [start, end, before_start, before_end, [a.pk for a in hoods]])
+                    [crime_start, crime_end, before_start, before_end, [a.pk for a in hoods]])
         crimes = {a: (now, then) for a, now, then in cur.fetchall()}
     for row in dosage(user=user, start=start, end=end):
         area_id = spot_area.get(row["hotspot"])
@@ -138,7 +145,8 @@ def neighbourhood_summary(*, user: Any, end: datetime | None = None) -> list[dic
         now, then = crimes.get(hood.pk, (0, 0))
         out.append({"area": hood.name, "patrol_hours": round(minutes.get(hood.pk, 0.0) / 60),
                     "crimes": now, "crimes_year_before": then,
-                    "change": round(100 * (now - then) / then) if then else None})
+                    "change": round(100 * (now - then) / then) if then else None,
+                    "crime_data_to": data_last_day(data_end)})
     return out
 
 
@@ -152,12 +160,13 @@ WITH weeks AS (
     WHERE area_id = ANY(%(areas)s) AND (%(hotspot)s::bigint IS NULL OR id = %(hotspot)s)
       AND status IN ('approved', 'retired')
 ), crimes AS (
-    SELECT DISTINCT ON (c.id) c.id, c.occurred_from, o.harm_weight
+    SELECT DISTINCT ON (c.id) c.id, c.occurred_from, c.occurred_to, o.harm_weight
     FROM spots s JOIN hotspots_crime c ON ST_Intersects(s.geom, c.location)
     JOIN hotspots_offencetype o ON o.id = c.offence_type_id AND o.include_in_targeting
     WHERE c.occurred_from >= %(start)s AND c.occurred_from < %(end)s
 )
-SELECT w.lo, count(c.id), COALESCE(sum(c.harm_weight), 0)
+SELECT w.lo, count(c.id), COALESCE(sum(c.harm_weight), 0),
+       (SELECT max(occurred_to) FROM crimes)
 FROM weeks w LEFT JOIN crimes c ON c.occurred_from >= w.lo AND c.occurred_from < w.hi
 GROUP BY w.lo ORDER BY w.lo
 """
@@ -248,12 +257,25 @@ def dashboard(*, user: Any, area: Area, weeks: int = 12,
         weekly = cur.fetchall()
     hours, hours_not_approved = _weekly_hours(user=user, areas=areas, start=start, end=end,
                                               weeks=len(weekly), hotspot_id=hotspot_id)
+    # A week that begins after the crime data end has no crime figure yet: charted as a
+    # gap, not a fall to nothing (issue 18, item 19).
+    # The area's crime, or the hot spots' own where crimes were never given an area.
+    ends = [e for e in (crime_data_end(area_ids=areas), weekly[0][3] if weekly else None)
+            if e is not None]
+    data_end = max(ends) if ends else None
+    known = [data_end is not None and lo < data_end for lo, _, _, _ in weekly]
     run = (HotspotRun.objects.filter(area_id__in=areas, status="done")
            .order_by("-created_at").first())
     return {
         "weeks": [lo.astimezone(timezone.get_current_timezone()).strftime("%d %b")
-                  for lo, _, _ in weekly],
-        "crimes": [int(n) for _, n, _ in weekly], "harm": [float(h) for _, _, h in weekly],
+                  for lo, _, _, _ in weekly],
+        "crimes": [int(n) if ok else None
+                   for (_, n, _, _), ok in zip(weekly, known, strict=True)],
+        "harm": [float(h) if ok else None
+                 for (_, _, h, _), ok in zip(weekly, known, strict=True)],
+        "crime_data_to": (day.isoformat() if (day := data_last_day(data_end)) else None),
+        "crime_data_to_text": f"{day:%-d %b %Y}" if day else None,
+        "crime_weeks_missing": known.count(False),
         "hours": hours, "hours_not_approved": hours_not_approved,
         "hours_sum": round(sum(hours), 1),
         "hours_not_approved_sum": round(sum(hours_not_approved), 1),

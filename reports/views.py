@@ -134,15 +134,17 @@ def neighbourhoods(request: HttpRequest) -> HttpResponse:
     if request.GET.get("format") == "csv":
         out = io.StringIO()
         writer = csv.writer(out)
-        writer.writerow(["neighbourhood", "patrol_hours", "crimes_last_365_days",
-                         "crimes_365_days_before", "change_percent"])
+        writer.writerow(["neighbourhood", "patrol_hours_last_365_days",
+                         "crimes_365_days_to_data_end", "crimes_365_days_before",
+                         "change_percent", "crime_data_to"])
         for r in rows:
             writer.writerow([writers.neutralise(r["area"]), r["patrol_hours"], r["crimes"],
-                             r["crimes_year_before"], r["change"]])
+                             r["crimes_year_before"], r["change"], r["crime_data_to"] or ""])
         response = HttpResponse(out.getvalue(), content_type="text/csv")
         response["Content-Disposition"] = 'attachment; filename="neighbourhoods.csv"'
         return response
-    return render(request, "reports/neighbourhoods.html", {"rows": rows})
+    return render(request, "reports/neighbourhoods.html", {
+        "rows": rows, "data_to": rows[0]["crime_data_to"] if rows else None})
 
 
 @login_required

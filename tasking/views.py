@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts.selectors import (
     actor_of,
+    area_outlines,
     areas_visible,
     people_of_areas,
     teams_of_area,
@@ -29,7 +30,7 @@ from hotspots.selectors import hotspots_visible
 
 from . import selectors, services
 from .errors import PlanConflict, TaskingInputError
-from .forms import CapacityGridForm, ShiftPatternForm
+from .forms import ShiftPatternForm, capacity_formset, capacity_minutes, capacity_typed
 from .models import DAYS, ProblemSolving, Shift
 
 # Types only: views and APIs read other apps' models through their selectors.
@@ -97,6 +98,7 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     stale = services.plan_stale_tasks(plan=plan)
     return render(request, "tasking/plan_detail.html", {
         "plan": plan, "shifts": shifts, "shift": shift, "stale": stale,
+        "boundary": area_outlines(area_ids=[plan.area_id]),
         "assignees": selectors.plan_assignees(plan=plan),
         "can_edit": request.user.has_perm("tasking.change_patroltask"),
         "can_publish": request.user.has_perm("tasking.publish_taskingplan"),
@@ -129,15 +131,19 @@ def _shifts_post(request: HttpRequest, area: Area, week: date) -> HttpResponse:
 
 
 def _capacity_grid(area: Area, week: date, teams: list[Team],
-                   typed: dict[str, str]) -> list[dict[str, object]]:
-    """The week's shifts against the area's teams. Showing a week makes its dated shifts
-    (idempotent): their capacity starts as the patterns' and is what the supervisor then
-    adjusts. A refused grid shows what was typed (`typed`), to be put right."""
+                   typed: dict[tuple[int, int], str]) -> tuple[object, list[dict[str, object]]]:
+    """The week's shifts against the area's teams, as a formset and the rows that lay its
+    forms out. Showing a week makes its dated shifts (idempotent): their capacity starts as
+    the patterns' and is what the supervisor then adjusts. A refused grid shows what was
+    typed (`typed`), to be put right."""
     week_shifts = services.shifts_ensure(area=area, week_start=week)
     caps = selectors.shift_capacities(shifts=week_shifts)
-    return [{"shift": s, "cells": [(t, typed.get(f"cap-{s.pk}-{t.pk}",
-                                                caps.get((s.pk, t.pk), 0))) for t in teams],
+    cells = [(s.pk, t.pk) for s in week_shifts for t in teams]
+    formset: Any = capacity_formset(cells=cells, minutes={**caps, **typed})
+    forms = iter(formset.forms)
+    rows = [{"shift": s, "cells": [(t, next(forms)) for t in teams],
              "total": sum(caps.get((s.pk, t.pk), 0) for t in teams)} for s in week_shifts]
+    return formset, rows
 
 
 @login_required
@@ -164,13 +170,13 @@ def shifts(request: HttpRequest) -> HttpResponse:
     patterns = selectors.shift_patterns_of(area=area) if area else []
     teams = list(teams_of_area(area=area)) if area else []
     grid: list[dict[str, object]] = []
+    formset = None
     if area is not None and patterns:
-        typed = ({k: str(v) for k, v in request.POST.items() if k.startswith("cap-")}
-                 if refused == "capacity" else {})
-        grid = _capacity_grid(area, week, teams, typed)
+        typed = capacity_typed(request.POST) if refused == "capacity" else {}
+        formset, grid = _capacity_grid(area, week, teams, typed)
     return render(request, "tasking/shifts.html", {
         "areas": areas, "area": area, "week": week, "patterns": patterns, "teams": teams,
-        "grid": grid, "days": DAYS, "prev_week": week - timedelta(days=7),
+        "grid": grid, "formset": formset, "days": DAYS, "prev_week": week - timedelta(days=7),
         "next_week": week + timedelta(days=7),
         "can_add": request.user.has_perm("tasking.add_shiftpattern"),
         "can_capacity": request.user.has_perm("tasking.change_shiftcapacity"),
@@ -184,7 +190,7 @@ def _capacity_save(request: HttpRequest, area: Area, week: date) -> int:
     """The grid's cells, checked by its form, saved through the service (all or none)."""
     teams = [t.pk for t in teams_of_area(area=area)]
     cells = [(s.pk, t) for s in services.shifts_ensure(area=area, week_start=week) for t in teams]
-    minutes = CapacityGridForm(request.POST, cells=cells).minutes()
+    minutes = capacity_minutes(request.POST, cells=cells)
     return services.shift_capacities_set(area=area, week_start=week, minutes=minutes,
                                          actor=actor_of(request))
 

@@ -99,6 +99,7 @@
 
   window.hotspotMapInit = function (map) {
     const wrap = document.getElementById("hotspot-wrap");
+    window.drawBoundary(map, false);
     if (wrap.dataset.canReview === "1") reviewer = (f, action, rank) => review(f, action, rank);
     const renderer = L.canvas({ padding: 0.5 });
     let cells = null;

@@ -20,7 +20,9 @@ window.liveMapInit = function (map) {
     spots.eachLayer((l) => l.getElement()?.setAttribute("data-done", String(l.feature.properties.done)));
     if (fit && spots.getLayers().length) map.fitBounds(spots.getBounds(), { padding: [20, 20], animate: false });
   }
+  const boundary = window.drawBoundary(map, false);
   drawSpots(true);
+  if (boundary && !spots.getLayers().length) map.fitBounds(boundary.getBounds(), { animate: false });
   document.body.addEventListener("htmx:afterSettle", (e) => {
     if (document.getElementById("live-spots")) drawSpots(false);
   });

@@ -352,7 +352,11 @@
     await Promise.all(urls.map((u) => cache.match(u).then((hit) => hit || cache.add(u)).catch(() => null)));
     root.dataset.files = "kept";
   }
-  window.patrolMapInit = function (leafletMap) { map = leafletMap; if (tasks.length) showTasks(); };
+  window.patrolMapInit = function (leafletMap) {
+    map = leafletMap;
+    window.drawBoundary(map, !tasks.length);
+    if (tasks.length) showTasks();
+  };
 
   // A typed local time as an instant. In the hour the clocks repeat each October the same
   // wall-clock time happens twice, and the browser may read the later one: a visit typed

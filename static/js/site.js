@@ -26,3 +26,20 @@
     }
   });
 })();
+
+// Every map draws the area it is about, from GeoJSON the page carries in
+// <script type="application/json" id="boundary">: with no tile server reachable (as on many
+// patrol networks) the outline is what says where the map is. Returns the layer, or null.
+window.drawBoundary = function (map, fit) {
+  var node = document.getElementById("boundary");
+  if (!node || !window.L) return null;
+  var data = JSON.parse(node.textContent);
+  if (!data.features || !data.features.length) return null;
+  var layer = window.L.geoJSON(data, {
+    interactive: false,
+    style: function () { return { color: "#343a40", weight: 2.5, fill: false, dashArray: "6 4" }; },
+  }).addTo(map);
+  layer.eachLayer(function (l) { l.getElement && l.getElement() && l.getElement().setAttribute("data-boundary", "1"); });
+  if (fit) map.fitBounds(layer.getBounds(), { padding: [10, 10], animate: false });
+  return layer;
+};

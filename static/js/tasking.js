@@ -10,6 +10,7 @@ window.planMapInit = function (map) {
   const alerts = document.getElementById("alerts");
   const csrf = JSON.parse(document.body.getAttribute("hx-headers"))["X-CSRFToken"];
   let version = Number(wrap.dataset.version);
+  window.drawBoundary(map, false);
   let layer = null;
   let data = null;
   let chosen = null;
@@ -67,7 +68,7 @@ window.planMapInit = function (map) {
 
   function assigneeSelect(task) {
     const select = el("select", undefined, "form-select form-select-sm");
-    select.style.minWidth = "11rem";
+    select.style.minWidth = "9rem";
     select.setAttribute("aria-label", "Who makes this visit");
     const add = (value, label, group) => {
       const option = el("option", label);
@@ -121,7 +122,7 @@ window.planMapInit = function (map) {
       time.appendChild(gapBadge);
     }
     const where = el("td");
-    const link = el("a", placeOf(spot)); link.href = "#";
+    const link = el("a", placeOf(spot), "text-break"); link.href = "#";
     link.addEventListener("click", (e) => { e.preventDefault(); choose(spot.id, true); });
     where.append(link, el("div", `priority ${spot.priority}`, "small text-secondary"));
     const who = el("td"); who.appendChild(assigneeSelect(task));
@@ -266,9 +267,12 @@ window.planMapInit = function (map) {
         confirm_published: published, ...(who.value ? assigneeBody(who.value) : {}),
       }).catch(() => null);
       await load();
+      // One warning, kept current: the last add's figures, not a pile of old ones.
+      alerts.querySelector("[data-testid=over-warning]")?.remove();
       if (data.shift.planned_minutes > data.shift.capacity_minutes) {
         say(`This shift is now over capacity: ${data.shift.planned_minutes} of ` +
-            `${data.shift.capacity_minutes} patrol minutes planned.`, "warning");
+            `${data.shift.capacity_minutes} patrol minutes planned.`, "warning")
+          .dataset.testid = "over-warning";
       }
     });
   }

@@ -53,6 +53,34 @@ def test_seed_demo_loads_the_force_and_is_safe_to_run_again(capsys):
     assert User.objects.count() == 6
 
 
+def test_the_demo_data_end_about_two_months_before_the_day_it_is_seeded():
+    """Issue 18, item 19: the demo's crime ended in February 2025 whatever the day, so its
+    dashboard showed a flat zero and its summary "-100%". It is moved forward by whole
+    weeks to end about two months (police.uk's delay) before the day of the seed."""
+    from datetime import date, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from django.db.models import Max
+    from django.utils import timezone
+
+    from demo.force import REAL_DATA_END, demo_shift
+    from hotspots.models import HotspotRun
+
+    assert demo_shift(date(2026, 12, 7)) == timedelta(weeks=83)
+    assert demo_shift(date(2025, 4, 1)) == timedelta(0)  # never backwards
+    for day in (date(2027, 3, 28), date(2028, 2, 29), date(2030, 10, 27)):
+        shift = demo_shift(day)
+        assert shift.days % 7 == 0
+        lag = datetime.combine(day, datetime.min.time()) - (REAL_DATA_END + shift)
+        assert timedelta(days=61) <= lag < timedelta(days=68)
+    call_command("seed_demo")
+    shift = demo_shift(timezone.localdate())
+    end = (REAL_DATA_END + shift).replace(tzinfo=ZoneInfo("Europe/London"))
+    newest = Crime.objects.aggregate(m=Max("occurred_to"))["m"]
+    assert end - timedelta(days=1) < newest <= end
+    assert HotspotRun.objects.get().window_end == end
+
+
 def test_uploading_the_real_police_uk_month_after_the_demo_adds_nothing():
     from demo.force import CRIME_ZIP
     from hotspots.services import crime_import_paths

@@ -112,6 +112,7 @@ def test_analyst_reviews_hot_spots_on_the_map(page, live_server, users, areas):
     page.wait_for_selector("#hotspot-wrap[data-cells]", timeout=10_000)
     rows = page.locator("#hotspot-list tr")
     assert rows.count() == selected
+    assert page.locator("path[data-boundary='1']").count() == 1  # the run's area (CN)
     rows.first.locator("td").first.click()
     # Named from the crimes' police.uk location text (issue 18, item 7), not by its key.
     first = Hotspot.objects.get(pk=int(rows.first.get_attribute("data-id")))

@@ -70,6 +70,7 @@ def test_due_first_missed_apart_and_done_says_inside(browser, playwright, live_s
     page.goto(f"{live_server.url}/patrol/")
     page.wait_for_selector("#patrol[data-loaded='4']", timeout=20_000)
     # The place by its name; a hot spot with none yet by its key (issue 18, item 7).
+    assert page.locator("path[data-boundary='1']").count() == 1  # the officer's area
     places = page.eval_on_selector_all("#visits [data-testid=place]",
                                        "ps => ps.map(p => p.textContent)")
     assert places == ["Camden Road, Camden", f"hot spot {spots[3].key}"]

@@ -53,6 +53,8 @@ def test_a_cancelled_reassignment_leaves_the_visit_as_it_was(page, live_server, 
     _open(page, live_server, plan, task.shift_id)
     select = f"#task-list tr[data-task='{task.pk}'] select"
     assert page.input_value(select) == was
+    # The plan's area is drawn: with no tiles the outline says where the map is (item 8).
+    assert page.locator("path[data-boundary='1']").count() == 1
     page.once("dialog", lambda d: d.dismiss())
     page.select_option(select, f"user:{users['officer'].pk}")
     assert page.input_value(select) == was  # not "Nobody yet"
@@ -91,16 +93,18 @@ def test_a_visit_that_fills_a_shift_past_capacity_warns_at_once(page, live_serve
     assert page.is_visible("[data-testid=over]")
     assert page.inner_text("#shift option:checked").endswith(
         f"{now_planned}/{capacity} min OVER")
-    warning = page.locator("#alerts .alert-warning").first.inner_text()
+    warning = page.locator("[data-testid=over-warning]").inner_text()
     assert warning == (f"This shift is now over capacity: {now_planned} of {capacity} "
                        "patrol minutes planned.")
     # Two visits at 14:00 to one place: flagged with a short badge that keeps the table
     # inside its column (the long one pushed it sideways).
     assert page.locator("[data-testid=too-soon]").count() >= 1
     assert page.locator("[data-testid=too-soon]").first.inner_text() == "too soon"
-    assert page.evaluate("() => { const t = document.querySelector('#task-list'); "
-                         "return t.scrollWidth <= t.parentElement.clientWidth; }")
     shot(page, "tasking-over-capacity")
+    widths = page.evaluate("() => { const t = document.querySelector('#task-list'); "
+                           "return [t.scrollWidth, t.parentElement.clientWidth]; }")
+    assert widths[0] <= widths[1], widths
+    assert page.locator("[data-testid=over-warning]").count() == 1  # the latest only
 
 
 def test_visits_due_or_past_in_a_published_plan_cannot_be_changed(page, live_server, users,
@@ -132,6 +136,7 @@ def test_the_live_page_turns_a_hot_spot_green_by_itself(page, live_server, users
     assert "table-danger" in row.get_attribute("class")
     undone = page.inner_text("[data-testid=undone]")
     assert undone == "3 of 4"
+    assert page.locator("path[data-boundary='1']").count() == 1  # Camden's outline
     assert page.locator("path[data-done='true']").count() == 1
     # An officer checks in at the missed hot spot; nobody reloads the page.
     c = spots[0].geom.centroid

@@ -147,7 +147,7 @@ def test_supervisor_sets_a_teams_minutes_for_one_shift(page, live_server, users,
     monday = _next_monday() + timedelta(days=7)
     cap = ShiftCapacity.objects.get(shift__pattern__name="Late", shift__date=monday,
                                     team=teams["kt"])
-    page.fill(f"input[name='cap-{cap.shift_id}-{teams['kt'].pk}']", "75")
+    page.fill(f"input[data-cell='{cap.shift_id}-{teams['kt'].pk}']", "75")
     page.click("button:has-text('Save capacity')")
     page.wait_for_selector(".alert-success:has-text('1 capacity saved.')")
     cap.refresh_from_db()

@@ -54,3 +54,60 @@ def test_dashboard_figures(api, users, areas, make_hotspot):  # noqa: F811
                                                               "weeks": "500"})
     assert bad.status_code == 400 and b"weeks is 1 to 104" in bad.content
     assert api(users["officer"]).get(reverse("dashboard")).status_code == 403
+
+
+def test_crime_weeks_after_the_data_end_are_blank_not_nothing(api, users, areas,
+                                                             make_hotspot):  # noqa: F811
+    """Issue 18, item 19: police.uk data arrive two months late, and the dashboard counted
+    the weeks since as no crime at all. Weeks that begin after the data end are blank,
+    and the page says where the data end."""
+    spot = make_hotspot([1.0] * 168)
+    c = spot.geom.centroid
+    burglary = OffenceType.objects.get(code="burglary")
+    last = timezone.now() - timedelta(days=40)
+    for i in range(3):
+        when = last - timedelta(days=7 * i)
+        Crime.objects.create(source="t", reference=f"late{i}", offence_type=burglary,
+                             occurred_from=when, occurred_to=when, area=areas[CAMDEN],
+                             location=Point(c.x, c.y, srid=27700))
+    page = api(users["supervisor"]).get(reverse("dashboard"), {"area": areas[CAMDEN].pk,
+                                                               "weeks": "10"})
+    data = _data(page)
+    end = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+    starts = [end - timedelta(days=7 * (10 - k)) for k in range(10)]
+    blank = [lo >= last for lo in starts]
+    assert [n is None for n in data["crimes"]] == blank
+    assert [h is None for h in data["harm"]] == blank
+    assert sum(n for n in data["crimes"] if n is not None) == 3
+    assert data["crime_weeks_missing"] == sum(blank) >= 5
+    day = timezone.localtime(last).date()
+    assert data["crime_data_to"] == day.isoformat()
+    html = page.content.decode()
+    assert (f"Crime data to {day.day} {day:%b %Y}: the last {sum(blank)} weeks have no "
+            "crime figures yet and are left blank, not counted as none.") in html
+
+
+def test_the_neighbourhood_summary_compares_years_that_end_where_the_data_end(
+        api, users, areas, make_hotspot):  # noqa: F811
+    """Counted to today, a force whose crime data ended two months ago read as -100%."""
+    burglary = OffenceType.objects.get(code="burglary")
+    end = timezone.now() - timedelta(days=60)
+    c = areas[CAMDEN].geom.point_on_surface
+    whens = [end - timedelta(days=d) for d in (1, 30, 200)] + \
+        [end - timedelta(days=d) for d in (400, 500)]
+    for i, when in enumerate(whens):
+        Crime.objects.create(source="t", reference=f"n{i}", offence_type=burglary,
+                             occurred_from=when, occurred_to=when, area=areas[CAMDEN],
+                             location=Point(c.x, c.y, srid=27700))
+    from reports.selectors import neighbourhood_summary
+
+    rows = {r["area"]: r for r in neighbourhood_summary(user=users["supervisor"])}
+    camden = rows[areas[CAMDEN].name]
+    assert (camden["crimes"], camden["crimes_year_before"], camden["change"]) == (3, 2, 50)
+    day = timezone.localtime(whens[0]).date()
+    assert camden["crime_data_to"] == day
+    html = api(users["supervisor"]).get(reverse("neighbourhoods")).content.decode()
+    assert f"crime data to {day.day} {day:%b %Y}" in html
+    csv_text = api(users["supervisor"]).get(reverse("neighbourhoods"), {"format": "csv"}
+                                            ).content.decode()
+    assert f"{areas[CAMDEN].name},0,3,2,50,{day.isoformat()}" in csv_text

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests.security.world import WEEK, build_world, fingerprint
+from tests.tasking.conftest import capacity_body
 
 pytestmark = pytest.mark.django_db
 
@@ -75,8 +76,8 @@ def _forms(w: Any) -> dict[tuple[str, str], dict[str, Any]]:
     camden, team = w.ids["area"]["camden"], w.ids["team"]["camden"]
     shift, week = w.ids["shift"]["camden"], WEEK.isoformat()
     return {
-        ("shifts", "capacity"): {"action": "capacity", "area": camden, "week": week,
-                                 f"cap-{shift}-{team}": "75"},
+        ("shifts", "capacity"): capacity_body({(shift, team): "75"}, action="capacity",
+                                              area=camden, week=week),
         ("shifts", "pattern"): {"action": "pattern", "area": camden, "name": "Early",
                                 "start": "07:00", "hours": "8", "days": ["mon"]},
         ("offence-types", "weight"): {"id": w.ids["offence_type"]["any"],

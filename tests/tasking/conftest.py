@@ -67,3 +67,14 @@ def patterns(areas, teams):
         for name, start, ct, kt in (("Early", 7, 60, 30), ("Late", 15, 90, 30),
                                     ("Night", 23, 30, 0))
     }
+
+
+def capacity_body(cells: dict[tuple[int, int], str], **base) -> dict[str, str]:
+    """The shifts page's capacity formset as a browser sends it: the management form and
+    one form per (shift id, team id) cell given."""
+    body = {**base, "cap-TOTAL_FORMS": str(len(cells)), "cap-INITIAL_FORMS": str(len(cells)),
+            "cap-MIN_NUM_FORMS": "0", "cap-MAX_NUM_FORMS": "2000"}
+    for i, ((shift, team), minutes) in enumerate(cells.items()):
+        body.update({f"cap-{i}-shift": str(shift), f"cap-{i}-team": str(team),
+                     f"cap-{i}-minutes": minutes})
+    return body

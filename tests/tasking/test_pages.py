@@ -6,9 +6,9 @@ from django.urls import reverse
 
 from tasking.models import ProblemSolving, ShiftCapacity, ShiftPattern, TaskingPlan
 from tests.conftest import CAMDEN
-from tests.html_forms import as_sent, form_fields, form_values
+from tests.html_forms import as_sent, form_fields
 
-from .conftest import WEEK
+from .conftest import WEEK, capacity_body
 
 
 def test_supervisor_adds_a_shift_on_the_page(api, users, areas, teams):
@@ -24,7 +24,7 @@ def test_supervisor_adds_a_shift_on_the_page(api, users, areas, teams):
     html = page.content.decode()
     assert page.status_code == 200 and "Shift added." in html
     # The week's two nights appear in the capacity grid, one input per team.
-    assert html.count('name="cap-') == 2 * 2
+    assert html.count('-minutes" value=') == 2 * 2
 
 
 @pytest.mark.parametrize(("form", "message"), [
@@ -61,9 +61,9 @@ def test_a_capacity_past_the_column_is_a_400_and_changes_nothing(api, users, are
     early = ShiftCapacity.objects.filter(shift__pattern__name="Early", shift__date=WEEK,
                                          team=teams["ct"]).get()
     before = sorted(ShiftCapacity.objects.values_list("shift_id", "team_id", "minutes"))
-    refused = client.post(reverse("shifts"), {
-        "action": "capacity", "area": areas[CAMDEN].pk, "week": WEEK.isoformat(),
-        f"cap-{early.shift_id}-{teams['ct'].pk}": "3000000000"})
+    refused = client.post(reverse("shifts"), capacity_body(
+        {(early.shift_id, teams["ct"].pk): "3000000000"},
+        action="capacity", area=areas[CAMDEN].pk, week=WEEK.isoformat()))
     assert refused.status_code == 400
     assert "capacity is at most 100,000 minutes" in refused.content.decode()
     assert sorted(ShiftCapacity.objects.values_list("shift_id", "team_id", "minutes")) == before
@@ -78,27 +78,27 @@ def test_capacity_grid_saves_changes_all_or_nothing(api, users, areas, patterns,
     night = ShiftCapacity.objects.filter(shift__pattern__name="Night", shift__date=WEEK,
                                          team=teams["kt"]).get()
     base = {"action": "capacity", "area": areas[CAMDEN].pk, "week": WEEK.isoformat()}
-    refused = client.post(reverse("shifts"), {
-        **base, f"cap-{early.shift_id}-{teams['ct'].pk}": "45",
-        f"cap-{night.shift_id}-{teams['kt'].pk}": "-5"})
+    refused = client.post(reverse("shifts"), capacity_body(
+        {(early.shift_id, teams["ct"].pk): "45", (night.shift_id, teams["kt"].pk): "-5"},
+        **base))
     assert refused.status_code == 400
     assert "capacity is a number of minutes, 0 or more" in refused.content.decode()
     # The grid shows what was typed, to be put right, not what is stored.
-    typed = form_values(refused.content, "capacity-form")
-    assert (typed[f"cap-{early.shift_id}-{teams['ct'].pk}"],
-            typed[f"cap-{night.shift_id}-{teams['kt'].pk}"]) == (["45"], ["-5"])
+    html = refused.content.decode()
+    assert (f'value="45" data-cell="{early.shift_id}-{teams["ct"].pk}"' in html
+            and f'value="-5" data-cell="{night.shift_id}-{teams["kt"].pk}"' in html)
     early.refresh_from_db()
     assert early.minutes == 60
-    saved = client.post(reverse("shifts"), {
-        **base, f"cap-{early.shift_id}-{teams['ct'].pk}": "45",
-        f"cap-{night.shift_id}-{teams['kt'].pk}": "20"})
+    saved = client.post(reverse("shifts"), capacity_body(
+        {(early.shift_id, teams["ct"].pk): "45", (night.shift_id, teams["kt"].pk): "20"},
+        **base))
     assert saved.status_code == 302
     early.refresh_from_db()
     night.refresh_from_db()
     assert (early.minutes, night.minutes) == (45, 20)
     # An officer may not change capacity.
-    assert api(users["officer"]).post(reverse("shifts"), {
-        **base, f"cap-{early.shift_id}-{teams['ct'].pk}": "0"}).status_code == 403
+    assert api(users["officer"]).post(reverse("shifts"), capacity_body(
+        {(early.shift_id, teams["ct"].pk): "0"}, **base)).status_code == 403
     early.refresh_from_db()
     assert early.minutes == 45
 
@@ -186,3 +186,31 @@ def test_problem_solving_owner_must_see_the_hot_spot(api, users, areas, make_hot
     assert outsider.username not in html
     record = ProblemSolving.objects.get()
     assert (record.owner, record.version) == (sergeant, 2)
+
+
+def test_a_tampered_capacity_grid_is_refused_and_nothing_changes(api, users, areas, patterns,
+                                                                 teams):
+    """The grid is a formset (issue 17): its management form and every cell are checked
+    before the service sees a number."""
+    client = api(users["supervisor"])
+    client.get(reverse("shifts"), {"area": areas[CAMDEN].pk, "week": WEEK.isoformat()})
+    early = ShiftCapacity.objects.filter(shift__pattern__name="Early", shift__date=WEEK,
+                                         team=teams["ct"]).get()
+    before = sorted(ShiftCapacity.objects.values_list("shift_id", "team_id", "minutes"))
+    base = {"action": "capacity", "area": areas[CAMDEN].pk, "week": WEEK.isoformat()}
+    no_management = {k: v for k, v in capacity_body(
+        {(early.shift_id, teams["ct"].pk): "30"}, **base).items() if "FORMS" not in k}
+    holloway = teams["hw"]  # Islington's team: not in Camden's grid
+    for body, message in (
+            (no_management, "the capacity grid arrived damaged or incomplete"),
+            (capacity_body({(early.shift_id, holloway.pk): "30"}, **base),
+             "that shift or team is not in this area&#x27;s week"),
+            (capacity_body({(early.shift_id, teams["ct"].pk): "ten"}, **base),
+             "capacity must be whole minutes; &#x27;ten&#x27; is not"),
+            ({**capacity_body({(early.shift_id, teams["ct"].pk): "30"}, **base),
+              "cap-TOTAL_FORMS": "100000"}, "the capacity grid arrived damaged or incomplete")):
+        refused = client.post(reverse("shifts"), body)
+        assert refused.status_code == 400, message
+        assert message in refused.content.decode()
+        assert sorted(ShiftCapacity.objects.values_list("shift_id", "team_id", "minutes")
+                      ) == before
