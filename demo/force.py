@@ -21,6 +21,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts import roles
 from accounts.models import Area, Team, User
 from accounts.services import area_create_from_children, areas_import
+from core.geo import coord_transform
 from hotspots.models import ImportJob
 from hotspots.services import crime_import_paths
 
@@ -240,6 +241,7 @@ def _tracking() -> list[str]:
                                            starts_at__gte=now - timedelta(hours=12),
                                            starts_at__lt=now - timedelta(minutes=20))
                  .select_related("hotspot").order_by("starts_at"))
+        to_wgs84 = coord_transform(settings.HOTSPOTS_SRID, 4326)
         for i, task in enumerate(tasks):
             if i % 4 == 3:
                 continue  # missed: shows as under-dosed
@@ -248,13 +250,13 @@ def _tracking() -> list[str]:
             for k in range(0, 14 * 60, 10):
                 p = Point(centre.x + rng.uniform(-40, 40), centre.y + rng.uniform(-40, 40),
                           srid=centre.srid)
-                p.transform(4326)
+                p.transform(to_wgs84)
                 pings.append({"t": (task.starts_at + timedelta(seconds=k)).isoformat(),
                               "lat": p.y, "lon": p.x, "accuracy": 8})
             made += pings_ingest(device=device, pings=pings).accepted
             if i % 4 != 2 and not Visit.objects.filter(task=task).exists():
                 p = Point(centre.x, centre.y, srid=centre.srid)
-                p.transform(4326)
+                p.transform(to_wgs84)
                 fix = {"lat": p.y, "lon": p.x, "accuracy": 6}
                 from patrols.services import visit_record
 
