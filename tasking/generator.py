@@ -200,6 +200,39 @@ def _allocate(in_shift: np.ndarray, bins: list[list[float]], length: np.ndarray,
     return given, team_of
 
 
+_FRACTIONS = {2: "half", 3: "a third", 4: "a quarter", 5: "a fifth", 6: "a sixth",
+              7: "a seventh", 8: "an eighth", 9: "a ninth", 10: "a tenth"}
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def plain_why(share: float, rank: int, of: int) -> str:
+    """Why a visit is where and when it is, in words an officer reads at a glance: how much
+    of the place's week of harm falls in the shift's hours, and how it stands among the hot
+    spots in that shift (the analyst's percentages and ranks stay in the exports)."""
+    if share >= 0.995:
+        part = "All the week's harm from crime here falls in these hours"
+    elif share >= 0.9:
+        part = "Nearly all the week's harm from crime here falls in these hours"
+    elif share >= 0.6:
+        part = "Most of the week's harm from crime here falls in these hours"
+    elif share >= 0.05:
+        # Rounded to the nearest simple fraction: "about a fifth", then "about 1 in 14".
+        n = max(2, round(1 / share))
+        words = _FRACTIONS.get(n, f"1 in {n}")
+        part = f"About {words} of the week's harm from crime here falls in these hours"
+    else:
+        part = "Little of the week's harm from crime here falls in these hours"
+    if of == 1:
+        return f"{part}; it is the only hot spot in this shift"
+    if rank == 1:
+        return f"{part}; it is the busiest of {of} hot spots in this shift"
+    return f"{part}; it is the {_ordinal(rank)} busiest of {of} hot spots in this shift"
+
+
 def _place(rota: Rota, harm: np.ndarray, in_shift: np.ndarray, shifts: list[Shift],
            given: np.ndarray, team_of: dict[tuple[int, int], list[int]], length: np.ndarray,
            rules: Rules, labels: list[str] | None) -> None:
@@ -226,8 +259,7 @@ def _place(rota: Rota, harm: np.ndarray, in_shift: np.ndarray, shifts: list[Shif
                     f"shift {s.key}: hot spot {name} gets {len(times)} visit(s), not {k}, to "
                     f"keep {rules.min_gap_minutes} minutes between them")
             share = in_shift[h, j] / weekly[h] if weekly[h] > 0 else 0.0
-            why = (f"{share:.0%} of this hot spot's weekly harm falls in these hours; "
-                   f"it ranks {ranks[j][h]} of {harm.shape[0]} in this shift")
+            why = plain_why(share, ranks[j][h], harm.shape[0])
             teams = team_of[(h, j)]
             for t, team in zip(times, teams, strict=False):
                 rota.visits.append(Visit(h, s.key, round(t, 1), why, team, v))

@@ -78,6 +78,10 @@ def test_due_first_missed_apart_and_done_says_inside(browser, playwright, live_s
     # Due next at the top, with Check in; nothing from the past before it.
     assert tasks_in(page, "#visits") == [tasks["next"].pk, tasks["later"].pk]
     first = page.locator(f"#visits li[data-task='{tasks['next'].pk}']")
+    # Where, when, how long and why in one sentence (issue 18, item 6).
+    due = timezone.localtime(tasks["next"].starts_at)
+    assert first.locator("[data-testid=plain]").inner_text() == (
+        f"Be at Camden Road, Camden at {due:%H:%M} for 15 minutes: burglary at night.")
     assert first.locator("button").inner_text() == "Check in"
     # Missed: apart, marked, and offered only the after-the-fact entry.
     missed = page.locator(f"#missed li[data-task='{tasks['missed'].pk}']")

@@ -99,6 +99,17 @@ def test_supervisor_generates_reassigns_publishes_and_the_officer_sees_it(
     phone.goto(f"{live_server.url}/my-visits/")
     card = phone.locator(f"[data-task='{first.pk}']")
     assert "you" in card.inner_text()
+    # One name for the page, no API link, and the visit in one plain sentence (issue 18, 6).
+    assert phone.locator("h1").inner_text() == "My week"
+    assert phone.title().startswith("My week")
+    assert phone.locator("nav a:text-is('API')").count() == 0
+    first.refresh_from_db()
+    local = timezone.localtime(first.starts_at)
+    why = first.why[0].lower() + first.why[1:]
+    assert card.locator("[data-testid=plain]").inner_text() == (
+        f"Be at {first.hotspot.name or first.hotspot.key} at {local:%H:%M} for "
+        f"{first.minutes} minutes: {why}.")
+    assert "harm from crime here falls in these hours" in why and "%" not in why
     mine = (PatrolTask.objects.filter(plan=plan, assignee_user=officer)
             | PatrolTask.objects.filter(plan=plan, assignee_user__isnull=True,
                                         assignee_team=officer.team))

@@ -13,6 +13,7 @@ from tasking.generator import (
     Rules,
     Shift,
     generate,
+    plain_why,
     shift_coverage,
     week_shifts,
 )
@@ -44,8 +45,27 @@ def test_visits_follow_harm_per_visit_with_a_cap_per_shift():
     assert counts == {0: 3, 1: 1}
     assert rota.warnings == []
     why = next(v.why for v in rota.visits if v.hotspot == 1)
-    assert why == "100% of this hot spot's weekly harm falls in these hours; it ranks 2 of 2 in " \
-                  "this shift"
+    assert why == "All the week's harm from crime here falls in these hours; it is the 2nd " \
+                  "busiest of 2 hot spots in this shift"
+
+
+@pytest.mark.parametrize(("share", "rank", "of", "expected"), [
+    (0.5, 1, 25, "About half of the week's harm from crime here falls in these hours; it is "
+                 "the busiest of 25 hot spots in this shift"),
+    (0.18, 3, 25, "About a sixth of the week's harm from crime here falls in these hours; it "
+                  "is the 3rd busiest of 25 hot spots in this shift"),
+    (0.07, 11, 25, "About 1 in 14 of the week's harm from crime here falls in these hours; it "
+                   "is the 11th busiest of 25 hot spots in this shift"),
+    (0.93, 22, 23, "Nearly all the week's harm from crime here falls in these hours; it is the "
+                   "22nd busiest of 23 hot spots in this shift"),
+    (0.7, 112, 130, "Most of the week's harm from crime here falls in these hours; it is the "
+                    "112th busiest of 130 hot spots in this shift"),
+    (0.0, 1, 1, "Little of the week's harm from crime here falls in these hours; it is the "
+                "only hot spot in this shift"),
+])
+def test_why_is_one_plain_sentence(share, rank, of, expected):
+    # Issue 18 (6): officers read why in words, not "18% ... ranks 3 of 25".
+    assert plain_why(share, rank, of) == expected
 
 
 def test_weekly_cap_and_harm_outside_every_shift():

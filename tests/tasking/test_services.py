@@ -142,7 +142,7 @@ def test_generated_week_follows_harm_caps_gaps_and_capacity(areas, users, patter
         assert t.shift.starts_at <= t.starts_at
         assert t.starts_at + timedelta(minutes=15) <= t.shift.ends_at
         assert t.minutes == 15 and t.assignee_team_id in (teams["ct"].pk, teams["kt"].pk)
-        assert "weekly harm falls in these hours" in t.why
+        assert "harm from crime here falls in these hours" in t.why
     by_place: dict[tuple[int, int], datetime] = {}
     for t in sorted(tasks, key=lambda t: t.starts_at):
         key = (t.shift_id, t.hotspot_id)
