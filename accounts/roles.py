@@ -16,7 +16,8 @@ ROLES = (OFFICER, SUPERVISOR, ANALYST, ADMIN, AUDITOR)
 SECOND_FACTOR_ROLES = (SUPERVISOR, ANALYST, ADMIN, AUDITOR)
 
 # app_label.codename for each role. Later apps add theirs here, in one place.
-_SEE_AREAS = {"accounts.view_area", "accounts.view_team"}
+# Streets are drawn under every map: a force's own street layer, not personal data.
+_SEE_AREAS = {"accounts.view_area", "accounts.view_team", "streets.view_street"}
 _SEE_CRIME = {"hotspots.view_crime", "hotspots.view_offencetype", "hotspots.view_hotspot",
               "hotspots.view_hotspotrun", "hotspots.view_exclusionarea"}
 _ANALYSE = {"accounts.view_all_areas", "hotspots.change_offencetype",
@@ -41,7 +42,9 @@ _RUN_TRIALS = {"evaluation.add_trial", "evaluation.change_trial", "evaluation.st
 _EXPORT = {"reports.add_exportjob", "reports.view_exportjob"}
 _ADMINISTER = {"accounts.add_area", "accounts.change_area", "accounts.add_team",
                "accounts.change_team", "accounts.view_user", "accounts.add_user",
-               "accounts.change_user", "accounts.view_apitoken", "accounts.delete_apitoken"}
+               "accounts.change_user", "accounts.view_apitoken", "accounts.delete_apitoken",
+               "streets.view_streetlayer", "streets.add_streetlayer",
+               "streets.delete_streetlayer"}
 
 ROLE_PERMISSIONS: dict[str, set[str]] = {
     OFFICER: _SEE_AREAS | _SEE_OWN_TASKS | _LOG_VISITS,
@@ -52,7 +55,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     ADMIN: (_SEE_AREAS | _SEE_CRIME | _ANALYSE | _ADMINISTER | _SEE_PLANS | _PROBLEM_SOLVE
             | _TASK | _SEE_DOSAGE | _TRACK | _SEE_TRIALS | _RUN_TRIALS | _EXPORT
             | {"audit.view_auditevent"}),
-    AUDITOR: {"accounts.view_all_areas", "audit.view_auditevent"},
+    AUDITOR: {"accounts.view_all_areas", "audit.view_auditevent", "streets.view_street"},
 }
 
 

@@ -76,6 +76,9 @@ def main() -> None:
               f"(naive peer {gen['naive_seconds']:.3f} s)")
         supervisor_map()
         return
+    if sys.argv[1:] == ["streets"]:  # python benchmarks/run.py streets
+        streets()
+        return
     if sys.argv[1:] == ["runs"]:  # only the hot spot run figures: python benchmarks/run.py runs
         runs()
         return
@@ -93,6 +96,7 @@ def main() -> None:
     supervisor_map()
     tracking()
     reports()
+    streets()
     print(f"\n({time.time() - started:.0f} s in all)")
 
 
@@ -180,6 +184,18 @@ def imports() -> None:
     print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
     for r in rows_out:
         print("| " + " | ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)) + " |")
+
+
+def streets() -> None:
+    s = json.loads(sh(PY, "benchmarks/bench_streets.py").strip().splitlines()[-1])
+    print(f"\nStreet layer: {s['lines']:,} links imported from a GeoPackage in "
+          f"{s['import_s']:.1f} s ({s['lines_per_s']:,.0f} links/s)\n")
+    print("| zoom | vector tile ms | vector tile KB | peer: GeoJSON of the same streets ms "
+          "| GeoJSON KB |")
+    print("|---|---|---|---|---|")
+    for z, r in s["zooms"].items():
+        print(f"| {z} | {r['mvt_ms']:.1f} | {r['mvt_kb']:.1f} | {r['geojson_ms']:.1f} | "
+              f"{r['geojson_kb']:.1f} |")
 
 
 def reports() -> None:

@@ -16,6 +16,7 @@ from patrols import api as patrols_api
 from patrols import views as patrols_views
 from reports import api as reports_api
 from reports import views as reports_views
+from streets import views as streets_views
 from tasking import api as tasking_api
 from tasking import views as tasking_views
 
@@ -113,6 +114,7 @@ urlpatterns = [
     path("dosage/", patrols_views.dosage_page, name="dosage"),
     path("live/", patrols_views.live_page, name="live"),
     path("audit/", audit_views.audit_page, name="audit"),
+    path("tiles/streets/<int:z>/<int:x>/<int:y>.mvt", streets_views.tile, name="street-tile"),
     path("trials/", evaluation_views.trial_list, name="trial-list"),
     path("trials/<int:pk>/", evaluation_views.trial_detail, name="trial-detail"),
     path("reports/", reports_views.reports_home, name="reports"),

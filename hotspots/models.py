@@ -220,6 +220,7 @@ class Hotspot(models.Model):
     class NamedBy(models.TextChoices):
         NONE = "", "Not named"
         CRIMES = "crimes", "From the crimes' location text"
+        STREETS = "streets", "From the street layer"
         ANALYST = "analyst", "Named by an analyst"
 
     key = models.CharField(max_length=64)

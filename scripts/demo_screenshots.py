@@ -46,7 +46,8 @@ def main(base: str) -> None:
         desk.locator("#hotspot-list tr").first.locator("td").first.click()
         desk.screenshot(path=str(OUT / "hotspots-page.png"), full_page=True)
         desk.goto(f"{base}/")
-        desk.wait_for_timeout(2000)
+        desk.wait_for_selector("#areamap-wrap[data-squares]", timeout=30_000)
+        desk.wait_for_timeout(500)
         desk.screenshot(path=str(OUT / "overview.png"), full_page=True)
         desk.context.close()
 
@@ -75,6 +76,8 @@ def main(base: str) -> None:
         desk.screenshot(path=str(OUT / "dashboard.png"), full_page=True)
         desk.goto(f"{base}/reports/")
         desk.screenshot(path=str(OUT / "reports.png"), full_page=True)
+        desk.goto(f"{base}/reports/neighbourhoods/")
+        desk.screenshot(path=str(OUT / "neighbourhoods.png"), full_page=True)
         desk.context.close()
 
         phone = browser.new_context(**p.devices["Pixel 7"], locale="en-GB",

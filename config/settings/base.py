@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "evaluation",
     "reports",
     "audit",
+    "streets",
     "demo",
 ]
 
@@ -289,6 +290,9 @@ LEAFLET_CONFIG = {
     else [],
     "RESET_VIEW": False,
     "NO_GLOBALS": False,
+    # The force's own street layer, from this site's vector tiles, on every map (streets/).
+    "PLUGINS": {"streets": {"js": ["vendor/protomaps-leaflet/protomaps-leaflet.js",
+                                   "js/streets.js"], "auto-include": True}},
 }
 
 # Content Security Policy. Scripts come from this site only; the one inline script, the

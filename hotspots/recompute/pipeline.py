@@ -376,10 +376,39 @@ UPDATE hotspots_hotspot h
 """
 
 
+# Otherwise from the newest street layer (streets/), where one is loaded: the named street
+# with the most length inside the cell, else the nearest within 100 m of its centre. A name
+# from crimes or an analyst is never replaced by one from the streets.
+NAME_FROM_STREETS_SQL = r"""
+WITH spots AS (
+    SELECT h.id, h.geom, a.name AS area_name
+    FROM hotspots_hotspot h LEFT JOIN accounts_area a ON a.id = h.area_id
+    WHERE h.last_selected_run_id = %(run)s AND h.named_by IN ('', 'streets')
+), layer AS (
+    SELECT id FROM streets_streetlayer ORDER BY imported_at DESC, id DESC LIMIT 1
+), best AS (
+    SELECT s.id, (
+        SELECT st.name FROM streets_street st, layer
+         WHERE st.layer_id = layer.id AND st.name <> ''
+           AND ST_DWithin(st.geom, ST_Centroid(s.geom), 100)
+         ORDER BY ST_Length(ST_Intersection(st.geom, s.geom)) DESC,
+                  ST_Distance(st.geom, ST_Centroid(s.geom)), st.name
+         LIMIT 1) AS street
+    FROM spots s
+)
+UPDATE hotspots_hotspot h
+   SET name = left(b.street || coalesce(', ' || s.area_name, ''), 120), named_by = 'streets'
+  FROM best b JOIN spots s ON s.id = b.id
+ WHERE h.id = b.id AND b.street IS NOT NULL
+"""
+
+
 def _name_hotspots(run: HotspotRun) -> int:
     with connection.cursor() as cur:
         cur.execute(NAME_SQL, {"run": run.pk, "start": run.window_start, "end": run.window_end})
-        return int(cur.rowcount)
+        named = int(cur.rowcount)
+        cur.execute(NAME_FROM_STREETS_SQL, {"run": run.pk})
+        return named + int(cur.rowcount)
 
 
 def _assign_areas(hotspots: list[Hotspot]) -> None:

@@ -8,7 +8,7 @@
   const DWELL = Number(root.dataset.dwell || 15) * 60;
   const ACTIVE_KEY = "patrol.active";
   // The service worker's cache (templates/patrols/sw.js names the same one).
-  const CACHE = "patrol-v2";
+  const CACHE = "patrol-v3";
   const TASKS_URL = root.dataset.tasksUrl + "?limit=200";
   const VISITS_URL = root.dataset.visitsUrl + "?limit=200";
   // A visit not started by its planned end and this long after is missed, not due.
@@ -227,6 +227,11 @@
     if (Date.parse(t.starts_at) + t.minutes * 60000 + MISSED_AFTER < Date.now()) return { missed: true };
     return {};
   }
+  // Where, when, how long and why in one sentence an officer reads at a glance.
+  function plainSentence(t) {
+    const why = t.why ? `: ${t.why.charAt(0).toLowerCase()}${t.why.slice(1)}` : "";
+    return `Be at ${placeOf(t)} at ${hhmm(t.starts_at)} for ${t.minutes} minutes${why}.`;
+  }
   function card(t, state) {
     const li = el("li", undefined, `card visit-card mb-2${t.status === "cancelled" || state.done ? " text-secondary" : ""}${state.missed ? " border-danger" : ""}`);
     li.dataset.task = String(t.id);
@@ -245,7 +250,10 @@
     top.append(el("span", hhmm(t.starts_at), "time"), mark);
     const where = el("div", placeOf(t), "fw-semibold fs-5");
     where.dataset.testid = "place";
-    body.append(top, where, el("div", `Stay ${t.minutes} min${t.changed_after_publish ? " · changed" : ""}`));
+    const plain = el("div", plainSentence(t));
+    plain.dataset.testid = "plain";
+    body.append(top, where, plain);
+    if (t.changed_after_publish) body.appendChild(el("span", "changed since published", "badge text-bg-warning"));
     if (state.done && state.inside === false) {
       body.appendChild(el("div", "Check-in was more than 50 m from the hot spot.", "small"));
     }

@@ -1,7 +1,7 @@
 {% load static %}// The patrol page's service worker: keeps the page and its files so it opens with no
 // signal. Visits are not sent from here: the page queues them in IndexedDB and sends them
 // itself when it is online (one code path, testable in the page).
-const CACHE = "patrol-v2";
+const CACHE = "patrol-v3";
 const FILES = [
   "/patrol/",
   "{% static 'vendor/bootstrap/bootstrap.min.css' %}",
@@ -14,6 +14,8 @@ const FILES = [
   "{% static 'leaflet/leaflet.extras.js' %}",
   "{% static 'leaflet/draw/leaflet.draw.i18n.js' %}",
   "{% static 'js/site.js' %}",
+  "{% static 'vendor/protomaps-leaflet/protomaps-leaflet.js' %}",
+  "{% static 'js/streets.js' %}",
   "{% static 'js/patrol.js' %}",
   "{% static 'img/icon-192.png' %}",
 ];
@@ -36,7 +38,9 @@ self.addEventListener("fetch", (event) => {
   const isPage = request.mode === "navigate" && url.pathname === "/patrol/";
   // The page also keeps these lists itself as they arrive (static/js/patrol.js).
   const isTasks = url.pathname === "/api/v1/my-tasks/" || url.pathname === "/api/v1/visits/";
-  if (isPage || isTasks) {
+  // Street tiles seen with a signal are kept, so the map still shows streets without one.
+  const isStreets = url.pathname.startsWith("/tiles/streets/");
+  if (isPage || isTasks || isStreets) {
     // Network first, so a signal always gives the latest plan; the cached copy otherwise.
     event.respondWith(fetch(request).then((response) => {
       if (response.ok) {

@@ -5,13 +5,15 @@ packages, so the working tree is never touched."""
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("core", "config", "accounts", "audit", "hotspots", "tasking", "patrols",
-            "evaluation", "reports", "demo")
+# The packages the contracts name, read from the contracts themselves so a new app is copied.
+PACKAGES = tuple(tomllib.loads((ROOT / "pyproject.toml").read_text())
+                 ["tool"]["importlinter"]["root_packages"])
 LINT = Path(sys.executable).with_name("lint-imports")
 
 

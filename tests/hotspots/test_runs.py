@@ -608,6 +608,38 @@ def test_hot_spots_are_named_from_their_crimes_and_an_analysts_name_is_kept(
     assert (hot.name, hot.named_by) == (f"Camden Road, {areas[CAMDEN].name}", "crimes")
 
 
+def test_a_cell_without_location_text_is_named_from_the_street_layer(areas, users, crimes,
+                                                                      tmp_path):
+    """Issue 18, item 7: otherwise from a street layer. The robbery cell's crimes carry no
+    text: it takes the named street nearest its centre (within 100 m) from the newest
+    street layer; a name from crimes is not replaced by one from the streets."""
+    import json
+
+    from streets.services import streets_import
+
+    Crime.objects.filter(reference__startswith="hot-").update(
+        location_text="On or near Camden Road")
+    x, y = crimes["cx"] + 3 * CELL, crimes["cy"]
+
+    def line(name, dx, dy):
+        return {"type": "Feature", "properties": {"name": name, "highway": "residential"},
+                "geometry": {"type": "LineString",
+                             "coordinates": [[x + dx - 300, y + dy], [x + dx + 300, y + dy]]}}
+
+    path = tmp_path / "streets.geojson"
+    path.write_text(json.dumps({
+        "type": "FeatureCollection",
+        "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::27700"}},
+        "features": [line("Far Lane", 0, 140), line("Near Street", 0, 60),
+                     line("", 0, 5), line("Hot Lane", -3 * CELL, 0)]}))
+    streets_import(path=path, name="test", actor=users["admin"])
+    run = run_now(areas["CN"])
+    hot, rob = Hotspot.objects.get(key=crimes["hot"]), Hotspot.objects.get(key=crimes["rob"])
+    assert (rob.name, rob.named_by) == (f"Near Street, {areas[CAMDEN].name}", "streets")
+    assert (hot.name, hot.named_by) == (f"Camden Road, {areas[CAMDEN].name}", "crimes")
+    assert run.metrics["named"] == 2
+
+
 def test_the_name_is_beside_the_key_in_exports_and_on_the_phone(api, users, areas, crimes):
     from reports.datasets import dataset
 

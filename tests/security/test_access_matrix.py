@@ -67,6 +67,9 @@ TARGETS.update({
     "export-download": _targets("export", BY_WHOM),
     "api-my-token": [("officer", {"key": ("token", "officer")})],
     "api-user-tokens": _targets("user", AREAS),
+    # A street tile over Camden Town (zoom 16): streets are no one's personal data, but
+    # still only for signed-in users with a role.
+    "street-tile": [("camden", {"z": ("tile", "z"), "x": ("tile", "x"), "y": ("tile", "y")})],
 })
 
 # Page forms that act on what their fields name: each is also sent with a real body, so the
@@ -242,6 +245,8 @@ MATRIX: dict[tuple[str, str, str], tuple[int, ...]] = {
     ('login', 'put', '-'): (302, 302, 302, 302, 302, 302),
     ('logout', 'get', '-'): (405, 405, 405, 405, 405, 405),
     ('logout', 'post', '-'): (302, 302, 302, 302, 302, 302),
+    ('street-tile', 'get', 'camden'): (200, 200, 200, 200, 200, 403),
+    ('street-tile', 'post', 'camden'): (405, 405, 405, 405, 405, 403),
     ('my-visits', 'get', '-'): (200, 200, 200, 200, 403, 403),
     ('my-visits', 'post', '-'): (405, 405, 405, 405, 403, 403),
     ('neighbourhoods', 'get', '-'): (403, 200, 200, 200, 403, 403),
@@ -361,6 +366,7 @@ def test_every_route_is_in_the_matrix():
 @pytest.mark.parametrize("name", sorted(ROUTES))
 def test_route_access(client, users, areas, name):
     world = build_world(users, areas)
+    world.ids["tile"] = {"z": 16, "x": 32743, "y": 21782}
     api = name.startswith("api-")
     observed: dict[tuple[str, str, str], list[int]] = {}
     for method in _methods(ROUTES[name]):

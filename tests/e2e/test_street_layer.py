@@ -1,0 +1,51 @@
+"""Streets under the hot spots with no outside tile server (issue 18, item 8): every map
+draws the force's own street layer from this site's vector tiles, in Chromium, under the
+Content Security Policy."""
+
+import pytest
+
+from streets.services import streets_import
+from tests.streets.test_streets import FIXTURE
+
+from .conftest import login, shot
+
+pytestmark = pytest.mark.e2e
+
+# Road colours the street layer paints (static/js/streets.js): A roads and B roads.
+A_ROAD, B_ROAD = (243, 194, 107), (246, 220, 143)
+COUNT_COLOURS = """([a, b]) => {
+  let n = [0, 0];
+  for (const c of document.querySelectorAll('#areamap .leaflet-tile-pane canvas')) {
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    for (let i = 0; i < d.length; i += 4) {
+      if (d[i] === a[0] && d[i + 1] === a[1] && d[i + 2] === a[2]) n[0]++;
+      if (d[i] === b[0] && d[i + 1] === b[1] && d[i + 2] === b[2]) n[1]++;
+    }
+  }
+  return n;
+}"""
+
+
+def test_the_overview_map_draws_the_street_layer_from_its_own_tiles(page, live_server,
+                                                                       users, areas):
+    streets_import(path=FIXTURE, name="Hand-drawn Camden", actor=None,
+                   attribution="Test streets, drawn by hand")
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    tiles: list[tuple[int, int]] = []
+    page.on("response", lambda r: tiles.append((r.status, len(r.body())))
+            if "/tiles/streets/" in r.url else None)
+    login(page, live_server.url, "analyst")
+    page.wait_for_selector("#areamap[data-streets='drawn']", timeout=15_000)
+    page.wait_for_selector("#areamap-wrap[data-loaded='4']", timeout=15_000)  # fitted
+    # Camden Road at zoom 16: main and B roads painted in their colours, the names on them.
+    page.evaluate("() => window.leafletmapareamap.setView([51.5423, -0.1370], 16, "
+                  "{animate: false})")
+    page.wait_for_function(f"() => ({COUNT_COLOURS})([{list(A_ROAD)}, {list(B_ROAD)}])"
+                           ".every((n) => n > 200)", timeout=15_000)
+    assert page.inner_text(".leaflet-control-attribution").endswith(
+        "Test streets, drawn by hand")
+    assert tiles and all(status in (200, 304) for status, _ in tiles)
+    assert any(size > 0 for _, size in tiles)
+    shot(page, "overview-streets")
+    assert errors == []
