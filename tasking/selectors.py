@@ -9,11 +9,13 @@ import numpy as np
 from django.db import connection
 from django.db.models import Count, Max, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
+from django.utils.html import escape
 
 from accounts.models import Team, User
 from accounts.selectors import area_scope_q, area_subtree_ids
 from core.resilience import cache_get, cache_set
 from hotspots.models import Hotspot
+from streets.selectors import PrintedStreet, streets_in_box
 
 from .generator import WEEK_HOURS, shift_coverage
 from .generator import Shift as GenShift
@@ -298,9 +300,9 @@ def _peak_text(profile: list[float], cover: np.ndarray | None = None) -> str:
 
 
 def briefing_svg(*, hotspot_ids: list[int], area_id: int, width: int = 640) -> str:
-    """A small map as SVG (area outline, hot spots numbered in the order given) drawn by
-    PostGIS: it prints
-    and goes into the PDF with no tile server."""
+    """A small map as SVG (area outline, the street layer's streets with their names, hot
+    spots numbered in the order given) drawn by PostGIS: it prints and goes into the PDF
+    with no tile server."""
     with connection.cursor() as cur:
         cur.execute(
             """
@@ -331,15 +333,47 @@ def briefing_svg(*, hotspot_ids: list[int], area_id: int, width: int = 640) -> s
              'role="img" aria-label="Map of the hot spots in this briefing">',
              f'<path d="{area_path}" fill="#f8f9fa" stroke="#0d6efd" '
              f'stroke-width="{2 * stroke:.1f}"/>' if area_path else ""]
+    lines, labels = _svg_streets(streets_in_box(x0=x0, y0=y0, x1=x1, y1=y1), stroke)
+    parts.extend(lines)
     number = {hid: n for n, hid in enumerate(hotspot_ids, 1)}
-    for hid, path, x, y in zip(ids or [], paths or [], cx or [], cy or [], strict=True):
-        n = number[hid]
+    spots = list(zip(ids or [], paths or [], cx or [], cy or [], strict=True))
+    for _hid, path, _x, _y in spots:
         parts.append(f'<path d="{path}" fill="#dc3545" fill-opacity="0.75" stroke="#842029" '
                      f'stroke-width="{stroke:.1f}"/>')
+    # Street names over the hot spots, the hot spots' numbers over everything.
+    parts.extend(labels)
+    for hid, _path, x, y in spots:
+        n = number[hid]
         parts.append(f'<text x="{x + 6 * stroke:.0f}" y="{-y:.0f}" font-size="{12 * stroke:.0f}" '
                      f'font-family="sans-serif" font-weight="bold">{n}</text>')
     parts.append("</svg>")
     return "".join(parts)
+
+
+# Printed street widths in pixels of the 640-pixel map, by rank (streets.services.RANKS).
+_STREET_WIDTH = {0: 5.0, 1: 4.0, 2: 3.0, 3: 1.5}
+
+
+def _svg_streets(streets: list[PrintedStreet],
+                 stroke: float) -> tuple[list[str], list[str]]:
+    """Street lines, then each name once, along its longest piece: 11 pixels of the map
+    print at about 9 pt on A4, with a white edge so a name reads across a line."""
+    lines = [f'<path d="{s.path}" fill="none" stroke="#adb5bd" stroke-linecap="round" '
+             f'stroke-width="{_STREET_WIDTH.get(s.rank, 1.5) * stroke:.1f}"/>'
+             for s in streets]
+    labels = []
+    for s in streets:
+        if not s.name:
+            continue
+        size = (11 if s.rank <= 2 else 10) * stroke
+        where = (f'x="{s.label_x:.0f}" y="{-s.label_y:.0f}" text-anchor="middle" '
+                 f'dominant-baseline="central" font-size="{size:.0f}" font-family="sans-serif" '
+                 f'transform="rotate({s.angle:.0f} {s.label_x:.0f} {-s.label_y:.0f})"')
+        name = escape(s.name)
+        labels.append(f'<text {where} fill="none" stroke="#ffffff" '
+                      f'stroke-width="{3 * stroke:.1f}">{name}</text>'
+                      f'<text {where} fill="#212529" class="street-name">{name}</text>')
+    return lines, labels
 
 
 def tasks_loggable(*, user: Any) -> QuerySet[PatrolTask]:
