@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib.gis.db.backends.postgis.models import PostGISSpatialRefSys
 from django.contrib.gis.db.models.functions import Transform
 from django.db import connection
-from django.db.models import Count, Max, QuerySet
+from django.db.models import Count, Max, Min, QuerySet
 from django.utils import timezone
 
 from accounts.models import Area
@@ -62,6 +62,15 @@ def crime_data_end(*, area_ids: list[int] | None) -> datetime | None:
               else Crime.objects.filter(area_id__in=area_ids))
     end: datetime | None = crimes.aggregate(end=Max("occurred_to"))["end"]
     return end
+
+
+def crime_data_start(*, area_ids: list[int] | None) -> datetime | None:
+    """Where the crime data held for these areas begin: the earliest crime's window start.
+    A year before that is no year of zero crime, it is a year with no data."""
+    crimes = (Crime.objects.filter(area__isnull=False) if area_ids is None
+              else Crime.objects.filter(area_id__in=area_ids))
+    start: datetime | None = crimes.aggregate(start=Min("occurred_from"))["start"]
+    return start
 
 
 def data_last_day(end: datetime | None) -> date | None:

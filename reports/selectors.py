@@ -14,7 +14,7 @@ from core.errors import InputError
 from evaluation.models import Trial
 from evaluation.selectors import trial_outcome
 from hotspots.models import HotspotRun
-from hotspots.selectors import crime_data_end, data_last_day, run_lorenz_points
+from hotspots.selectors import crime_data_end, crime_data_start, data_last_day, run_lorenz_points
 from patrols.selectors import dosage, dosage_total
 from tasking.models import PatrolTask, Shift, TaskingPlan
 
@@ -124,6 +124,11 @@ def neighbourhood_summary(*, user: Any, end: datetime | None = None) -> list[dic
     crime_end = min(end, data_end + timedelta(microseconds=1)) if data_end is not None else end
     crime_start = crime_end - timedelta(days=365)
     before_start, before_end = crime_start - timedelta(days=365), crime_start
+    # Data that begin inside the year before (a force's first import, the demo's one real
+    # year) leave that year short: it is shown as no data, not as a count to compare with.
+    # A month's grace, as monthly data begin on the 1st and the year on any day.
+    data_start = crime_data_start(area_ids=[a.pk for a in hoods])
+    compared = data_start is not None and data_start <= before_start + timedelta(days=31)
     minutes: dict[int, float] = {}
     with connection.cursor() as cur:
         cur.execute("SELECT id, area_id FROM hotspots_hotspot WHERE area_id = ANY(%s)",
@@ -143,10 +148,13 @@ def neighbourhood_summary(*, user: Any, end: datetime | None = None) -> list[dic
     out = []
     for hood in hoods.order_by("name"):
         now, then = crimes.get(hood.pk, (0, 0))
+        before = then if compared else None
         out.append({"area": hood.name, "patrol_hours": round(minutes.get(hood.pk, 0.0) / 60),
-                    "crimes": now, "crimes_year_before": then,
-                    "change": round(100 * (now - then) / then) if then else None,
-                    "crime_data_to": data_last_day(data_end)})
+                    "crimes": now, "crimes_year_before": before,
+                    "change": round(100 * (now - then) / then) if before else None,
+                    "crime_data_to": data_last_day(data_end),
+                    "crime_data_from": (timezone.localtime(data_start).date()
+                                        if data_start is not None else None)})
     return out
 
 

@@ -139,7 +139,9 @@ def neighbourhoods(request: HttpRequest) -> HttpResponse:
                          "change_percent", "crime_data_to"])
         for r in rows:
             writer.writerow([writers.neutralise(r["area"]), r["patrol_hours"], r["crimes"],
-                             r["crimes_year_before"], r["change"], r["crime_data_to"] or ""])
+                             "" if r["crimes_year_before"] is None else r["crimes_year_before"],
+                             "" if r["change"] is None else r["change"],
+                             r["crime_data_to"] or ""])
         response = HttpResponse(out.getvalue(), content_type="text/csv")
         response["Content-Disposition"] = 'attachment; filename="neighbourhoods.csv"'
         return response

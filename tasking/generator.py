@@ -209,11 +209,16 @@ def _ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
-def plain_why(share: float, rank: int, of: int) -> str:
+def plain_why(share: float, rank: int, of: int, hours: float | None = None) -> str:
     """Why a visit is where and when it is, in words an officer reads at a glance: how much
     of the place's week of harm falls in the shift's hours, and how it stands among the hot
-    spots in that shift (the analyst's percentages and ranks stay in the exports)."""
-    if share >= 0.995:
+    spots in that shift (the analyst's percentages and ranks stay in the exports). With the
+    shift's `hours`, a share no more than a quarter above the hours' own share of the week
+    (crime spread evenly, or records with no time of day, as police.uk's) says so instead of
+    "about 1 in 21" of harm that merely falls in 8 of 168 hours."""
+    if hours is not None and 0 < share < 1.25 * hours / 168 and share < 0.6:
+        part = "Harm from crime here is spread through the week, not gathered in these hours"
+    elif share >= 0.995:
         part = "All the week's harm from crime here falls in these hours"
     elif share >= 0.9:
         part = "Nearly all the week's harm from crime here falls in these hours"
@@ -259,7 +264,7 @@ def _place(rota: Rota, harm: np.ndarray, in_shift: np.ndarray, shifts: list[Shif
                     f"shift {s.key}: hot spot {name} gets {len(times)} visit(s), not {k}, to "
                     f"keep {rules.min_gap_minutes} minutes between them")
             share = in_shift[h, j] / weekly[h] if weekly[h] > 0 else 0.0
-            why = plain_why(share, ranks[j][h], harm.shape[0])
+            why = plain_why(share, ranks[j][h], harm.shape[0], s.hours)
             teams = team_of[(h, j)]
             for t, team in zip(times, teams, strict=False):
                 rota.visits.append(Visit(h, s.key, round(t, 1), why, team, v))

@@ -94,7 +94,7 @@ def test_the_neighbourhood_summary_compares_years_that_end_where_the_data_end(
     end = timezone.now() - timedelta(days=60)
     c = areas[CAMDEN].geom.point_on_surface
     whens = [end - timedelta(days=d) for d in (1, 30, 200)] + \
-        [end - timedelta(days=d) for d in (400, 500)]
+        [end - timedelta(days=d) for d in (400, 500, 720)]
     for i, when in enumerate(whens):
         Crime.objects.create(source="t", reference=f"n{i}", offence_type=burglary,
                              occurred_from=when, occurred_to=when, area=areas[CAMDEN],
@@ -103,11 +103,25 @@ def test_the_neighbourhood_summary_compares_years_that_end_where_the_data_end(
 
     rows = {r["area"]: r for r in neighbourhood_summary(user=users["supervisor"])}
     camden = rows[areas[CAMDEN].name]
-    assert (camden["crimes"], camden["crimes_year_before"], camden["change"]) == (3, 2, 50)
+    assert (camden["crimes"], camden["crimes_year_before"], camden["change"]) == (3, 3, 0)
     day = timezone.localtime(whens[0]).date()
     assert camden["crime_data_to"] == day
     html = api(users["supervisor"]).get(reverse("neighbourhoods")).content.decode()
     assert f"crime data to {day.day} {day:%b %Y}" in html
     csv_text = api(users["supervisor"]).get(reverse("neighbourhoods"), {"format": "csv"}
                                             ).content.decode()
-    assert f"{areas[CAMDEN].name},0,3,2,50,{day.isoformat()}" in csv_text
+    assert f"{areas[CAMDEN].name},0,3,3,0,{day.isoformat()}" in csv_text
+
+    # Data that begin inside the year before: no count to compare with, and the page says so.
+    Crime.objects.filter(reference="n5").delete()
+    camden = {r["area"]: r for r in neighbourhood_summary(user=users["supervisor"])}[
+        areas[CAMDEN].name]
+    assert (camden["crimes"], camden["crimes_year_before"], camden["change"]) == (3, None, None)
+    first = timezone.localtime(whens[4]).date()
+    assert camden["crime_data_from"] == first
+    html = api(users["supervisor"]).get(reverse("neighbourhoods")).content.decode()
+    assert (f"The crime data begin on {first.day} {first:%b %Y}: there is no full year "
+            "before to compare with, so no change is shown.") in html
+    csv_text = api(users["supervisor"]).get(reverse("neighbourhoods"), {"format": "csv"}
+                                            ).content.decode()
+    assert f"{areas[CAMDEN].name},0,3,,,{day.isoformat()}" in csv_text

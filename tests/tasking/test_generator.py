@@ -68,6 +68,19 @@ def test_why_is_one_plain_sentence(share, rank, of, expected):
     assert plain_why(share, rank, of) == expected
 
 
+def test_why_says_when_harm_is_not_gathered_in_the_shifts_hours():
+    # 8 hours are 1/21 of the week: a share up to 1.25 times that is no reason to come then
+    # (police.uk records have no time of day, so their profiles are flat).
+    spread = ("Harm from crime here is spread through the week, not gathered in these hours; "
+              "it is the 4th busiest of 19 hot spots in this shift")
+    assert plain_why(8 / 168, 4, 19, hours=8) == spread
+    assert plain_why(8 / 168 * 1.24, 4, 19, hours=8) == spread
+    assert plain_why(8 / 168 * 1.26, 4, 19, hours=8) == (
+        "About 1 in 17 of the week's harm from crime here falls in these hours; it is the 4th "
+        "busiest of 19 hot spots in this shift")
+    assert plain_why(0.3, 1, 2, hours=8).startswith("About a third of the week's harm")
+
+
 def test_weekly_cap_and_harm_outside_every_shift():
     rota = generate(profiles=np.array([profile_at(20, 300), profile_at(3, 999)]),
                     shifts=[MON_LATE], rules=Rules(max_visits_per_week=2))

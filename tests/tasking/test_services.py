@@ -142,7 +142,12 @@ def test_generated_week_follows_harm_caps_gaps_and_capacity(areas, users, patter
         assert t.shift.starts_at <= t.starts_at
         assert t.starts_at + timedelta(minutes=15) <= t.shift.ends_at
         assert t.minutes == 15 and t.assignee_team_id in (teams["ct"].pk, teams["kt"].pk)
-        assert "harm from crime here falls in these hours" in t.why
+        if t.hotspot_id == spots["night"].pk:  # a seventh of its week is in each night shift
+            assert t.why == ("About a seventh of the week's harm from crime here falls in "
+                             "these hours; it is the busiest of 3 hot spots in this shift")
+        elif t.hotspot_id == spots["flat"].pk:  # no more in these hours than in any others
+            assert t.why.startswith("Harm from crime here is spread through the week, not "
+                                    "gathered in these hours; it is the ")
     by_place: dict[tuple[int, int], datetime] = {}
     for t in sorted(tasks, key=lambda t: t.starts_at):
         key = (t.shift_id, t.hotspot_id)
