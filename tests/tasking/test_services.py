@@ -427,3 +427,14 @@ def test_the_briefings_peak_times_are_those_inside_the_shift():
     late = np.zeros(168)
     late[39:47] = 1.0  # Tuesday 15:00 to 23:00: none
     assert _peak_text(profile, late) == "no clear peak in this shift's hours"
+    # Near-equal hours (police.uk's month-only dates spread over every hour) have no peak,
+    # in the week or in a shift: the busiest of them is noise.
+    rng = np.random.default_rng(3)
+    spread = list(1.0 + 0.05 * rng.random(168))
+    assert _peak_text(spread) == ("no clear peak: harm is spread over the week or times are "
+                                  "not precise")
+    assert _peak_text(spread, early) == _peak_text(spread)
+    # An hour at 1.5 times the average is a peak; the hour beside it at 1.4 times is not.
+    mean_of = [1.0] * 168
+    mean_of[10], mean_of[11] = 1.5 * 170 / 168, 1.4
+    assert _peak_text(mean_of, early) == "Mon 10:00-11:00"
