@@ -352,6 +352,13 @@ def _keep_identities(run: HotspotRun, layout: CellLayout, chosen_flat: np.ndarra
 # Road"): the commonest street among the run window's crimes in the cell, with the area it
 # lies in. An analyst's name is never replaced; a cell whose crimes carry no text keeps
 # whatever name it had (the pages then show its key).
+# police.uk snaps a crime to a street ("On or near Holloway Road") or to a kind of place
+# ("On or near Supermarket", "Parking Area", "B144"): a street is the name people know, so a
+# text ending like a street is preferred, however common the kinds of place are.
+STREET_LIKE = (r"\m(street|road|lane|avenue|way|place|close|mews|terrace|square|gardens|hill|"
+               r"row|court|crescent|drive|grove|walk|yard|gate|green|rise|parade|passage|"
+               r"broadway|bridge|embankment|circus|vale|wharf|buildings|approach|villas|park)$")
+
 NAME_SQL = r"""
 WITH spots AS (
     SELECT h.id, h.geom, a.name AS area_name
@@ -367,7 +374,7 @@ WITH spots AS (
     GROUP BY 1, 2
 ), best AS (
     SELECT DISTINCT ON (id) id, street FROM texts WHERE street <> ''
-    ORDER BY id, n DESC, street
+    ORDER BY id, street ~* %(street_like)s DESC, n DESC, street
 )
 UPDATE hotspots_hotspot h
    SET name = left(b.street || coalesce(', ' || s.area_name, ''), 120), named_by = 'crimes'
@@ -377,13 +384,16 @@ UPDATE hotspots_hotspot h
 
 
 # Otherwise from the newest street layer (streets/), where one is loaded: the named street
-# with the most length inside the cell, else the nearest within 100 m of its centre. A name
-# from crimes or an analyst is never replaced by one from the streets.
+# with the most length inside the cell, else the nearest within 100 m of its centre. An
+# analyst's name is never replaced, nor a street name from the crimes; a kind of place from
+# the crimes ("Supermarket, Camden") gives way to a street.
 NAME_FROM_STREETS_SQL = r"""
 WITH spots AS (
     SELECT h.id, h.geom, a.name AS area_name
     FROM hotspots_hotspot h LEFT JOIN accounts_area a ON a.id = h.area_id
-    WHERE h.last_selected_run_id = %(run)s AND h.named_by IN ('', 'streets')
+    WHERE h.last_selected_run_id = %(run)s
+      AND (h.named_by IN ('', 'streets')
+           OR (h.named_by = 'crimes' AND NOT split_part(h.name, ',', 1) ~* %(street_like)s))
 ), layer AS (
     SELECT id FROM streets_streetlayer ORDER BY imported_at DESC, id DESC LIMIT 1
 ), best AS (
@@ -405,10 +415,13 @@ UPDATE hotspots_hotspot h
 
 def _name_hotspots(run: HotspotRun) -> int:
     with connection.cursor() as cur:
-        cur.execute(NAME_SQL, {"run": run.pk, "start": run.window_start, "end": run.window_end})
-        named = int(cur.rowcount)
-        cur.execute(NAME_FROM_STREETS_SQL, {"run": run.pk})
-        return named + int(cur.rowcount)
+        cur.execute(NAME_SQL, {"run": run.pk, "start": run.window_start, "end": run.window_end,
+                               "street_like": STREET_LIKE})
+        cur.execute(NAME_FROM_STREETS_SQL, {"run": run.pk, "street_like": STREET_LIKE})
+        # How many this run named, each once (a place may be named twice, crimes then streets).
+        cur.execute("SELECT count(*) FROM hotspots_hotspot WHERE last_selected_run_id = %s "
+                    "AND named_by IN ('crimes', 'streets')", [run.pk])
+        return int(cur.fetchone()[0])
 
 
 def _assign_areas(hotspots: list[Hotspot]) -> None:
