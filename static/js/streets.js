@@ -39,7 +39,7 @@
       }),
     }];
     return P.leafletLayer({
-      url: config.url, maxDataZoom: config.max_data_zoom, backgroundColor: "#f1f3f5",
+      url: config.url, maxDataZoom: config.max_data_zoom,
       attribution: config.attribution || "Streets: the force's own layer",
       paintRules, labelRules,
     });

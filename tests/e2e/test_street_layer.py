@@ -3,9 +3,14 @@ draws the force's own street layer from this site's vector tiles, in Chromium, u
 Content Security Policy."""
 
 import pytest
+from django.contrib.gis.geos import Polygon
 
+from hotspots.models import Hotspot
 from streets.services import streets_import
+from tasking.services import plan_generate
+from tests.conftest import CAMDEN, upcoming_monday
 from tests.streets.test_streets import FIXTURE
+from tests.tasking.conftest import make_hotspot, patterns, teams  # noqa: F401  (fixtures)
 
 from .conftest import login, shot
 
@@ -49,3 +54,32 @@ def test_the_overview_map_draws_the_street_layer_from_its_own_tiles(page, live_s
     assert any(size > 0 for _, size in tiles)
     shot(page, "overview-streets")
     assert errors == []
+
+
+def test_the_supervisors_map_shows_named_hot_spots_on_the_streets(
+        page, live_server, users, areas, patterns, teams, make_hotspot):  # noqa: F811
+    """The tasking map with the street layer and hot spot names: the picture issue 18 asks
+    for (the demo has no open street data; these streets are the hand-drawn fixture)."""
+    streets_import(path=FIXTURE, name="Hand-drawn Camden", actor=None,
+                   attribution="Test streets, drawn by hand")
+    names = ("Camden Road, Camden", "Royal College Street, Camden", "Pratt Street, Camden")
+    corners = ((529250, 184200), (529380, 183950), (529500, 183700))
+    for name, (x, y) in zip(names, corners, strict=True):
+        spot = make_hotspot([1.0] * 168)
+        Hotspot.objects.filter(pk=spot.pk).update(
+            name=name, named_by="crimes", geom=Polygon.from_bbox((x, y, x + 150, y + 150)))
+    plan = plan_generate(area=areas[CAMDEN], week_start=upcoming_monday(),
+                         actor=users["supervisor"], seed=1)
+    login(page, live_server.url, "supervisor")
+    page.goto(f"{live_server.url}/tasking/plans/{plan.pk}/")
+    page.wait_for_selector("#plan-wrap[data-loaded]", timeout=15_000)
+    page.wait_for_selector("#planmap[data-streets='drawn']", timeout=15_000)
+    page.evaluate("() => window.leafletmapplanmap.setView([51.5400, -0.1360], 16, "
+                  "{animate: false})")
+    page.wait_for_function(
+        f"() => ({COUNT_COLOURS.replace('#areamap', '#planmap')})"
+        f"([{list(A_ROAD)}, {list(B_ROAD)}]).every((n) => n > 200)", timeout=15_000)
+    listed = page.eval_on_selector_all("#task-list tbody tr td:nth-child(2) a",
+                                       "links => links.map(a => a.textContent.trim())")
+    assert set(listed) <= set(names) and listed
+    shot(page, "tasking-streets")
