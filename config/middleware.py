@@ -95,6 +95,8 @@ class RequestSizeMiddleware:
     def limit(path: str) -> int:
         if path.startswith(("/imports/", "/api/v1/imports/")):
             return int(settings.IMPORT_MAX_UPLOAD_BYTES) + 1024 * 1024  # the form around it
+        if path.startswith("/admin/streets/streetlayer/add/"):  # a street file (streets/)
+            return int(settings.STREETS_MAX_UPLOAD_BYTES) + 1024 * 1024
         if path.startswith("/api/v1/gps/pings/"):
             return int(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
         return int(settings.MAX_REQUEST_BYTES)

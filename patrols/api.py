@@ -22,7 +22,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.selectors import actor_of, areas_visible, teams_visible, users_visible
-from core.api import DateTimeField, ScopedId, ScopedSerializer
+from core.api import DateTimeField, JSONParser, ScopedId, ScopedSerializer
 from core.params import datetime_param
 from core.permissions import RolePermission
 from hotspots.selectors import hotspots_visible
@@ -236,6 +236,9 @@ class VisitListView(generics.ListAPIView):
     queryset = Visit.objects.none()
     permission_classes = [RolePermission]
     required_perms = {"GET": ("patrols.view_visit",), "POST": ("patrols.add_visit",)}
+    # JSON only: the stored body is the one the phone sent (its hash makes a resend
+    # idempotent), and a form body's values are lists that slipped past the checks.
+    parser_classes = [JSONParser]
 
     def get_queryset(self) -> QuerySet[Visit]:
         return selectors.visits_visible(user=self.request.user).order_by("-started_at")

@@ -5,6 +5,7 @@ from pathlib import Path
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.http import HttpRequest
 
@@ -12,8 +13,6 @@ from accounts.selectors import actor_of
 
 from .models import StreetLayer
 from .services import StreetImportError, street_layer_delete, streets_import
-
-MAX_UPLOAD_BYTES = 500 * 1024 * 1024
 
 
 class StreetLayerImportForm(forms.ModelForm):
@@ -42,9 +41,10 @@ class StreetLayerImportForm(forms.ModelForm):
         upload = data.get("file")
         if upload is None or self.errors:
             return data
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError("The file is over 500 MB: cut it to the force's area "
-                                        "first, or use manage.py import_streets.")
+        limit = int(settings.STREETS_MAX_UPLOAD_BYTES)
+        if upload.size > limit:
+            raise forms.ValidationError(f"The file is over {limit // 2**20:,} MB: cut it to the "
+                                        "force's area first, or use manage.py import_streets.")
         suffix = Path(upload.name).suffix.lower()
         if suffix not in (".gpkg", ".geojson", ".json", ".zip"):
             raise forms.ValidationError("Upload a .gpkg, .geojson or zipped Shapefile (.zip).")

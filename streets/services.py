@@ -1,5 +1,6 @@
 """Writes for the street layer: import a force's street file, delete a layer."""
 
+import unicodedata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +15,7 @@ from django.contrib.gis.gdal import (
 from django.contrib.gis.gdal.error import SRSException
 from django.contrib.gis.gdal.geometries import MultiLineString
 from django.db import connection, transaction
+from django.utils.encoding import DjangoUnicodeDecodeError
 
 from audit.services import audit_record
 from core.errors import InputError
@@ -43,6 +45,7 @@ RANKS = {
     "classified unnumbered": 2, "unclassified": 2, "residential": 2, "living_street": 2,
     "not classified": 2, "service": 2, "pedestrian": 2, "road": 2,
 }
+READERS = ("GPKG", "GeoJSON", "ESRI Shapefile")
 # Streets further than this from every area are left out: a national file holds millions
 # of lines the force never patrols.
 CLIP_MARGIN_M = 1000
@@ -63,6 +66,12 @@ def _open(path: Path, layer: str | None) -> Any:
     except GDALException as exc:
         raise StreetImportError(f"{path.name}: not a street file GDAL can read "
                                 "(GeoPackage, GeoJSON or Shapefile)") from exc
+    # Only the street formats: GDAL picks a reader by a file's content, and some readers
+    # (a VRT in a .json, CSV:, PG:) read other files or databases once a layer is touched.
+    # The reader is checked before any layer is.
+    if source.driver.name not in READERS:
+        raise StreetImportError(f"{path.name}: a {source.driver.name} file, not a GeoPackage, "
+                                "GeoJSON or Shapefile")
     names = [source[i].name for i in range(source.layer_count)]
     if layer is None:
         # OS Open Roads' GeoPackage holds road_link (the lines) and road_node (points).
@@ -103,6 +112,14 @@ def _lines(geom: OGRGeometry) -> list[OGRGeometry]:
     return []
 
 
+def _text(value: Any) -> str:
+    """A field's text with control characters and markup brackets taken out: names are
+    drawn on maps and printed, and a tag in one is never wanted."""
+    text = "".join(" " if unicodedata.category(ch).startswith("C") or ch in "<>" else ch
+                   for ch in str(value or ""))
+    return " ".join(text.split())
+
+
 def _rows(lyr: Any, ct: CoordTransform, name_field: str | None,
           class_field: str | None) -> Any:
     for feature in lyr:
@@ -112,8 +129,13 @@ def _rows(lyr: Any, ct: CoordTransform, name_field: str | None,
         ogr = ogr.clone()
         ogr.set_3d(False)
         ogr.transform(ct)
-        name = str(feature.get(name_field) or "").strip()[:200] if name_field else ""
-        road_class = str(feature.get(class_field) or "").strip()[:60] if class_field else ""
+        try:
+            name = _text(feature.get(name_field)) if name_field else ""
+            road_class = _text(feature.get(class_field)) if class_field else ""
+        except DjangoUnicodeDecodeError as exc:
+            raise StreetImportError(f"feature {feature.fid}: a name that is not UTF-8 text; "
+                                    "save the file as UTF-8") from exc
+        name, road_class = name[:200], road_class[:60]
         rank = road_rank(road_class)
         for line in _lines(ogr):
             yield name, road_class, rank, bytes(line.wkb)

@@ -284,6 +284,18 @@ class TaskChangeInput(ScopedSerializer):
     callsign = serializers.CharField(max_length=32, required=False, allow_blank=True)
     confirm_published = serializers.BooleanField(default=False)
 
+    def validate(self, attrs: Any) -> Any:
+        # A field this edit cannot change (a visit's shift or hot spot) is refused, not
+        # dropped: the caller would think it had moved the visit.
+        given = set(self.initial_data) if isinstance(self.initial_data, dict) else set()
+        unknown = sorted(given - set(self.fields))
+        if unknown:
+            raise TaskingInputError(
+                f"a visit's {', '.join(unknown)} cannot be changed; remove it and add a new "
+                "visit instead" if unknown in (["shift"], ["hotspot"], ["hotspot", "shift"])
+                else f"unknown field(s): {', '.join(unknown)}")
+        return super().validate(attrs)
+
 
 class PlanTaskListView(generics.ListAPIView):
     serializer_class = TaskOutput

@@ -516,13 +516,16 @@ def task_update(*, task: PatrolTask, version: int, actor: "User | None", user: A
         _refuse_past(plan, new_start)
         _check_time(shift=task.shift, starts_at=new_start, minutes=new_minutes)
         task.starts_at, task.minutes = new_start, new_minutes
+    after = {"user": task.assignee_user_id, "team": task.assignee_team_id,
+             "callsign": task.callsign, "starts_at": task.starts_at.isoformat(),
+             "minutes": task.minutes}
+    if after == before:
+        # Nothing changed: no new version, no "changed" mark on the officer's list, no event.
+        return task
     if plan.status == TaskingPlan.Status.PUBLISHED:
         task.changed_after_publish = True
     task.save()
     _bump(plan, actor)
-    after = {"user": task.assignee_user_id, "team": task.assignee_team_id,
-             "callsign": task.callsign, "starts_at": task.starts_at.isoformat(),
-             "minutes": task.minutes}
     # Both sides, and only what changed: a reassignment reads "team 3 -> officer 12".
     audit_record(actor=actor, action="task.update", target=task,
                  detail={"plan": plan.pk, "version": plan.version,

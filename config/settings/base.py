@@ -178,6 +178,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024  # a batch of 10,000 GPS pings fi
 # Any other request body: a visit, a plan edit or a form is a few kilobytes.
 MAX_REQUEST_BYTES = env.int("MAX_REQUEST_BYTES", default=1024 * 1024)
 IMPORT_MAX_UPLOAD_BYTES = env.int("IMPORT_MAX_UPLOAD_BYTES", default=1024 * 1024 * 1024)
+# A street file uploaded in the admin (a force's cut of OS Open Roads is tens of MB).
+STREETS_MAX_UPLOAD_BYTES = env.int("STREETS_MAX_UPLOAD_BYTES", default=500 * 1024 * 1024)
 # A zip or gzip may expand at most this many times its size, and to this many bytes in all;
 # beyond that it is refused before any row is read (a zip bomb).
 IMPORT_MAX_EXPANSION_RATIO = env.float("IMPORT_MAX_EXPANSION_RATIO", default=100.0)

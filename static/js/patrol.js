@@ -317,7 +317,8 @@
       if (markers) markers.remove();
       markers = L.layerGroup(tasks.filter((t) => t.hotspot_lat).map((t) =>
         L.circleMarker([t.hotspot_lat, t.hotspot_lon], { radius: 9, color: "#b02a37", fillOpacity: 0.8 })
-          .bindTooltip(`${hhmm(t.starts_at)} ${placeOf(t)}`))).addTo(map);
+          // A node, not a string: Leaflet sets a string as HTML, and a name is data.
+          .bindTooltip(el("span", `${hhmm(t.starts_at)} ${placeOf(t)}`)))).addTo(map);
       const points = tasks.filter((t) => t.hotspot_lat).map((t) => [t.hotspot_lat, t.hotspot_lon]);
       if (points.length) map.fitBounds(points, { padding: [30, 30], maxZoom: 16, animate: false });
     }

@@ -13,6 +13,9 @@
   ];
   const widthAt = (base) => (z) => Math.max(0.6, base * Math.pow(1.45, z - 16));
 
+  // Leaflet writes attribution as HTML: the layer's is text an admin typed.
+  const asText = (s) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
   function streetLayer(config) {
     const P = window.protomapsL;
     const paintRules = [];
@@ -40,7 +43,7 @@
     }];
     return P.leafletLayer({
       url: config.url, maxDataZoom: config.max_data_zoom,
-      attribution: config.attribution || "Streets: the force's own layer",
+      attribution: asText(config.attribution || "Streets: the force's own layer"),
       paintRules, labelRules,
     });
   }

@@ -203,6 +203,37 @@ def test_html_in_any_free_text_is_400_and_changes_nothing(client, users, world, 
     assert fingerprint() == before
 
 
+@pytest.mark.parametrize("case", range(11))
+@pytest.mark.parametrize("text", ["Holloway \u202edaoR", "red \x1b[31m alert"])
+def test_control_characters_in_any_free_text_are_400_and_change_nothing(
+        client, users, world, areas, case, text):
+    """An escape sequence or a right-to-left override makes text read other than it is
+    stored (a review of issue 18's routes): refused like a tag."""
+    role, name, kwargs, body, field = _free_text_requests(world, areas)[case]
+    body = json.loads(json.dumps(body).replace('"{text}"', json.dumps(text)))
+    client.force_login(users[role])
+    before = fingerprint()
+    response = getattr(client, METHODS.get(name, "post"))(
+        reverse(name, kwargs=kwargs), data=body, content_type="application/json")
+    assert response.status_code == 400, (name, response.content)
+    message = response.content.decode()
+    assert "cannot contain control characters" in message and field in message
+    assert fingerprint() == before
+
+
+def test_a_nul_in_an_exclusion_area_changed_on_its_page_is_refused(client, users, world):
+    client.force_login(users["analyst"])
+    exclusion = world.ids["exclusion"]["camden"]
+    before = fingerprint()
+    response = client.post(reverse("exclusion-change", args=[getattr(exclusion, "pk",
+                                                                     exclusion)]),
+                           {"name": "a\x00b", "reason": "Prison"}, follow=True)
+    assert response.status_code == 200
+    assert ("the name and reason cannot contain control characters"
+            in response.content.decode())
+    assert fingerprint() == before
+
+
 @pytest.mark.parametrize("tag", TAGS)
 @pytest.mark.parametrize("where", ["file name", "source"])
 def test_html_in_an_uploads_name_or_source_is_400_and_stores_nothing(client, users, tag,
@@ -508,3 +539,19 @@ def test_an_import_mapping_with_an_impossible_srid_is_a_400(client, users, srid,
         "format": "generic", "mapping": mapping, "source": "test"})
     assert (response.status_code, response.json()) == (400, {"detail": message})
     assert ImportJob.objects.count() == before
+
+
+def test_a_visit_sent_as_a_form_is_refused_and_nothing_is_stored(client, users, world):
+    """The phone sends JSON. A form body's values are lists, which slipped past the note's
+    markup check and read "false" as true (and a bad location was a 500)."""
+    client.force_login(users["officer"])
+    started = (timezone.now() - timedelta(hours=1)).isoformat()
+    before = fingerprint()
+    for extra in ({"notes": "<b>bold</b>", "retrospective": "false"}, {"start": "x"}):
+        response = client.post(reverse("api-visits"), data={
+            "id": str(uuid.uuid4()), "hotspot": world.ids["hotspot"]["camden"],
+            "started_at": started, **extra})
+        assert response.status_code == 415
+        assert response.json()["detail"] == (
+            'Unsupported media type "multipart/form-data; boundary=BoUnDaRyStRiNg" in request.')
+    assert fingerprint() == before

@@ -128,6 +128,9 @@ def build_world(users: dict[str, User], areas: dict[str, Area]) -> World:
             recipient="Funder", purpose="Quarterly return", status="done")
         export.file.save(f"visits-{who}.csv", ContentFile(b"OFFICIAL-SENSITIVE\nid\n"))
         world.put("export", who, export.pk)
+    # A street tile over Camden Town at zoom 16 (routes with z, x and y).
+    for axis, value in (("z", 16), ("x", 32743), ("y", 21782)):
+        world.put("tile", axis, value)
     return world
 
 

@@ -75,6 +75,14 @@ def test_an_open_roads_geopackage_imports_near_the_areas_only(areas, users, tmp_
     assert current_layer() == layer and Street.objects.count() == 6
 
 
+def test_names_lose_control_characters_and_markup():
+    from streets.services import _text
+
+    assert _text("<b>Camden</b>\u202e Road\x07\n") == "b Camden /b Road"
+    assert _text("Caf\u00e9 Road") == "Caf\u00e9 Road"
+    assert _text(None) == ""
+
+
 @pytest.mark.parametrize(("value", "rank"), [
     ("A Road", 0), ("motorway", 0), ("primary", 0), ("B Road", 1), ("tertiary", 1),
     ("Classified Unnumbered", 2), ("residential", 2), ("footway", 3), ("", 3)])
@@ -91,6 +99,17 @@ def test_a_file_that_is_not_streets_is_refused_and_nothing_is_stored(areas, user
                     "-nlt", "POINT", "-dialect", "SQLite", "-sql",
                     "SELECT ST_StartPoint(geometry) AS geometry FROM road_link"],
                    check=True, capture_output=True)
+    secret = tmp_path / "secret.csv"
+    secret.write_text("a,wkt\nSECRET,\"LINESTRING(529000 184000, 529100 184000)\"\n")
+    vrt = tmp_path / "roads.json"
+    vrt.write_text(f'<OGRVRTDataSource><OGRVRTLayer name="x"><SrcDataSource>{secret}'
+                   '</SrcDataSource><GeometryField encoding="WKT" field="wkt"/>'
+                   '</OGRVRTLayer></OGRVRTDataSource>')
+    csv_file = tmp_path / "streets.csv"
+    csv_file.write_text(secret.read_text())
+    latin1 = tmp_path / "latin1.geojson"
+    latin1.write_bytes(FIXTURE.read_bytes().replace(b"Camden Road", "Caf\u00e9 Road".encode(
+        "latin-1"), 1))
     cases = [
         (dict(path=tmp_path / "missing.gpkg"), "missing.gpkg: no such file"),
         (dict(path=text), "streets.gpkg: not a street file GDAL can read (GeoPackage, "
@@ -100,6 +119,11 @@ def test_a_file_that_is_not_streets_is_refused_and_nothing_is_stored(areas, user
          "camden-streets.geojson: no layer 'roads'; layers are road_link"),
         (dict(path=FIXTURE, name_field="ROADNAME"),
          "no field 'ROADNAME' for the street name; fields are name1, road_classification"),
+        # GDAL picks a reader by content: a "GeoJSON" that is a VRT would read other files.
+        (dict(path=vrt), "roads.json: a OGR_VRT file, not a GeoPackage, GeoJSON or Shapefile"),
+        (dict(path=csv_file), "streets.csv: a CSV file, not a GeoPackage, GeoJSON or "
+                              "Shapefile"),
+        (dict(path=latin1), "feature 0: a name that is not UTF-8 text; save the file as UTF-8"),
     ]
     for kwargs, message in cases:
         with pytest.raises(StreetImportError) as refused:
@@ -130,9 +154,14 @@ def test_vector_tiles_carry_each_zooms_streets(api, users, street_layer, tmp_pat
     assert response["ETag"] == f'"streets-{street_layer.pk}"'
     assert decoded(response.content, *TILE_16, tmp_path) == [
         ("Camden Road", 0), ("Royal College Street", 1)]
-    # Unchanged since the browser's copy: not sent again.
+    # Unchanged since the browser's copy: not sent again, and still kept for the hour.
     again = client.get(url, HTTP_IF_NONE_MATCH=response["ETag"])
     assert (again.status_code, again.content) == (304, b"")
+    assert (again["ETag"], again["Cache-Control"]) == (response["ETag"],
+                                                       "private, max-age=3600")
+    # No such tile is no such tile, whatever the browser holds.
+    beyond = reverse("street-tile", kwargs={"z": 21, "x": 0, "y": 0})
+    assert client.get(beyond, HTTP_IF_NONE_MATCH=response["ETag"]).status_code == 404
 
     # From further out only the main roads; at zoom 9 nothing at all.
     wide = client.get(reverse("street-tile", kwargs=dict(zip("zxy", TILE_12, strict=True))))
@@ -238,6 +267,26 @@ def test_an_admin_uploads_a_street_layer_and_a_bad_file_is_refused_on_the_form(
     assert (StreetLayer.objects.count(), Street.objects.count()) == (0, 0)
     assert AuditEvent.objects.get(action="streets.delete").detail == {
         "name": "OS Open Roads (Camden)", "streets": 6}
+
+    # A file larger than the 1 MB every other form may send: a force's streets are tens of
+    # MB (a grid of 12,000 short streets over Camden Town here, 2.6 MB).
+    import json
+
+    big = tmp_path / "big.geojson"
+    big.write_text(json.dumps({"type": "FeatureCollection", "crs": {
+        "type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::27700"}},
+        "features": [{"type": "Feature", "properties": {"name": f"Grid Street {i}",
+                                                        "highway": "residential"},
+                      "geometry": {"type": "LineString", "coordinates": [
+                          [528000 + i % 120 * 10, 183000 + i // 120 * 10],
+                          [528010 + i % 120 * 10, 183000 + i // 120 * 10]]}}
+                     for i in range(12_000)]}))
+    assert big.stat().st_size > 2 * 1024 * 1024
+    with big.open("rb") as upload:
+        large = client.post(url, {"file": upload, "name": "Grid"})
+    assert large.status_code == 302
+    assert StreetLayer.objects.get(name="Grid").streets == 12_000
+    StreetLayer.objects.filter(name="Grid").delete()
 
     # A supervisor is not staff: the admin sends them to its sign-in, nothing is stored.
     with open_roads_gpkg(tmp_path / "again").open("rb") as upload:

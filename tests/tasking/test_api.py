@@ -76,6 +76,28 @@ def test_supervisor_generates_reads_the_map_reassigns_and_publishes(api, users, 
     assert mine["count"] == team_visits + 1
     assert task["id"] in {t["id"] for t in mine["results"]}
 
+    # An edit that changes nothing on the published plan: no new version, no "changed" mark
+    # on the officer's list, no audit event. A field an edit cannot change is refused.
+    events = AuditEvent.objects.filter(action="task.update").count()
+    client = api(users["supervisor"])  # the one test client, signed in as the officer above
+    same = client.patch(reverse("api-task", args=[task["id"]]),
+                        data={"version": 3, "assignee_user": users["officer"].pk,
+                              "confirm_published": True}, content_type="application/json")
+    assert same.status_code == 200, same.content
+    moved = client.patch(reverse("api-task", args=[task["id"]]),
+                         data={"version": 3, "shift": night["id"], "confirm_published": True},
+                         content_type="application/json")
+    assert moved.status_code == 400
+    assert moved.json()["detail"] == ("a visit's shift cannot be changed; remove it and add a "
+                                      "new visit instead")
+    odd = client.patch(reverse("api-task", args=[task["id"]]),
+                       data={"version": 3, "colour": "red", "confirm_published": True},
+                       content_type="application/json")
+    assert (odd.status_code, odd.json()["detail"]) == (400, "unknown field(s): colour")
+    stored = PatrolTask.objects.select_related("plan").get(pk=task["id"])
+    assert (stored.plan.version, stored.changed_after_publish) == (3, False)
+    assert AuditEvent.objects.filter(action="task.update").count() == events
+
 
 def test_add_and_remove_a_visit(api, users, areas, patterns, spots):
     client = api(users["supervisor"])
