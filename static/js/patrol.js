@@ -176,6 +176,7 @@
     };
     localStorage.removeItem(ACTIVE_KEY);
     activityFormReset();
+    showRefusal("");  // checked out: "check out there first" is done with
     showActive();
     await queue(body, activePlace(a));
   }
@@ -183,6 +184,9 @@
     const box = document.getElementById("refusal");
     box.textContent = text;
     box.hidden = !text;
+    // The message and the visit to check out of sit at the top, far above the card whose
+    // button was pressed: take the officer there, or nothing seems to happen.
+    if (text) box.scrollIntoView({ block: "start", behavior: "smooth" });
   }
   let tick = null;
   function showActive() {
@@ -220,7 +224,7 @@
   let queuedTasks = new Set();
   function stateOf(t) {
     const stored = visits.find((v) => v.task === t.id);
-    if (stored) return { done: true, inside: stored.start_inside };
+    if (stored) return { done: true, inside: stored.start_inside, after: stored.retrospective };
     if (queuedTasks.has(t.id)) return { done: true, inside: null };
     const a = active();
     if (a && a.task === t.id) return { here: true };
@@ -241,7 +245,8 @@
     let tone = "text-bg-light";
     if (t.status === "cancelled") badge = "cancelled";
     else if (state.done) {
-      badge = state.inside === true ? "Done · inside" : state.inside === false ? "Done · outside" : "Done · waiting to send";
+      badge = state.after ? "Done · logged after" : state.inside === true ? "Done · inside"
+        : state.inside === false ? "Done · outside" : "Done · waiting to send";
       tone = state.inside === false ? "text-bg-warning" : "text-bg-success";
     } else if (state.here) { badge = "Checked in"; tone = "text-bg-primary"; }
     else if (state.missed) { badge = "Missed"; tone = "text-bg-danger"; }
@@ -250,7 +255,7 @@
     top.append(el("span", hhmm(t.starts_at), "time"), mark);
     const where = el("div", placeOf(t), "fw-semibold fs-5");
     where.dataset.testid = "place";
-    const plain = el("div", plainSentence(t));
+    const plain = el("div", t.status === "cancelled" ? "Cancelled by your supervisor: no need to go." : plainSentence(t));
     plain.dataset.testid = "plain";
     body.append(top, where, plain);
     if (t.changed_after_publish) body.appendChild(el("span", "changed since published", "badge text-bg-warning"));
@@ -273,7 +278,11 @@
     li.appendChild(body);
     return li;
   }
+  // The missed visit being logged after the fact: sent with its task, so the card moves to
+  // Done here and the supervisor's Live page agree (without it the card stayed Missed).
+  let afterTask = null;
   function afterTheFact(t) {
+    afterTask = t;
     const details = document.getElementById("after-card");
     details.open = true;
     document.getElementById("after-spot").value = String(t.hotspot);
@@ -286,8 +295,12 @@
     const lists = { due: [], missed: [], done: [] };
     for (const t of tasks) {
       const state = stateOf(t);
-      const where = state.done || t.status === "cancelled" ? "done" : state.missed ? "missed" : "due";
-      lists[where].push(card(t, state));
+      if (t.status === "cancelled") {
+        // Shown where it was due, marked, until its time has passed: it was never done.
+        if (!state.missed) lists.due.push(card(t, state));
+        continue;
+      }
+      lists[state.done ? "done" : state.missed ? "missed" : "due"].push(card(t, state));
     }
     // Due next first; the latest missed first; done in the order they were due.
     lists.missed.reverse();
@@ -315,8 +328,10 @@
     if (chosen && seen.has(Number(chosen))) select.value = chosen;
     if (map && window.L) {
       if (markers) markers.remove();
-      markers = L.layerGroup(tasks.filter((t) => t.hotspot_lat).map((t) =>
-        L.circleMarker([t.hotspot_lat, t.hotspot_lon], { radius: 9, color: "#b02a37", fillOpacity: 0.8 })
+      // Where to go in red; done in grey; a cancelled visit is no place to go.
+      markers = L.layerGroup(tasks.filter((t) => t.hotspot_lat && t.status !== "cancelled").map((t) =>
+        L.circleMarker([t.hotspot_lat, t.hotspot_lon], { radius: 9, fillOpacity: 0.8,
+          color: stateOf(t).done ? "#6c757d" : "#b02a37" })
           // A node, not a string: Leaflet sets a string as HTML, and a name is data.
           .bindTooltip(el("span", `${hhmm(t.starts_at)} ${placeOf(t)}`)))).addTo(map);
       const points = tasks.filter((t) => t.hotspot_lat).map((t) => [t.hotspot_lat, t.hotspot_lon]);
@@ -391,7 +406,13 @@
       ended_at: new Date(start.getTime() + minutes * 60000).toISOString(), activities,
       notes: document.getElementById("after-notes").value, retrospective: true,
     };
+    // Only while the form still names the missed visit's hot spot: a changed choice is a
+    // visit of its own.
+    if (afterTask && afterTask.hotspot === body.hotspot) body.task = afterTask.id;
+    afterTask = null;
+    // Clean for the next one, as check-out is (issue 18, item 1).
     document.getElementById("after-notes").value = "";
+    for (const box of document.querySelectorAll("input[name=after-activity]")) box.checked = box.defaultChecked;
     await queue(body, `${select.selectedOptions[0]?.dataset.key || select.value} (after the fact)`);
   });
 

@@ -51,9 +51,14 @@ def test_each_visit_starts_clean_and_a_second_check_in_is_refused(
     page.wait_for_selector("[data-testid=refusal]:not([hidden])")
     assert "check out there first" in page.inner_text("[data-testid=refusal]")
     assert page.inner_text("#active-title") == first  # the first visit is still open
+    # Taken to the message and the visit to check out of, at the top of the page.
+    page.wait_for_function("() => { const r = document.getElementById('refusal')"
+                           ".getBoundingClientRect(); return r.top >= 0 && r.bottom <= "
+                           "window.innerHeight; }", timeout=5_000)
     shot(page, "patrol-second-check-in-refused")
     page.click("#check-out")
     stored_count(page, 1)
+    assert page.is_hidden("[data-testid=refusal]")  # checked out: the message has gone
 
     # The first visit is done and has left the list of those due.
     buttons.nth(0).click()

@@ -99,6 +99,18 @@ def test_due_first_missed_apart_and_done_says_inside(browser, playwright, live_s
     local = timezone.localtime(tasks["missed"].starts_at)
     assert page.input_value("#after-start") == local.strftime("%Y-%m-%dT%H:%M")
     assert page.input_value("#after-minutes") == "15"
+    # Logged after the fact with its task: the card leaves Missed for Done, and the form is
+    # clean for the next one (a review found the card stayed Missed, the ticks kept).
+    page.check("#after-form input[value=engagement]")
+    page.click("#after-form button[type=submit]")
+    page.wait_for_selector(f"#done li[data-task='{tasks['missed'].pk}'] "
+                           "[data-testid=state]:text-is('Done · logged after')", timeout=20_000)
+    logged = Visit.objects.get(task=tasks["missed"])
+    assert (logged.retrospective, logged.hotspot_id, sorted(logged.activities)) == (
+        True, spots[0].pk, ["engagement", "foot"])
+    assert page.is_checked("#after-form input[value=engagement]") is False
+    assert page.is_checked("#after-form input[value=foot]") is True
+    assert tasks_in(page, "#missed") == []
 
     # Check in at the next one and out: its card moves to Done and says inside.
     first.locator("button").click()
@@ -115,4 +127,44 @@ def test_due_first_missed_apart_and_done_says_inside(browser, playwright, live_s
     assert (stored.start_inside, stored.officer_id) == (True, users["officer"].pk)
     assert tasks_in(page, "#visits") == [tasks["later"].pk]
     shot(page, "patrol-shift-done")
+    context.close()
+
+
+def test_a_cancelled_visit_is_marked_where_it_was_due_and_not_done(
+        browser, playwright, live_server, users, shift_now):  # noqa: F811
+    """A review found a visit the supervisor removed listed under Done, still saying "Be at
+    ...": it stays where it was due, says it is cancelled, and leaves once its time has
+    passed; it is no place to go on the map."""
+    from datetime import timedelta
+
+    from tasking.models import PatrolTask
+
+    tasks, spots = shift_now
+    base = tasks["next"]
+    soon = PatrolTask.objects.create(
+        plan=base.plan, shift=base.shift, hotspot=spots[1], minutes=15, status="cancelled",
+        starts_at=base.starts_at + timedelta(minutes=30), assignee_user=users["officer"],
+        changed_after_publish=True, why="Burglary at night")
+    gone = PatrolTask.objects.create(
+        plan=base.plan, shift=base.shift, hotspot=spots[1], minutes=15, status="cancelled",
+        starts_at=base.starts_at - timedelta(hours=2, minutes=30),
+        assignee_user=users["officer"], changed_after_publish=True, why="Burglary at night")
+    context = phone(browser, playwright, spots[2])
+    page = context.new_page()
+    login(page, live_server.url, "officer")
+    page.goto(f"{live_server.url}/patrol/")
+    page.wait_for_selector("#patrol[data-loaded='6']", timeout=20_000)
+    assert tasks_in(page, "#visits") == [tasks["next"].pk, soon.pk, tasks["later"].pk]
+    assert tasks_in(page, "#done") == [tasks["done"].pk]
+    assert tasks_in(page, "#missed") == [tasks["missed"].pk]
+    card = page.locator(f"#visits li[data-task='{soon.pk}']")
+    assert card.locator("[data-testid=state]").inner_text() == "cancelled"
+    assert card.locator("[data-testid=plain]").inner_text() == (
+        "Cancelled by your supervisor: no need to go.")
+    assert card.locator("button").count() == 0
+    assert gone.pk not in tasks_in(page, "#patrol")
+    # Markers: the three still to visit or missed in red, the done one in grey.
+    colours = page.eval_on_selector_all(
+        "#patrolmap path.leaflet-interactive", "ps => ps.map(p => p.getAttribute('stroke'))")
+    assert sorted(colours) == ["#6c757d", "#b02a37", "#b02a37", "#b02a37"]
     context.close()
