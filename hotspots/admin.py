@@ -67,11 +67,16 @@ class ExclusionAreaAdmin(LeafletGeoAdmin):
     def save_model(self, request: HttpRequest, obj: ExclusionArea, form: Any,
                    change: bool) -> None:
         with transaction.atomic():
-            if not change:
+            before = None
+            if change:  # what the form replaces, for the audit's before and after
+                stored = ExclusionArea.objects.get(pk=obj.pk)
+                before = {"name": stored.name, "reason": stored.reason,
+                          "m2": round(stored.geom.area)}
+            else:
                 obj.created_by = request.user  # type: ignore[assignment]
             super().save_model(request, obj, form, change)
             exclusion_area_changed_by_hand(actor=request.user,  # type: ignore[arg-type]
-                                           exclusion=obj, created=not change)
+                                           exclusion=obj, created=not change, before=before)
 
     def delete_model(self, request: HttpRequest, obj: ExclusionArea) -> None:
         exclusion_area_delete(actor=request.user, exclusion=obj)  # type: ignore[arg-type]

@@ -530,8 +530,20 @@ def task_update(*, task: PatrolTask, version: int, actor: "User | None", user: A
     audit_record(actor=actor, action="task.update", target=task,
                  detail={"plan": plan.pk, "version": plan.version,
                          "before": {k: v for k, v in before.items() if after[k] != v},
-                         "after": {k: v for k, v in after.items() if before[k] != v}})
+                         "after": {k: v for k, v in after.items() if before[k] != v},
+                         "names": _assignee_names(before, after)})
     return task
+
+
+def _assignee_names(*sides: dict[str, Any]) -> dict[str, str]:
+    """The people and teams an assignment names, as the audit page shows them: an id alone
+    told an auditor nothing ("team: 2 -> (none)")."""
+    users = {s["user"] for s in sides if s.get("user")}
+    teams = {s["team"] for s in sides if s.get("team")}
+    names = {f"user:{u.pk}": u.get_full_name() or u.username
+             for u in User.objects.filter(pk__in=users)}
+    names.update({f"team:{t.pk}": t.name for t in Team.objects.filter(pk__in=teams)})
+    return names
 
 
 @transaction.atomic

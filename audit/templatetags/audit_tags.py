@@ -26,6 +26,14 @@ def _label(key: str) -> str:
     return key.replace("_", " ")
 
 
+def _named(key: str, value: Any, names: dict[str, str]) -> str:
+    """An id as the name it had when recorded ("team: Camden Town SNT", not "team: 2"),
+    where the event recorded one under "names" as {"team:2": "Camden Town SNT"}."""
+    if value is not None and f"{key}:{value}" in names:
+        return names[f"{key}:{value}"]
+    return _text(value)
+
+
 @register.filter
 def detail_lines(detail: Any) -> list[str]:
     """One line per fact. Three shapes of change are read: {"before": {...}, "after": {...}}
@@ -34,13 +42,15 @@ def detail_lines(detail: Any) -> list[str]:
     if not isinstance(detail, dict):
         return [] if detail in (None, "", {}) else [_text(detail)]
     lines: list[str] = []
+    names = detail.get("names") if isinstance(detail.get("names"), dict) else {}
     before, after = detail.get("before", ...), detail.get("after", ...)
-    rest = {k: v for k, v in detail.items() if k not in ("before", "after")}
+    rest = {k: v for k, v in detail.items() if k not in ("before", "after", "names")}
     if isinstance(before, dict) or isinstance(after, dict):
         old = before if isinstance(before, dict) else {}
         new = after if isinstance(after, dict) else {}
         for key in list(dict.fromkeys([*old, *new])):
-            lines.append(f"{_label(key)}: {_text(old.get(key))} → {_text(new.get(key))}")
+            lines.append(f"{_label(key)}: {_named(key, old.get(key), names)} → "
+                         f"{_named(key, new.get(key), names)}")
     elif before is not ... or after is not ...:
         lines.append(f"{_text(None if before is ... else before)} → "
                      f"{_text(None if after is ... else after)}")
@@ -48,5 +58,5 @@ def detail_lines(detail: Any) -> list[str]:
         if isinstance(value, dict) and set(value) == {"before", "after"}:
             lines.append(f"{_label(key)}: {_text(value['before'])} → {_text(value['after'])}")
         else:
-            lines.append(f"{_label(key)}: {_text(value)}")
+            lines.append(f"{_label(key)}: {_named(key, value, names)}")
     return lines

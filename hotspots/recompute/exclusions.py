@@ -103,10 +103,18 @@ def exclusion_area_delete(*, actor: "User | None", exclusion: ExclusionArea) -> 
 
 
 def exclusion_area_changed_by_hand(*, actor: "User | None", exclusion: ExclusionArea,
-                                   created: bool) -> None:
+                                   created: bool,
+                                   before: dict[str, Any] | None = None) -> None:
     """The admin saved an exclusion area through its own form (a shape drawn on its map):
-    audited as the page's changes are."""
+    audited as the page's changes are, with what changed (`before`: the stored name,
+    reason and m2 the admin's form replaced)."""
+    after = {"name": exclusion.name, "reason": exclusion.reason,
+             "m2": round(exclusion.geom.area)}
+    if created or before is None:
+        detail: dict[str, Any] = {"area": exclusion.area.code, **after, "by": "admin"}
+    else:
+        detail = {"area": exclusion.area.code, "by": "admin",
+                  "before": {k: v for k, v in before.items() if after.get(k) != v},
+                  "after": {k: v for k, v in after.items() if before.get(k) != v}}
     audit_record(actor=actor, action="exclusion_area.create" if created
-                 else "exclusion_area.update", target=exclusion,
-                 detail={"area": exclusion.area.code, "name": exclusion.name,
-                         "m2": round(exclusion.geom.area), "by": "admin"})
+                 else "exclusion_area.update", target=exclusion, detail=detail)

@@ -413,11 +413,38 @@ UPDATE hotspots_hotspot h
 """
 
 
+# Two places in one area must not share a name (two "Supermarket, Camden" on one phone
+# list, two identical choices after the fact): the one with the most harm keeps it, the
+# others are numbered in order of harm, "Supermarket, Camden (2)". Names an analyst gave
+# count as taken but are never changed.
+NAME_APART_SQL = r"""
+WITH named AS (
+    SELECT h.id, h.named_by,
+           regexp_replace(h.name, ' \(\d+\)$', '') AS base,
+           row_number() OVER (
+               PARTITION BY h.run_area_id, regexp_replace(h.name, ' \(\d+\)$', '')
+               ORDER BY h.named_by = 'analyst' DESC,
+                        coalesce((h.stats->>'harm')::float, 0) DESC, h.key) AS n
+    FROM hotspots_hotspot h
+    WHERE h.run_area_id = (SELECT area_id FROM hotspots_hotspotrun WHERE id = %(run)s)
+      AND h.name <> '' AND h.dropped_by_run_id IS NULL AND h.status <> 'retired'
+)
+UPDATE hotspots_hotspot h
+   SET name = CASE WHEN d.n = 1 THEN d.base
+                   ELSE left(d.base, 112) || ' (' || d.n || ')' END
+  FROM named d
+ WHERE h.id = d.id AND d.named_by <> 'analyst'
+   AND h.name IS DISTINCT FROM CASE WHEN d.n = 1 THEN d.base
+                                    ELSE left(d.base, 112) || ' (' || d.n || ')' END
+"""
+
+
 def _name_hotspots(run: HotspotRun) -> int:
     with connection.cursor() as cur:
         cur.execute(NAME_SQL, {"run": run.pk, "start": run.window_start, "end": run.window_end,
                                "street_like": STREET_LIKE})
         cur.execute(NAME_FROM_STREETS_SQL, {"run": run.pk, "street_like": STREET_LIKE})
+        cur.execute(NAME_APART_SQL, {"run": run.pk})
         # How many this run named, each once (a place may be named twice, crimes then streets).
         cur.execute("SELECT count(*) FROM hotspots_hotspot WHERE last_selected_run_id = %s "
                     "AND named_by IN ('crimes', 'streets')", [run.pk])

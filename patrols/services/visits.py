@@ -94,7 +94,9 @@ def visit_record(*, officer: User, visit_id: uuid.UUID, body: dict[str, Any],
             audit_record(actor=officer, action="visit.create", target=visit,
                          detail={"hotspot": hotspot.pk, "task": getattr(task, "pk", None),
                                  "retrospective": visit.retrospective,
-                                 "start_inside": visit.start_inside})
+                                 "start_inside": visit.start_inside,
+                                 "names": {f"hotspot:{hotspot.pk}":
+                                           hotspot.name or hotspot.key}})
     except IntegrityError:
         # Sent before (or twice at once): the stored visit answers if it is the same one.
         # Trying the insert first keeps the common case, a new visit, to one statement.

@@ -187,7 +187,8 @@
           document.querySelector(`#hotspot-list tr[data-id="${id}"] .place`).textContent = body.properties.name || body.properties.key;
           const row = document.querySelector(`#hotspot-list tr[data-id="${id}"]`);
           showDetail(f, Number(row.cells[0].textContent));
-          document.getElementById("rename-note").textContent = "Saved.";
+          document.getElementById("rename-note").textContent = body.properties.name ? "Saved."
+            : "Name cleared: the next run names it from its crimes or the street layer.";
         });
       });
     }

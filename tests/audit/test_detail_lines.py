@@ -20,6 +20,13 @@ from audit.templatetags.audit_tags import detail_lines
     # an export: plain facts, lists joined
     ({"recipient": "Funder", "rows": 120, "areas": [1, 2], "signed": True},
      ["recipient: Funder", "rows: 120", "areas: 1, 2", "signed: yes"]),
+    # ... with the names recorded beside the ids (a review: "team: 2 -> (none)" told an
+    # auditor nothing), and a visit's hot spot by its name
+    ({"plan": 4, "before": {"user": None, "team": 3}, "after": {"user": 12, "team": None},
+      "names": {"user:12": "Priya Shah", "team:3": "Camden Town SNT"}},
+     ["user: (none) → Priya Shah", "team: Camden Town SNT → (none)", "plan: 4"]),
+    ({"hotspot": 11, "task": 40, "names": {"hotspot:11": "Camden Road, Camden"}},
+     ["hotspot: Camden Road, Camden", "task: 40"]),
     ({}, []),
     (None, []),
 ])

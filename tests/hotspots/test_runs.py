@@ -421,7 +421,10 @@ def test_an_exclusion_is_changed_and_removed_in_the_admin_audited(client, users,
         "geom": made.geom.ewkt})
     assert saved.status_code == 302, saved.content.decode()[:2000]
     event = AuditEvent.objects.get(action="exclusion_area.update")
-    assert (event.detail["name"], event.detail["by"]) == ("Ward 9 and 10", "admin")
+    # What the admin's form changed, before and after, as on the page (a review found only
+    # the new name).
+    assert event.detail == {"area": camden.code, "by": "admin", "before": {"name": "Ward 9"},
+                            "after": {"name": "Ward 9 and 10"}}
     removed = client.post(f"/admin/hotspots/exclusionarea/{made.pk}/delete/", {"post": "yes"})
     assert removed.status_code == 302 and ExclusionArea.objects.count() == 0
     assert AuditEvent.objects.get(action="exclusion_area.delete").detail["name"] == \
@@ -606,6 +609,28 @@ def test_hot_spots_are_named_from_their_crimes_and_an_analysts_name_is_kept(
     run_now(areas["CN"])
     hot.refresh_from_db()
     assert (hot.name, hot.named_by) == (f"Camden Road, {areas[CAMDEN].name}", "crimes")
+
+
+def test_two_places_in_one_area_never_share_a_name(areas, users, crimes):
+    """A review found two "Supermarket, Camden" on one phone list: the one with more harm
+    keeps the name, the other is numbered; an analyst's name counts as taken."""
+    Crime.objects.filter(reference__regex=r"^(hot|rob)-").update(
+        location_text="On or near Supermarket")
+    run_now(areas["CN"])
+    hot, rob = Hotspot.objects.get(key=crimes["hot"]), Hotspot.objects.get(key=crimes["rob"])
+    first, second = sorted((hot, rob), key=lambda h: -h.stats["harm"])
+    base = f"Supermarket, {areas[CAMDEN].name}"
+    assert (first.name, second.name) == (base, f"{base} (2)")
+    # Again: the same names, not "(2) (2)".
+    run_now(areas["CN"])
+    assert sorted(Hotspot.objects.filter(pk__in=[hot.pk, rob.pk]).values_list(
+        "name", flat=True)) == [base, f"{base} (2)"]
+    # An analyst gives the lesser one the plain name: the other is numbered instead.
+    Hotspot.objects.filter(pk=second.pk).update(name=base, named_by="analyst")
+    run_now(areas["CN"])
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.name, first.named_by, second.name) == (f"{base} (2)", "crimes", base)
 
 
 def test_a_cell_without_location_text_is_named_from_the_street_layer(areas, users, crimes,

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import Team, User
 from audit.models import AuditEvent
 from hotspots.models import Hotspot
 from tasking import services
@@ -405,6 +405,10 @@ def test_a_reassignment_is_audited_with_the_old_and_the_new_assignee(plan, users
     event = AuditEvent.objects.get(action="task.update")
     assert (event.detail["before"], event.detail["after"]) == (
         {"user": None, "team": old_team}, {"user": users["officer"].pk, "team": None})
+    officer = users["officer"]
+    assert event.detail["names"] == {
+        f"user:{officer.pk}": officer.get_full_name() or officer.username,
+        f"team:{old_team}": Team.objects.get(pk=old_team).name}
 
 
 def test_the_briefings_peak_times_are_those_inside_the_shift():
