@@ -42,7 +42,8 @@ def detail_lines(detail: Any) -> list[str]:
     if not isinstance(detail, dict):
         return [] if detail in (None, "", {}) else [_text(detail)]
     lines: list[str] = []
-    names = detail.get("names") if isinstance(detail.get("names"), dict) else {}
+    recorded = detail.get("names")
+    names: dict[str, str] = recorded if isinstance(recorded, dict) else {}
     before, after = detail.get("before", ...), detail.get("after", ...)
     rest = {k: v for k, v in detail.items() if k not in ("before", "after", "names")}
     if isinstance(before, dict) or isinstance(after, dict):
