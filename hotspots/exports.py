@@ -15,7 +15,7 @@ from core.errors import Unavailable
 from core.writers import MARKING, WriterError, write_gpkg
 
 from .layouts import CellLayout
-from .models import HotspotRun
+from .models import Hotspot, HotspotRun
 
 
 class CellRow(NamedTuple):
@@ -31,12 +31,15 @@ class CellRow(NamedTuple):
     selected: int
     excluded: int
     p_test: str
+    hotspot_name: str
 
 
 # Column names in the files (the count column is "count", as analysts expect). p_test names
 # the test that gave p and q (analysis/significance.py; "gistar-normal" for older runs).
+# hotspot_name: the name people know a hot spot cell by (blank for other cells), beside its
+# key, cell_id (issue 18, item 7).
 CELL_COLUMNS = ("cell_id", "centroid_x", "centroid_y", "count", "harm", "z", "p", "q", "kde",
-                "selected", "excluded", "p_test")
+                "selected", "excluded", "p_test", "hotspot_name")
 OLD_TEST = "gistar-normal"
 
 
@@ -48,7 +51,14 @@ def _load(run: HotspotRun) -> tuple[CellLayout, dict[str, np.ndarray]]:
     return CellLayout.from_meta(layer), layer
 
 
-def _rows(layout: CellLayout, layer: dict[str, np.ndarray]) -> Iterator[tuple[int, CellRow]]:
+def _names(run: HotspotRun) -> dict[str, str]:
+    """The run area's hot spots' names by key (one query)."""
+    return dict(Hotspot.objects.filter(run_area_id=run.area_id).exclude(name="")
+                .values_list("key", "name"))
+
+
+def _rows(layout: CellLayout, layer: dict[str, np.ndarray],
+          names: dict[str, str]) -> Iterator[tuple[int, CellRow]]:
     test = str(layer["p_test"])
     keys = layout.keys()
     cx, cy = layout.centroids()
@@ -60,13 +70,14 @@ def _rows(layout: CellLayout, layer: dict[str, np.ndarray]) -> Iterator[tuple[in
             int(flat["counts"][i]), round(float(flat["harm"][i]), 6),
             round(float(flat["z"][i]), 8), float(f"{flat['p'][i]:.8g}"),
             float(f"{flat['q'][i]:.8g}"), round(float(flat["kde"][i]), 6),
-            int(flat["selected"][i]), int(flat["excluded"][i]), test)
+            int(flat["selected"][i]), int(flat["excluded"][i]), test,
+            names.get(str(keys[i]), "") if flat["selected"][i] else "")
 
 
 def run_cell_rows(run: HotspotRun) -> Iterator[CellRow]:
     """One row per cell of the run's study area, in cell order."""
     layout, layer = _load(run)
-    for _, row in _rows(layout, layer):
+    for _, row in _rows(layout, layer, _names(run)):
         yield row
 
 
@@ -94,7 +105,7 @@ def run_cells_gpkg(run: HotspotRun, target: Path) -> int:
     and ArcGIS), through the same ogr2ogr writer as every other GeoPackage export."""
     layout, layer = _load(run)
     rows = ((f"POLYGON(({','.join(f'{x:.3f} {y:.3f}' for x, y in layout.polygon(i))}))",
-             *row) for i, row in _rows(layout, layer))
+             *row) for i, row in _rows(layout, layer, _names(run)))
     target.unlink(missing_ok=True)
     try:
         return write_gpkg(target, ("wkt", *CELL_COLUMNS), rows, geometry=0,
@@ -112,7 +123,7 @@ def run_cells_geojson(run: HotspotRun, layer: str) -> dict[str, object]:
     """Cells worth drawing for one layer as WGS84 GeoJSON: cells with crime for harm and z,
     cells above 1% of the peak for the KDE surface, at most 40,000 of them."""
     layout, data = _load(run)
-    rows = list(_rows(layout, data))
+    rows = list(_rows(layout, data, _names(run)))
     if layer == "kde":
         peak = max((r.kde for _, r in rows), default=0.0)
         rows = [(i, r) for i, r in rows if peak > 0 and r.kde >= 0.01 * peak]
@@ -135,7 +146,8 @@ def run_cells_geojson(run: HotspotRun, layer: str) -> dict[str, object]:
         coords = [[round(lon, 6), round(lat, 6)] for lon, lat, *_ in lonlat[at:at + len(ring)]]
         at += len(ring)
         properties = {"cell_id": r.cell_id, "count": r.crime_count, "harm": r.harm, "z": r.z,
-                      "q": r.q, "kde": r.kde, "selected": r.selected, "p_test": r.p_test}
+                      "q": r.q, "kde": r.kde, "selected": r.selected, "p_test": r.p_test,
+                      "hotspot_name": r.hotspot_name}
         features.append({"type": "Feature", "properties": properties,
                          "geometry": {"type": "Polygon", "coordinates": [coords]}})
     return {"type": "FeatureCollection", "features": features}

@@ -247,6 +247,22 @@ def _trial_rows(*, user: Any, areas: list[int]) -> list[dict[str, Any]]:
     return trials
 
 
+PARTIAL_WEEK_GRACE = timedelta(hours=36)
+
+
+def _latest_run(*, area: Area, areas: list[int]) -> HotspotRun | None:
+    """The latest finished run in the area, else in the nearest area above it: runs are
+    usually per BCU, and a neighbourhood's concentration chart was empty."""
+    run = (HotspotRun.objects.filter(area_id__in=areas, status="done")
+           .order_by("-created_at").first())
+    above = area.parent
+    while run is None and above is not None:
+        run = (HotspotRun.objects.filter(area=above, status="done")
+               .order_by("-created_at").first())
+        above = above.parent
+    return run
+
+
 def dashboard(*, user: Any, area: Area, weeks: int = 12,
               hotspot_id: int | None = None) -> dict[str, Any]:
     """The figures the dashboard charts: weekly crime, harm and patrol hours at hot spots
@@ -265,15 +281,20 @@ def dashboard(*, user: Any, area: Area, weeks: int = 12,
         weekly = cur.fetchall()
     hours, hours_not_approved = _weekly_hours(user=user, areas=areas, start=start, end=end,
                                               weeks=len(weekly), hotspot_id=hotspot_id)
-    # A week that begins after the crime data end has no crime figure yet: charted as a
+    # A week that ends after the crime data end has no full crime figure yet: charted as a
     # gap, not a fall to nothing (issue 18, item 19).
     # The area's crime, or the hot spots' own where crimes were never given an area.
     ends = [e for e in (crime_data_end(area_ids=areas), weekly[0][3] if weekly else None)
             if e is not None]
     data_end = max(ends) if ends else None
-    known = [data_end is not None and lo < data_end for lo, _, _, _ in weekly]
-    run = (HotspotRun.objects.filter(area_id__in=areas, status="done")
-           .order_by("-created_at").first())
+    # A week the data cover only in part (police.uk's month ending on a Thursday) is blank
+    # too: four days' crime charted as a week's read as a fall. Data that reach within a day
+    # and a half of the week's end (of now, for this week) count as whole: a force's own
+    # extract ends at its last crime, which is seldom at midnight.
+    known = [data_end is not None
+             and data_end >= min(lo + timedelta(days=7), now) - PARTIAL_WEEK_GRACE
+             for lo, _, _, _ in weekly]
+    run = _latest_run(area=area, areas=areas)
     return {
         "weeks": [lo.astimezone(timezone.get_current_timezone()).strftime("%d %b")
                   for lo, _, _, _ in weekly],
@@ -290,5 +311,6 @@ def dashboard(*, user: Any, area: Area, weeks: int = 12,
         **_compliance(user=user, areas=areas, start=start, end=min(end, now)),
         "lorenz": [[round(x, 4), round(y, 4)] for x, y in (run_lorenz_points(run=run)
                                                            if run else [])],
+        "lorenz_area": run.area.name if run else None,
         "trials": _trial_rows(user=user, areas=areas),
     }

@@ -250,13 +250,17 @@ class PlanMapView(APIView):
 class TaskOutput(serializers.ModelSerializer):
     hotspot_key = serializers.CharField(source="hotspot.key")
     hotspot_name = serializers.CharField(source="hotspot.name")
+    plan_version = serializers.IntegerField(
+        source="plan.version", read_only=True,
+        help_text="The plan's version after this change (unchanged when the change changed "
+                  "nothing): send it with the next edit")
 
     class Meta:
         model = PatrolTask
         fields = ("id", "plan", "shift", "hotspot", "hotspot_key", "hotspot_name", "starts_at",
                   "minutes",
                   "assignee_user", "assignee_team", "callsign", "why", "source", "status",
-                  "changed_after_publish")
+                  "changed_after_publish", "plan_version")
 
 
 class TaskInput(ScopedSerializer):

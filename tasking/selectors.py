@@ -15,6 +15,7 @@ from accounts.models import Team, User
 from accounts.selectors import area_scope_q, area_subtree_ids
 from core.resilience import cache_get, cache_set
 from hotspots.models import Hotspot
+from hotspots.selectors import data_last_day
 from streets.selectors import PrintedStreet, streets_in_box
 
 from .generator import WEEK_HOURS, shift_coverage
@@ -187,7 +188,9 @@ def _plan_map_build(*, plan: TaskingPlan, shift: Shift, capacity: int) -> str:
                   "ends_at": shift.ends_at.astimezone(tz).isoformat(),
                   "capacity_minutes": capacity,
                   "planned_minutes": sum(v["minutes"] for vs in tasks.values() for v in vs
-                                         if v["status"] == PatrolTask.Status.PLANNED)},
+                                         if v["status"] == PatrolTask.Status.PLANNED),
+                  "visits": sum(1 for vs in tasks.values() for v in vs
+                                if v["status"] == PatrolTask.Status.PLANNED)},
         "hotspots": {"type": "FeatureCollection", "features": features},
     }, separators=(",", ":"))
 
@@ -249,7 +252,8 @@ def briefing(*, plan: TaskingPlan, shift: Shift) -> dict[str, Any]:
     """What a shift's briefing shows: each tasked hot spot, why it is hot, its peak hours,
     its problem-solving notes and its visits."""
     tasks = list(PatrolTask.objects.filter(plan=plan, shift=shift)
-                 .select_related("hotspot", "assignee_user", "assignee_team")
+                 .select_related("hotspot__last_selected_run", "assignee_user",
+                                 "assignee_team")
                  .order_by("starts_at"))
     by_spot: dict[int, dict[str, Any]] = {}
     for t in tasks:
@@ -269,6 +273,10 @@ def briefing(*, plan: TaskingPlan, shift: Shift) -> dict[str, Any]:
         # The peaks the officers on this shift can act on: inside its hours (issue 18).
         entry["peaks"] = _peak_text(spot.profile, cover)
         entry["why"] = entry["visits"][0].why if entry["visits"] else ""
+        # The run's window as days: its end is the first instant after it.
+        run = spot.last_selected_run
+        entry["window"] = (timezone.localtime(run.window_start).date(),
+                           data_last_day(run.window_end))
     for n, entry in enumerate(ordered, 1):
         entry["number"] = n
     return {"entries": ordered, "tasks": tasks,

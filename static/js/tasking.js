@@ -45,9 +45,12 @@ window.planMapInit = function (map) {
       body: body ? JSON.stringify(body) : undefined,
     });
     if (response.ok) {
-      version += 1;
+      const payload = response.status === 204 ? {} : await response.json();
+      // The server says the version a visit's change left (the same when it changed
+      // nothing); removing a visit or publishing always makes a new one.
+      version = Number.isInteger(payload.plan_version) ? payload.plan_version : version + 1;
       document.querySelector("[data-testid=plan-version]").textContent = String(version);
-      return response.status === 204 ? {} : response.json();
+      return payload;
     }
     let detail = `The server refused the change (${response.status}).`;
     try {
@@ -226,8 +229,9 @@ window.planMapInit = function (map) {
     document.querySelector("[data-testid=over]").hidden = !over;
     const option = document.querySelector(`#shift option[value="${s.id}"]`);
     if (option) {
-      option.textContent = option.textContent.replace(/\d+\/\d+ min( OVER)?$/,
-        `${s.planned_minutes}/${s.capacity_minutes} min${over ? " OVER" : ""}`);
+      option.textContent = option.textContent
+        .replace(/\d+ visits? · \d+\/\d+ min( OVER)?$/,
+          `${s.visits} visit${s.visits === 1 ? "" : "s"} · ${s.planned_minutes}/${s.capacity_minutes} min${over ? " OVER" : ""}`);
     }
   }
 

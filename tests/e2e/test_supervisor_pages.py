@@ -91,8 +91,9 @@ def test_a_visit_that_fills_a_shift_past_capacity_warns_at_once(page, live_serve
     assert now_planned == planned + added > capacity
     page.wait_for_selector(f"[data-testid=planned]:text-is('{now_planned}')")
     assert page.is_visible("[data-testid=over]")
+    # The visit count too (a review saw "24 visits" after the 25th was added).
     assert page.inner_text("#shift option:checked").endswith(
-        f"{now_planned}/{capacity} min OVER")
+        f"{total.count()} visits · {now_planned}/{capacity} min OVER")
     warning = page.locator("[data-testid=over-warning]").inner_text()
     assert warning == (f"This shift is now over capacity: {now_planned} of {capacity} "
                        "patrol minutes planned.")

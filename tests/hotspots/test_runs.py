@@ -240,6 +240,13 @@ def test_api_hot_spots_review_and_cells(api, users, areas, crimes):
     cell = next(r for r in rows if r["cell_id"] == crimes["hot"])
     assert (cell["count"], cell["harm"], cell["selected"]) == ("12", "3600.0", "1")
     assert sum(int(r["selected"]) for r in rows) == 2
+    # The hot spot's name beside its key; other cells have none.
+    Hotspot.objects.filter(key=crimes["hot"]).update(name="Camden Road, Camden")
+    again = api(users["analyst"]).get(reverse("api-run-cells", args=[run.pk]))
+    rows = list(csv.DictReader(io.StringIO(again.content.decode().split("\n", 1)[1])))
+    assert [r["hotspot_name"] for r in rows if r["cell_id"] == crimes["hot"]] == [
+        "Camden Road, Camden"]
+    assert {r["hotspot_name"] for r in rows if r["cell_id"] != crimes["hot"]} == {""}
 
 
 def test_api_queue_a_run(api, users, areas, django_capture_on_commit_callbacks):

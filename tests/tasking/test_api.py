@@ -53,6 +53,7 @@ def test_supervisor_generates_reads_the_map_reassigns_and_publishes(api, users, 
                            data={"version": 1, "assignee_user": users["officer"].pk},
                            content_type="application/json")
     assert changed.status_code == 200, changed.content
+    assert changed.json()["plan_version"] == 2
     assert (changed.json()["assignee_user"], changed.json()["assignee_team"]) == (
         users["officer"].pk, None)
     # A second supervisor still on version 1 is refused, and the first change stands.
@@ -84,6 +85,7 @@ def test_supervisor_generates_reads_the_map_reassigns_and_publishes(api, users, 
                         data={"version": 3, "assignee_user": users["officer"].pk,
                               "confirm_published": True}, content_type="application/json")
     assert same.status_code == 200, same.content
+    assert same.json()["plan_version"] == 3  # the page sends this with its next edit
     moved = client.patch(reverse("api-task", args=[task["id"]]),
                          data={"version": 3, "shift": night["id"], "confirm_published": True},
                          content_type="application/json")
@@ -231,6 +233,11 @@ def test_briefing_html_and_pdf(api, users, areas, patterns, spots):
     assert page.status_code == 200 and "OFFICIAL-SENSITIVE" in html
     assert html.count('data-testid="briefing-spot"') == 1
     assert spots[0].key in html and "<svg" in html
+    # Why it is hot, in words read out at a briefing (a review: "harm 8100 ... Gi* z 7.5").
+    why = html.split('data-testid="why-hot">', 1)[1].split("</div>", 1)[0]
+    assert why.startswith("<strong>Why it is hot:</strong> 10 crimes recorded here from "
+                          "1 Mar 2024 to 28 Feb 2025, hot most of the year. ")
+    assert "Gi*" not in html and " z " not in why
     pdf = client.get(reverse("briefing-pdf", args=[plan["id"], night.pk]))
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF-") and len(pdf.content) > 5_000
