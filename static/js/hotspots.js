@@ -225,6 +225,15 @@
         }).then((r) => r.json().then((body) => ({ ok: r.ok, body }))).then(({ ok, body }) => {
           if (!ok) { document.getElementById("exclude-error").textContent = body.detail || JSON.stringify(body); return; }
           exclusions.addData(body);
+          // Listed at once, with word of when it counts (a review found the list still
+          // saying "None" until a reload); changing it is on the reloaded page.
+          const list = document.querySelector("[data-testid=exclusions]");
+          list.querySelectorAll("li:not([data-exclusion])").forEach((li) => li.remove());
+          const item = el("li", undefined, "border rounded p-2 mb-2 border-success");
+          item.dataset.exclusion = String(body.id);
+          const strong = el("strong", body.properties.name);
+          item.append(strong, ` · ${body.properties.reason} · saved: it counts from the next run`);
+          list.appendChild(item);
           reset();
         });
       });

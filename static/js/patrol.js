@@ -302,7 +302,15 @@
       }
       lists[state.done ? "done" : state.missed ? "missed" : "due"].push(card(t, state));
     }
-    // Due next first; the latest missed first; done in the order they were due.
+    // Due next first; the latest missed first; done in the order they were due. The next
+    // shift's visits (the list holds this shift and the next) under a heading of their own.
+    const firstShift = tasks.find((t) => t.status !== "cancelled" && !stateOf(t).done
+      && !stateOf(t).missed)?.shift;
+    const at = lists.due.findIndex((li) => {
+      const t = tasks.find((x) => String(x.id) === li.dataset.task);
+      return t && t.shift !== firstShift;
+    });
+    if (at > 0) lists.due.splice(at, 0, el("li", "Next shift", "h6 mt-3 mb-2 text-secondary"));
     lists.missed.reverse();
     document.getElementById("visits").replaceChildren(...lists.due);
     document.getElementById("missed").replaceChildren(...lists.missed);

@@ -175,6 +175,10 @@ def test_analyst_reviews_hot_spots_on_the_map(page, live_server, users, areas):
     page.click("#exclude-form button[type=submit]")
     page.wait_for_selector("#exclude-form", state="hidden", timeout=10_000)
     made = ExclusionArea.objects.get()
+    listed = page.locator(f"[data-testid=exclusions] li[data-exclusion='{made.pk}']")
+    assert listed.inner_text() == ("Whittington Hospital · hospital wards · saved: it counts "
+                                   "from the next run")
+    assert "None in this run's area" not in page.inner_text("[data-testid=exclusions]")
     assert (made.name, made.area_id, made.created_by.username) == (
         "Whittington Hospital", areas["CN"].pk, "analyst")
     assert made.geom.area > 0

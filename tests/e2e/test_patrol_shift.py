@@ -149,12 +149,29 @@ def test_a_cancelled_visit_is_marked_where_it_was_due_and_not_done(
         plan=base.plan, shift=base.shift, hotspot=spots[1], minutes=15, status="cancelled",
         starts_at=base.starts_at - timedelta(hours=2, minutes=30),
         assignee_user=users["officer"], changed_after_publish=True, why="Burglary at night")
+    # And one in the next shift, under a heading of its own.
+    from tasking.models import Shift
+
+    shift = base.shift
+    following = Shift.objects.create(pattern=shift.pattern, area=shift.area,
+                                     date=shift.date + timedelta(days=1),
+                                     starts_at=shift.ends_at,
+                                     ends_at=shift.ends_at + timedelta(hours=8))
+    tomorrow = PatrolTask.objects.create(
+        plan=base.plan, shift=following, hotspot=spots[3], minutes=15,
+        starts_at=following.starts_at + timedelta(hours=1), assignee_user=users["officer"],
+        why="Burglary at night")
     context = phone(browser, playwright, spots[2])
     page = context.new_page()
     login(page, live_server.url, "officer")
     page.goto(f"{live_server.url}/patrol/")
-    page.wait_for_selector("#patrol[data-loaded='6']", timeout=20_000)
-    assert tasks_in(page, "#visits") == [tasks["next"].pk, soon.pk, tasks["later"].pk]
+    page.wait_for_selector("#patrol[data-loaded='7']", timeout=20_000)
+    assert tasks_in(page, "#visits") == [tasks["next"].pk, soon.pk, tasks["later"].pk,
+                                         tomorrow.pk]
+    items = page.eval_on_selector_all("#visits > li", "ls => ls.map(l => l.dataset.task "
+                                      "|| l.textContent)")
+    assert items == [str(tasks["next"].pk), str(soon.pk), str(tasks["later"].pk),
+                     "Next shift", str(tomorrow.pk)]
     assert tasks_in(page, "#done") == [tasks["done"].pk]
     assert tasks_in(page, "#missed") == [tasks["missed"].pk]
     card = page.locator(f"#visits li[data-task='{soon.pk}']")
@@ -166,5 +183,5 @@ def test_a_cancelled_visit_is_marked_where_it_was_due_and_not_done(
     # Markers: the three still to visit or missed in red, the done one in grey.
     colours = page.eval_on_selector_all(
         "#patrolmap path.leaflet-interactive", "ps => ps.map(p => p.getAttribute('stroke'))")
-    assert sorted(colours) == ["#6c757d", "#b02a37", "#b02a37", "#b02a37"]
+    assert sorted(colours) == ["#6c757d", "#b02a37", "#b02a37", "#b02a37", "#b02a37"]
     context.close()
