@@ -321,7 +321,11 @@ class ComplianceView(APIView):
             try:
                 below = float(under)
             except ValueError:
-                raise services.TrackingInputError("under is a share, e.g. 0.5") from None
+                below = float("nan")
+            # NaN and infinities compare false with everything: an empty answer, not an error.
+            if not 0 <= below <= 10:
+                raise services.TrackingInputError("under is a share of the planned minutes, "
+                                                  "0 to 10, e.g. 0.5")
             rows = selectors.under_dosed(user=request.user, start=start, end=end, below=below)
         else:
             rows = selectors.planned_against_delivered(user=request.user, start=start, end=end)

@@ -180,6 +180,11 @@ def test_planned_against_delivered_and_the_under_dosed(api, users, areas, spot, 
     under = api(users["supervisor"]).get(reverse("api-compliance"), {
         "from": start.isoformat(), "to": end.isoformat(), "under": "0.5"}).json()["results"]
     assert under[0]["hotspot"] == quiet.pk and under[0]["share"] == 0.0
+    for bad in ("nan", "inf", "-1", "half"):  # NaN answered an empty list, not a 400
+        refused = api(users["supervisor"]).get(reverse("api-compliance"), {
+            "from": start.isoformat(), "to": end.isoformat(), "under": bad})
+        assert (refused.status_code, refused.json()["detail"]) == (
+            400, "under is a share of the planned minutes, 0 to 10, e.g. 0.5"), bad
 
 
 def test_tracks_need_the_permission_and_every_look_is_audited(api, users, device, spot):
