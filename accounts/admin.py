@@ -14,6 +14,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from leaflet.admin import LeafletGeoAdmin
 
 from audit.services import audit_record
+from core.forms import PlainTextModelForm
 
 from .forms import AreaAdminForm
 from .models import ApiToken, Area, Team, User
@@ -88,6 +89,7 @@ class AreaAdmin(LeafletGeoAdmin):
 
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
+    form = PlainTextModelForm
     list_display = ("name", "callsign", "area")
     list_select_related = ("area",)
 

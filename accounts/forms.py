@@ -2,12 +2,12 @@
 
 from typing import Any
 
-from django import forms
+from core.forms import PlainTextModelForm
 
 from .models import Area
 
 
-class AreaAdminForm(forms.ModelForm):
+class AreaAdminForm(PlainTextModelForm):
     """An area sits only under an area of a higher level (force > BCU > neighbourhood), and
     its children only under it: levels then fall strictly along every path, so no area can
     become its own ancestor (a loop would drop the loop's areas out of every path, and so

@@ -12,7 +12,10 @@ _TAG = re.compile(r"<\s*(?:[/?]?\s*[A-Za-z]|!)")
 # Control characters other than tab and line breaks (PostgreSQL cannot store NUL, and the
 # rest are invisible or move the cursor), and the bidirectional overrides that make text
 # read other than it is stored.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+# Also the C1 controls, zero-width spaces and marks, the byte-order mark and the tag
+# characters (invisible). Zero-width joiners stay: emoji and some scripts need them.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\u200e\u200f"
+                      "\u202a-\u202e\u2060\u2066-\u2069\ufeff\U000e0000-\U000e007f]")
 
 
 def markup_problem(field: str, *values: object) -> str | None:

@@ -6,6 +6,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from leaflet.admin import LeafletGeoAdmin
 
+from core.forms import PlainTextModelForm
+
 from .models import Crime, ExclusionArea, ImportJob, OffenceType
 from .recompute import exclusion_area_changed_by_hand, exclusion_area_delete
 
@@ -53,6 +55,7 @@ class ExclusionAreaAdmin(LeafletGeoAdmin):
     """Places ruled out of targeting, drawn on this site's own Leaflet map; every change
     and removal is audited, as on the hot spot map page (issue 18, item 15)."""
 
+    form = PlainTextModelForm
     list_display = ("name", "area", "reason", "created_by", "created_at")
     list_filter = ("area",)
     search_fields = ("name", "reason")

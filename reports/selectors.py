@@ -291,8 +291,12 @@ def dashboard(*, user: Any, area: Area, weeks: int = 12,
     # too: four days' crime charted as a week's read as a fall. Data that reach within a day
     # and a half of the week's end (of now, for this week) count as whole: a force's own
     # extract ends at its last crime, which is seldom at midnight.
+    # The same at the other end: weeks before the data begin, or that they begin inside,
+    # are no weeks of little crime (a review saw 7 beside 13 the week after).
+    data_start = crime_data_start(area_ids=areas)
     known = [data_end is not None
              and data_end >= min(lo + timedelta(days=7), now) - PARTIAL_WEEK_GRACE
+             and (data_start is None or data_start <= lo + PARTIAL_WEEK_GRACE)
              for lo, _, _, _ in weekly]
     run = _latest_run(area=area, areas=areas)
     return {
@@ -304,7 +308,11 @@ def dashboard(*, user: Any, area: Area, weeks: int = 12,
                  for (_, _, h, _), ok in zip(weekly, known, strict=True)],
         "crime_data_to": (day.isoformat() if (day := data_last_day(data_end)) else None),
         "crime_data_to_text": f"{day:%-d %b %Y}" if day else None,
-        "crime_weeks_missing": known.count(False),
+        # Blank weeks at the end (data not in yet) and at the start (before the data begin).
+        "crime_weeks_missing": known[::-1].index(True) if True in known else len(known),
+        "crime_weeks_before_data": known.index(True) if True in known else 0,
+        "crime_data_from_text": (f"{timezone.localtime(data_start):%-d %b %Y}"
+                                 if data_start is not None else None),
         "hours": hours, "hours_not_approved": hours_not_approved,
         "hours_sum": round(sum(hours), 1),
         "hours_not_approved_sum": round(sum(hours_not_approved), 1),

@@ -10,12 +10,13 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from accounts.selectors import actor_of
+from core.forms import PlainTextModelForm
 
 from .models import StreetLayer
 from .services import StreetImportError, street_layer_delete, streets_import
 
 
-class StreetLayerImportForm(forms.ModelForm):
+class StreetLayerImportForm(PlainTextModelForm):
     """Import runs while the form is checked, so a file that cannot be read is reported on
     the form with its reason and nothing is stored."""
 
@@ -74,7 +75,7 @@ class StreetLayerAdmin(admin.ModelAdmin):
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False,
                  **kwargs: Any) -> Any:
         if obj is not None:  # a stored layer: its name and attribution only
-            kwargs["form"] = forms.ModelForm
+            kwargs["form"] = PlainTextModelForm
             return super().get_form(request, obj, change=change, **kwargs)
         base = super().get_form(request, obj, change=change, **kwargs)
 

@@ -113,6 +113,8 @@ def exclusion_area_changed_by_hand(*, actor: "User | None", exclusion: Exclusion
     if created or before is None:
         detail: dict[str, Any] = {"area": exclusion.area.code, **after, "by": "admin"}
     else:
+        if before == after:
+            return  # saved with nothing changed: nothing to record
         detail = {"area": exclusion.area.code, "by": "admin",
                   "before": {k: v for k, v in before.items() if after.get(k) != v},
                   "after": {k: v for k, v in after.items() if before.get(k) != v}}

@@ -46,6 +46,13 @@ def hotspot_rename(*, hotspot: Hotspot, actor: "User | None", name: str) -> Hots
     if problem := markup_problem("the name", name):
         raise RunInputError(problem)
     locked = Hotspot.objects.select_for_update().get(pk=hotspot.pk)
+    # One name, one place: two "Monmouth Street, Camden" on a phone list cannot be told
+    # apart (the runs number theirs; an analyst picks another).
+    if name and Hotspot.objects.filter(run_area_id=locked.run_area_id, name=name,
+                                       dropped_by_run__isnull=True).exclude(
+                                           pk=locked.pk).exclude(status="retired").exists():
+        raise RunInputError(f"another hot spot in this area is already called {name!r}: "
+                            "add what tells them apart (a landmark, a corner)")
     before = locked.name
     locked.name = name
     locked.named_by = Hotspot.NamedBy.ANALYST if name else Hotspot.NamedBy.NONE

@@ -432,6 +432,20 @@ def test_an_exclusion_is_changed_and_removed_in_the_admin_audited(client, users,
     # the new name).
     assert event.detail == {"area": camden.code, "by": "admin", "before": {"name": "Ward 9"},
                             "after": {"name": "Ward 9 and 10"}}
+    # Saved again with nothing changed: nothing recorded. A control character: refused on
+    # the form, as on the page.
+    made.refresh_from_db()
+    client.post(f"/admin/hotspots/exclusionarea/{made.pk}/change/", {
+        "area": camden.pk, "name": "Ward 9 and 10", "reason": "hospital",
+        "geom": made.geom.ewkt})
+    assert AuditEvent.objects.filter(action="exclusion_area.update").count() == 1
+    refused = client.post(f"/admin/hotspots/exclusionarea/{made.pk}/change/", {
+        "area": camden.pk, "name": "Ward\x1b[31m 9", "reason": "hospital",
+        "geom": made.geom.ewkt})
+    assert refused.status_code == 200
+    assert "the name cannot contain control characters" in refused.content.decode()
+    made.refresh_from_db()
+    assert made.name == "Ward 9 and 10"
     removed = client.post(f"/admin/hotspots/exclusionarea/{made.pk}/delete/", {"post": "yes"})
     assert removed.status_code == 302 and ExclusionArea.objects.count() == 0
     assert AuditEvent.objects.get(action="exclusion_area.delete").detail["name"] == \
@@ -618,7 +632,7 @@ def test_hot_spots_are_named_from_their_crimes_and_an_analysts_name_is_kept(
     assert (hot.name, hot.named_by) == (f"Camden Road, {areas[CAMDEN].name}", "crimes")
 
 
-def test_two_places_in_one_area_never_share_a_name(areas, users, crimes):
+def test_two_places_in_one_area_never_share_a_name(api, areas, users, crimes):
     """A review found two "Supermarket, Camden" on one phone list: the one with more harm
     keeps the name, the other is numbered; an analyst's name counts as taken."""
     Crime.objects.filter(reference__regex=r"^(hot|rob)-").update(
@@ -632,6 +646,15 @@ def test_two_places_in_one_area_never_share_a_name(areas, users, crimes):
     run_now(areas["CN"])
     assert sorted(Hotspot.objects.filter(pk__in=[hot.pk, rob.pk]).values_list(
         "name", flat=True)) == [base, f"{base} (2)"]
+    # Renaming cannot make two the same either.
+    taken = api(users["analyst"]).put(reverse("api-hotspot-name", args=[second.pk]),
+                                      {"name": first.name}, content_type="application/json")
+    assert taken.status_code == 400
+    assert taken.json()["detail"] == (f"another hot spot in this area is already called "
+                                      f"{first.name!r}: add what tells them apart (a "
+                                      "landmark, a corner)")
+    second.refresh_from_db()
+    assert (second.name, second.named_by) == (f"{base} (2)", "crimes")
     # An analyst gives the lesser one the plain name: the other is numbered instead.
     Hotspot.objects.filter(pk=second.pk).update(name=base, named_by="analyst")
     run_now(areas["CN"])

@@ -73,6 +73,11 @@ def test_crime_weeks_after_the_data_end_are_blank_not_nothing(api, users, areas,
         Crime.objects.create(source="t", reference=f"late{i}", offence_type=burglary,
                              occurred_from=when, occurred_to=when, area=areas[CAMDEN],
                              location=Point(c.x, c.y, srid=27700))
+    # Data that began long before the ten weeks (the start has a test of its own below).
+    early = last - timedelta(days=200)
+    Crime.objects.create(source="t", reference="early", offence_type=burglary,
+                         occurred_from=early, occurred_to=early, area=areas[CAMDEN],
+                         location=Point(c.x, c.y, srid=27700))
     page = api(users["supervisor"]).get(reverse("dashboard"), {"area": areas[CAMDEN].pk,
                                                                "weeks": "10"})
     data = _data(page)
@@ -159,3 +164,34 @@ def test_a_neighbourhoods_dashboard_uses_the_run_above_it_and_offers_its_own_hot
     assert (_data(page)["lorenz_area"], _data(page)["lorenz"]) == (None, [])
     assert ("No hot spot run has finished for this area or any area above it yet."
             in page.content.decode())
+
+
+def test_weeks_before_the_crime_data_begin_are_blank_too(api, users, areas,
+                                                         make_hotspot):  # noqa: F811
+    """A review charted the weeks before the data begin as 0, and the week they begin in
+    as a low week."""
+    spot = make_hotspot([1.0] * 168)
+    c = spot.geom.centroid
+    burglary = OffenceType.objects.get(code="burglary")
+    now = timezone.now()
+    first = now - timedelta(days=30)
+    for i in range(5):  # weekly from 30 days ago to 2 days ago
+        when = first + timedelta(days=7 * i)
+        Crime.objects.create(source="t", reference=f"s{i}", offence_type=burglary,
+                             occurred_from=when, occurred_to=when, area=areas[CAMDEN],
+                             location=Point(c.x, c.y, srid=27700))
+    page = api(users["supervisor"]).get(reverse("dashboard"), {"area": areas[CAMDEN].pk,
+                                                               "weeks": "8"})
+    data = _data(page)
+    end = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+    starts = [end - timedelta(days=7 * (8 - k)) for k in range(8)]
+    grace = timedelta(hours=36)
+    last = first + timedelta(days=28)
+    known = [min(lo + timedelta(days=7), end) - grace <= last and first <= lo + grace
+             for lo in starts]
+    assert [n is not None for n in data["crimes"]] == known
+    before = known.index(True)
+    assert before >= 3 and data["crime_weeks_before_data"] == before
+    day = timezone.localtime(first)
+    assert (f"The first {before} weeks come before the crime data begin "
+            f"({day.day} {day:%b %Y}) and are left blank too.") in page.content.decode()
