@@ -9,7 +9,7 @@ from leaflet.admin import LeafletGeoAdmin
 from core.forms import PlainTextModelForm
 
 from .models import Crime, ExclusionArea, ImportJob, OffenceType
-from .recompute import exclusion_area_changed_by_hand, exclusion_area_delete
+from .recompute import exclusion_area_changed_by_hand, exclusion_area_delete, exclusion_state
 
 
 @admin.register(OffenceType)
@@ -72,9 +72,7 @@ class ExclusionAreaAdmin(LeafletGeoAdmin):
         with transaction.atomic():
             before = None
             if change:  # what the form replaces, for the audit's before and after
-                stored = ExclusionArea.objects.get(pk=obj.pk)
-                before = {"name": stored.name, "reason": stored.reason,
-                          "m2": round(stored.geom.area)}
+                before = exclusion_state(ExclusionArea.objects.get(pk=obj.pk))
             else:
                 obj.created_by = request.user  # type: ignore[assignment]
             super().save_model(request, obj, form, change)

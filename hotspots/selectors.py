@@ -53,24 +53,18 @@ def area_crime_counts(*, user: Any) -> list[dict[str, Any]]:
     return rows
 
 
-def crime_data_end(*, area_ids: list[int] | None) -> datetime | None:
-    """Where the crime data held for these areas (every area's with None) end: the latest
-    crime's window end. police.uk publishes about two months late and a force's own
-    extract days late, so a figure counted "to today" would show a fall that is only
-    missing data; figures count crime up to here and say so (issue 18, item 19)."""
+def crime_data_span(*, area_ids: list[int] | None
+                    ) -> tuple[datetime | None, datetime | None]:
+    """Where the crime data held for these areas (every area's with None) begin and end:
+    the earliest crime's window start and the latest one's window end, in one query.
+    police.uk publishes about two months late and a force's own extract days late, so a
+    figure counted "to today" would show a fall that is only missing data; and a year
+    before the data begin is no year of zero crime. Figures count within the span and say
+    so (issue 18, item 19)."""
     crimes = (Crime.objects.filter(area__isnull=False) if area_ids is None
               else Crime.objects.filter(area_id__in=area_ids))
-    end: datetime | None = crimes.aggregate(end=Max("occurred_to"))["end"]
-    return end
-
-
-def crime_data_start(*, area_ids: list[int] | None) -> datetime | None:
-    """Where the crime data held for these areas begin: the earliest crime's window start.
-    A year before that is no year of zero crime, it is a year with no data."""
-    crimes = (Crime.objects.filter(area__isnull=False) if area_ids is None
-              else Crime.objects.filter(area_id__in=area_ids))
-    start: datetime | None = crimes.aggregate(start=Min("occurred_from"))["start"]
-    return start
+    span = crimes.aggregate(start=Min("occurred_from"), end=Max("occurred_to"))
+    return span["start"], span["end"]
 
 
 def data_last_day(end: datetime | None) -> date | None:

@@ -14,7 +14,7 @@ from core.errors import InputError
 from evaluation.models import Trial
 from evaluation.selectors import trial_outcome
 from hotspots.models import HotspotRun
-from hotspots.selectors import crime_data_end, crime_data_start, data_last_day, run_lorenz_points
+from hotspots.selectors import crime_data_span, data_last_day, run_lorenz_points
 from patrols.selectors import dosage, dosage_total
 from tasking.models import PatrolTask, Shift, TaskingPlan
 
@@ -119,7 +119,7 @@ def neighbourhood_summary(*, user: Any, end: datetime | None = None) -> list[dic
     # Crime is compared over two years that end where its data end, not today: police.uk
     # arrives two months late, and counting to today read as a fall of 100% (issue 18,
     # item 19). Patrol hours are live, so theirs is the last 365 days.
-    data_end = crime_data_end(area_ids=[a.pk for a in hoods])
+    data_start, data_end = crime_data_span(area_ids=[a.pk for a in hoods])
     # The window includes the last crime itself (an instant's window ends at its start).
     crime_end = min(end, data_end + timedelta(microseconds=1)) if data_end is not None else end
     crime_start = crime_end - timedelta(days=365)
@@ -127,7 +127,6 @@ def neighbourhood_summary(*, user: Any, end: datetime | None = None) -> list[dic
     # Data that begin inside the year before (a force's first import, the demo's one real
     # year) leave that year short: it is shown as no data, not as a count to compare with.
     # A month's grace, as monthly data begin on the 1st and the year on any day.
-    data_start = crime_data_start(area_ids=[a.pk for a in hoods])
     compared = data_start is not None and data_start <= before_start + timedelta(days=31)
     minutes: dict[int, float] = {}
     with connection.cursor() as cur:
@@ -284,8 +283,8 @@ def dashboard(*, user: Any, area: Area, weeks: int = 12,
     # A week that ends after the crime data end has no full crime figure yet: charted as a
     # gap, not a fall to nothing (issue 18, item 19).
     # The area's crime, or the hot spots' own where crimes were never given an area.
-    ends = [e for e in (crime_data_end(area_ids=areas), weekly[0][3] if weekly else None)
-            if e is not None]
+    data_start, area_end = crime_data_span(area_ids=areas)
+    ends = [e for e in (area_end, weekly[0][3] if weekly else None) if e is not None]
     data_end = max(ends) if ends else None
     # A week the data cover only in part (police.uk's month ending on a Thursday) is blank
     # too: four days' crime charted as a week's read as a fall. Data that reach within a day
@@ -293,7 +292,6 @@ def dashboard(*, user: Any, area: Area, weeks: int = 12,
     # extract ends at its last crime, which is seldom at midnight.
     # The same at the other end: weeks before the data begin, or that they begin inside,
     # are no weeks of little crime (a review saw 7 beside 13 the week after).
-    data_start = crime_data_start(area_ids=areas)
     known = [data_end is not None
              and data_end >= min(lo + timedelta(days=7), now) - PARTIAL_WEEK_GRACE
              and (data_start is None or data_start <= lo + PARTIAL_WEEK_GRACE)

@@ -14,6 +14,7 @@ from django.utils.html import escape
 from accounts.models import Team, User
 from accounts.selectors import area_scope_q, area_subtree_ids
 from core.resilience import cache_get, cache_set
+from hotspots.analysis.temporal import peak_floor
 from hotspots.models import Hotspot
 from hotspots.selectors import data_last_day
 from streets.selectors import PrintedStreet, streets_in_box
@@ -288,20 +289,17 @@ def _peak_text(profile: list[float], cover: np.ndarray | None = None) -> str:
     """The four hours with the most harm, in words, next hours joined; with `cover`, only
     hours the shift covers count (an afternoon peak means nothing to the night shift)."""
     values = np.asarray(profile, dtype=float)
-    # A peak is an hour with half as much harm again as the week's average hour, as on the
-    # Hot spots page (hotspots.recompute.pipeline._peak_hours): month-only police.uk dates
-    # spread each crime over every hour, and the busiest of near-equal hours is noise.
-    floor = 1.5 * float(values.mean()) if len(values) == WEEK_HOURS else 0.0
-    if len(values) != WEEK_HOURS or not values.any() or float(values.max()) < floor:
+    # Peaks as on the Hot spots page (hotspots.analysis.temporal.peak_floor).
+    floor = peak_floor(values) if len(values) == WEEK_HOURS else 0.0
+    if floor <= 0 or float(values.max()) < floor:
         return "no clear peak: harm is spread over the week or times are not precise"
     if cover is not None:
         inside = cover > 0
-        if float(values[inside].max(initial=0.0)) < floor or not values[inside].any():
+        if float(values[inside].max(initial=0.0)) < floor:
             return "no clear peak in this shift's hours"
         values = np.where(inside, values, -1.0)
     days = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-    top = sorted(int(x) for x in np.argsort(-values, kind="stable")[:4]
-                 if values[x] > 0 and values[x] >= floor)
+    top = sorted(int(x) for x in np.argsort(-values, kind="stable")[:4] if values[x] >= floor)
     runs: list[list[int]] = []
     for h in top:
         if runs and h == runs[-1][-1] + 1:

@@ -498,9 +498,7 @@ def task_update(*, task: PatrolTask, version: int, actor: "User | None", user: A
     if task.status == PatrolTask.Status.CANCELLED:
         raise TaskingInputError("this visit was cancelled; add a new one instead")
     _refuse_past(plan, task.starts_at)
-    before = {"user": task.assignee_user_id, "team": task.assignee_team_id,
-              "callsign": task.callsign, "starts_at": task.starts_at.isoformat(),
-              "minutes": task.minutes}
+    before = _task_state(task)
     if user is not _UNSET or team is not _UNSET:
         new_user = None if user is _UNSET else user
         new_team = None if team is _UNSET else team
@@ -516,9 +514,7 @@ def task_update(*, task: PatrolTask, version: int, actor: "User | None", user: A
         _refuse_past(plan, new_start)
         _check_time(shift=task.shift, starts_at=new_start, minutes=new_minutes)
         task.starts_at, task.minutes = new_start, new_minutes
-    after = {"user": task.assignee_user_id, "team": task.assignee_team_id,
-             "callsign": task.callsign, "starts_at": task.starts_at.isoformat(),
-             "minutes": task.minutes}
+    after = _task_state(task)
     if after == before:
         # Nothing changed: no new version, no "changed" mark on the officer's list, no event.
         return task
@@ -533,6 +529,13 @@ def task_update(*, task: PatrolTask, version: int, actor: "User | None", user: A
                          "after": {k: v for k, v in after.items() if before[k] != v},
                          "names": _assignee_names(before, after)})
     return task
+
+
+def _task_state(task: PatrolTask) -> dict[str, Any]:
+    """What a visit's change compares and audits."""
+    return {"user": task.assignee_user_id, "team": task.assignee_team_id,
+            "callsign": task.callsign, "starts_at": task.starts_at.isoformat(),
+            "minutes": task.minutes}
 
 
 def _assignee_names(*sides: dict[str, Any]) -> dict[str, str]:

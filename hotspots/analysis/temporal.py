@@ -19,6 +19,17 @@ WEEK = 168
 EPOCH = datetime(2001, 1, 1)
 
 
+# An hour is a peak when it has half as much harm again as the week's average hour:
+# month-only dates (police.uk) spread each crime over every hour, and the busiest of
+# near-equal hours would be noise. The Hot spots page and the briefings both use it.
+PEAK_FACTOR = 1.5
+
+
+def peak_floor(profile: np.ndarray) -> float:
+    """The least harm an hour of this hour-of-week profile needs to count as a peak."""
+    return PEAK_FACTOR * float(np.asarray(profile, dtype=float).mean())
+
+
 def local_week_hours(utc_seconds: np.ndarray, tz: ZoneInfo) -> np.ndarray:
     """Local wall-clock hours since Monday 1 January 2001 00:00 for UTC epoch seconds."""
     t = np.asarray(utc_seconds, dtype=float)

@@ -10,6 +10,7 @@ from .exclusions import (  # noqa: F401
     exclusion_area_create,
     exclusion_area_delete,
     exclusion_area_update,
+    exclusion_state,
 )
 from .params import (  # noqa: F401
     DAYS,

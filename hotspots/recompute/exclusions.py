@@ -67,6 +67,18 @@ def _checked_shape(geometry: dict[str, Any], area: Area) -> MultiPolygon:
     return shape
 
 
+def exclusion_state(exclusion: ExclusionArea) -> dict[str, Any]:
+    """What an exclusion's audit events compare: its name, reason and size."""
+    return {"name": exclusion.name, "reason": exclusion.reason,
+            "m2": round(exclusion.geom.area)}
+
+
+def _changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    """Both sides of a change, each with only the fields that changed."""
+    return {"before": {k: v for k, v in before.items() if after.get(k) != v},
+            "after": {k: v for k, v in after.items() if before.get(k) != v}}
+
+
 @transaction.atomic
 def exclusion_area_update(*, actor: "User | None", exclusion: ExclusionArea,
                           name: str | None = None, reason: str | None = None,
@@ -75,7 +87,7 @@ def exclusion_area_update(*, actor: "User | None", exclusion: ExclusionArea,
     effect at the next run, as a new one does."""
     locked = ExclusionArea.objects.select_for_update().select_related("area").get(
         pk=exclusion.pk)
-    before = {"name": locked.name, "reason": locked.reason, "m2": round(locked.geom.area)}
+    before = exclusion_state(locked)
     new_name = locked.name if name is None else name.strip()
     new_reason = locked.reason if reason is None else reason.strip()
     if problem := markup_problem("the name and reason", new_name, new_reason):
@@ -86,10 +98,8 @@ def exclusion_area_update(*, actor: "User | None", exclusion: ExclusionArea,
     if geometry is not None:
         locked.geom = _checked_shape(geometry, locked.area)
     locked.save()
-    after = {"name": locked.name, "reason": locked.reason, "m2": round(locked.geom.area)}
     audit_record(actor=actor, action="exclusion_area.update", target=locked,
-                 detail={"before": {k: v for k, v in before.items() if after[k] != v},
-                         "after": {k: v for k, v in after.items() if before[k] != v}})
+                 detail=_changes(before, exclusion_state(locked)))
     return locked
 
 
@@ -108,15 +118,12 @@ def exclusion_area_changed_by_hand(*, actor: "User | None", exclusion: Exclusion
     """The admin saved an exclusion area through its own form (a shape drawn on its map):
     audited as the page's changes are, with what changed (`before`: the stored name,
     reason and m2 the admin's form replaced)."""
-    after = {"name": exclusion.name, "reason": exclusion.reason,
-             "m2": round(exclusion.geom.area)}
+    after = exclusion_state(exclusion)
     if created or before is None:
         detail: dict[str, Any] = {"area": exclusion.area.code, **after, "by": "admin"}
     else:
         if before == after:
             return  # saved with nothing changed: nothing to record
-        detail = {"area": exclusion.area.code, "by": "admin",
-                  "before": {k: v for k, v in before.items() if after.get(k) != v},
-                  "after": {k: v for k, v in after.items() if before.get(k) != v}}
+        detail = {"area": exclusion.area.code, "by": "admin", **_changes(before, after)}
     audit_record(actor=actor, action="exclusion_area.create" if created
                  else "exclusion_area.update", target=exclusion, detail=detail)

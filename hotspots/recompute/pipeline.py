@@ -25,7 +25,12 @@ from ..analysis.concentration import generalized_gini, gini, top_share
 from ..analysis.forecast import score_top_n, top_n_membership
 from ..analysis.selection import PATTERNS, SelectionRule, classify_patterns, select
 from ..analysis.significance import count_test, incidents
-from ..analysis.temporal import aoristic_by_group, shrink_profiles, whole_hour_counts
+from ..analysis.temporal import (
+    aoristic_by_group,
+    peak_floor,
+    shrink_profiles,
+    whole_hour_counts,
+)
 from ..layouts import CellLayout
 from ..models import Hotspot, HotspotRun
 from .params import DAYS, RunInputError
@@ -37,12 +42,12 @@ logger = logging.getLogger(__name__)
 def _peak_hours(profile: np.ndarray, top: int = 3) -> list[str]:
     """The busiest hours of the week, or none when harm is spread evenly: month-only dates
     (police.uk) spread each crime over every hour, and any "peak" would be noise."""
-    mean = float(profile.mean())
-    if mean <= 0 or float(profile.max()) < 1.5 * mean:
+    floor = peak_floor(profile)
+    if floor <= 0 or float(profile.max()) < floor:
         return []
     order = np.argsort(-profile, kind="stable")[:top]
     # Only hours that are peaks themselves: a list is never padded with an ordinary hour.
-    return [f"{DAYS[h // 24]} {h % 24:02d}:00" for h in order if profile[h] >= 1.5 * mean]
+    return [f"{DAYS[h // 24]} {h % 24:02d}:00" for h in order if profile[h] >= floor]
 
 
 def hotspot_run_execute(*, run_id: int) -> str:

@@ -21,18 +21,23 @@ def _data(page) -> dict:
     return json.loads(body)
 
 
+def _burglary(reference: str, when, at, area=None) -> Crime:
+    """One burglary at an instant at a point (a hot spot's centre), in an area or none."""
+    return Crime.objects.create(source="t", reference=reference,
+                                offence_type=OffenceType.objects.get(code="burglary"),
+                                occurred_from=when, occurred_to=when, area=area,
+                                location=Point(at.x, at.y, srid=27700))
+
+
 def _fill(users, make_hotspot):  # noqa: F811
     spot = make_hotspot([1.0] * 168)
     c = spot.geom.centroid
-    burglary = OffenceType.objects.get(code="burglary")
     now = timezone.now()
     # The latest a day ago: data that stop more than a day and a half before now leave this
     # week partial, and it is left blank (test_crime_weeks_after_the_data_end_are_blank...).
     for i in range(3):
         when = now - timedelta(days=1 + i * 7)
-        Crime.objects.create(source="t", reference=f"d{i}", offence_type=burglary,
-                             occurred_from=when, occurred_to=when,
-                             location=Point(c.x, c.y, srid=27700))
+        _burglary(f"d{i}", when, c)
     Visit.objects.create(id=uuid.uuid4(), officer=users["officer"], hotspot=spot,
                          started_at=now - timedelta(days=1),
                          ended_at=now - timedelta(days=1) + timedelta(minutes=30),
@@ -66,18 +71,13 @@ def test_crime_weeks_after_the_data_end_are_blank_not_nothing(api, users, areas,
     and the page says where the data end."""
     spot = make_hotspot([1.0] * 168)
     c = spot.geom.centroid
-    burglary = OffenceType.objects.get(code="burglary")
     last = timezone.now() - timedelta(days=40)
     for i in range(3):
         when = last - timedelta(days=7 * i)
-        Crime.objects.create(source="t", reference=f"late{i}", offence_type=burglary,
-                             occurred_from=when, occurred_to=when, area=areas[CAMDEN],
-                             location=Point(c.x, c.y, srid=27700))
+        _burglary(f"late{i}", when, c, areas[CAMDEN])
     # Data that began long before the ten weeks (the start has a test of its own below).
     early = last - timedelta(days=200)
-    Crime.objects.create(source="t", reference="early", offence_type=burglary,
-                         occurred_from=early, occurred_to=early, area=areas[CAMDEN],
-                         location=Point(c.x, c.y, srid=27700))
+    _burglary("early", early, c, areas[CAMDEN])
     page = api(users["supervisor"]).get(reverse("dashboard"), {"area": areas[CAMDEN].pk,
                                                                "weeks": "10"})
     data = _data(page)
@@ -104,15 +104,12 @@ def test_crime_weeks_after_the_data_end_are_blank_not_nothing(api, users, areas,
 def test_the_neighbourhood_summary_compares_years_that_end_where_the_data_end(
         api, users, areas, make_hotspot):  # noqa: F811
     """Counted to today, a force whose crime data ended two months ago read as -100%."""
-    burglary = OffenceType.objects.get(code="burglary")
     end = timezone.now() - timedelta(days=60)
     c = areas[CAMDEN].geom.point_on_surface
     whens = [end - timedelta(days=d) for d in (1, 30, 200)] + \
         [end - timedelta(days=d) for d in (400, 500, 720)]
     for i, when in enumerate(whens):
-        Crime.objects.create(source="t", reference=f"n{i}", offence_type=burglary,
-                             occurred_from=when, occurred_to=when, area=areas[CAMDEN],
-                             location=Point(c.x, c.y, srid=27700))
+        _burglary(f"n{i}", when, c, areas[CAMDEN])
     from reports.selectors import neighbourhood_summary
 
     rows = {r["area"]: r for r in neighbourhood_summary(user=users["supervisor"])}
@@ -172,14 +169,11 @@ def test_weeks_before_the_crime_data_begin_are_blank_too(api, users, areas,
     as a low week."""
     spot = make_hotspot([1.0] * 168)
     c = spot.geom.centroid
-    burglary = OffenceType.objects.get(code="burglary")
     now = timezone.now()
     first = now - timedelta(days=30)
     for i in range(5):  # weekly from 30 days ago to 2 days ago
         when = first + timedelta(days=7 * i)
-        Crime.objects.create(source="t", reference=f"s{i}", offence_type=burglary,
-                             occurred_from=when, occurred_to=when, area=areas[CAMDEN],
-                             location=Point(c.x, c.y, srid=27700))
+        _burglary(f"s{i}", when, c, areas[CAMDEN])
     page = api(users["supervisor"]).get(reverse("dashboard"), {"area": areas[CAMDEN].pk,
                                                                "weeks": "8"})
     data = _data(page)
