@@ -39,6 +39,13 @@ _TRACK = {"patrols.view_track", "patrols.add_device", "patrols.change_device",
           "patrols.export_visit_identities"}
 _SEE_TRIALS = {"evaluation.view_trial"}
 _RUN_TRIALS = {"evaluation.add_trial", "evaluation.change_trial", "evaluation.start_trial"}
+# Training (issue 19): everyone who patrols or tasks learns; analysts and admins write the
+# modules; supervisors and admins see who is ready.
+_LEARN = {"training.view_module", "training.add_completion"}
+_WRITE_TRAINING = {"training.add_module", "training.change_module", "training.add_moduleimage"}
+_TRAINING_MATRIX = {"training.view_training_matrix"}
+# Officers' notes at a visit are read on the hot spot's problem-solving page and marked used.
+_ACT_ON_OBSERVATIONS = {"patrols.act_on_observation"}
 _EXPORT = {"reports.add_exportjob", "reports.view_exportjob"}
 _ADMINISTER = {"accounts.add_area", "accounts.change_area", "accounts.add_team",
                "accounts.change_team", "accounts.view_user", "accounts.add_user",
@@ -47,13 +54,16 @@ _ADMINISTER = {"accounts.add_area", "accounts.change_area", "accounts.add_team",
                "streets.delete_streetlayer"}
 
 ROLE_PERMISSIONS: dict[str, set[str]] = {
-    OFFICER: _SEE_AREAS | _SEE_OWN_TASKS | _LOG_VISITS,
+    OFFICER: _SEE_AREAS | _SEE_OWN_TASKS | _LOG_VISITS | _LEARN,
     SUPERVISOR: (_SEE_AREAS | _SEE_CRIME | _SEE_PLANS | _PROBLEM_SOLVE | _TASK | _SEE_DOSAGE
-                 | _TRACK | _SEE_TRIALS | _EXPORT),
+                 | _TRACK | _SEE_TRIALS | _EXPORT | _LEARN | _TRAINING_MATRIX
+                 | _ACT_ON_OBSERVATIONS),
     ANALYST: (_SEE_AREAS | _SEE_CRIME | _ANALYSE | _SEE_PLANS | _PROBLEM_SOLVE | _SEE_DOSAGE
-              | _SEE_TRIALS | _RUN_TRIALS | _EXPORT),
+              | _SEE_TRIALS | _RUN_TRIALS | _EXPORT | _LEARN | _WRITE_TRAINING
+              | _ACT_ON_OBSERVATIONS),
     ADMIN: (_SEE_AREAS | _SEE_CRIME | _ANALYSE | _ADMINISTER | _SEE_PLANS | _PROBLEM_SOLVE
             | _TASK | _SEE_DOSAGE | _TRACK | _SEE_TRIALS | _RUN_TRIALS | _EXPORT
+            | _LEARN | _WRITE_TRAINING | _TRAINING_MATRIX | _ACT_ON_OBSERVATIONS
             | {"audit.view_auditevent"}),
     AUDITOR: {"accounts.view_all_areas", "audit.view_auditevent", "streets.view_street"},
 }

@@ -16,6 +16,9 @@ from django.db import connections
 from psycopg import sql
 
 AUDIT_TABLE = "audit_auditevent"
+# Tables the application's role only reads and adds to: the audit trail, and training
+# completions, which are never edited, only superseded (training migration 0002).
+APPEND_ONLY_TABLES = (AUDIT_TABLE, "training_completion")
 # The one schema the application's role may create tables in (hotspots migration 0006).
 WORK_SCHEMA = "hotspots_work"
 # SECURITY DEFINER functions the application calls for work that needs the owner: a day's GPS
@@ -98,15 +101,17 @@ def app_role_grant(*, alias: str = "default", role: str) -> None:
                                                            WHERE rolname = current_user)
                AND c.relkind IN ('r', 'p', 'S')""")
         for name, kind in cur.fetchall():
-            if name == AUDIT_TABLE:
+            if name in APPEND_ONLY_TABLES:
                 continue
             grant = ("GRANT USAGE, SELECT ON SEQUENCE {t} TO {role}" if kind == "S" else
                      "GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE {t} TO {role}")
             cur.execute(sql.SQL(grant).format(t=sql.Identifier(name), role=ident))
-        table = sql.Identifier(AUDIT_TABLE)
-        cur.execute(sql.SQL("REVOKE ALL ON TABLE {t} FROM {role}").format(t=table, role=ident))
-        cur.execute(sql.SQL("GRANT SELECT, INSERT ON TABLE {t} TO {role}").format(
-            t=table, role=ident))
+        for append_only in APPEND_ONLY_TABLES:
+            table = sql.Identifier(append_only)
+            cur.execute(sql.SQL("REVOKE ALL ON TABLE {t} FROM {role}").format(
+                t=table, role=ident))
+            cur.execute(sql.SQL("GRANT SELECT, INSERT ON TABLE {t} TO {role}").format(
+                t=table, role=ident))
         for function in OWNER_FUNCTIONS:
             cur.execute("SELECT to_regprocedure(%s)", [function])
             if cur.fetchone()[0] is not None:

@@ -12,3 +12,9 @@ class EvaluationConfig(AppConfig):
         from .selectors import patrol_constraints
 
         provider_register("trials", patrol_constraints)
+        # Lessons can quote the last trial's result; training, below, cannot import it.
+        from training.figures import figure_register
+
+        from .selectors import last_trial_figure
+
+        figure_register("last_trial", last_trial_figure)

@@ -10,11 +10,13 @@ import numpy as np
 from django.conf import settings
 from django.db import connection
 from django.db.models import QuerySet
+from django.utils import timezone
 
-from accounts.selectors import area_scope_q
+from accounts.selectors import area_scope_q, area_subtree_ids
 from hotspots.models import OffenceType
 from patrols.selectors import dosage, visits_count
 from tasking.constraints import PatrolConstraints
+from training.figures import Figure
 
 from . import analysis
 from .models import CrossoverDay, Trial, TrialHotspot
@@ -347,3 +349,45 @@ def _cost(trial: Trial, user: Any, a0: datetime, a1: datetime,
     return {**asdict(cost), "harm_prevented": prevented, "visits": visits,
             "unattributed_hours": unpriced}
 
+
+
+def finished_trials(*, area_ids: list[int] | None, today: date) -> QuerySet[Trial]:
+    """Trials that have ended (finished, or running past their end date), newest first;
+    every area's with None."""
+    found = Trial.objects.exclude(status=Trial.Status.DRAFT).filter(end_date__lt=today)
+    if area_ids is not None:
+        found = found.filter(area_id__in=area_ids)
+    return found.select_related("area").order_by("-end_date", "-id")
+
+
+def trial_sentence(*, trial: Trial, user: Any) -> str:
+    """A finished trial's result in one plain sentence for officers: the rate ratio as a
+    percentage and whether its 95% interval rules out chance."""
+    rr = trial_outcome(trial=trial, user=user).get("rate_ratio", {})
+    head = f"{trial.name} ({trial.start_date:%-d %b %Y} to {trial.end_date:%-d %b %Y})"
+    if rr.get("error") or rr.get("ratio") is None:
+        return f"{head}: no result: {rr.get('error') or 'too little crime to compare'}."
+
+    def pct(x: float) -> str:
+        return f"{abs(1 - x) * 100:.0f}% {'lower' if x < 1 else 'higher'}"
+
+    ratio, low, high = float(rr["ratio"]), float(rr["ci_low"]), float(rr["ci_high"])
+    said = (f"{head}: crime in the patrolled hot spots was {pct(ratio)} than in those left "
+            "as usual")
+    if high < 1 or low > 1:
+        return (f"{said} (95% interval {pct(low)} to {pct(high)}), a difference chance "
+                "alone would seldom give.")
+    return (f"{said}, but the 95% interval runs from {pct(low)} to {pct(high)}: the trial "
+            "cannot tell this from chance.")
+
+
+def last_trial_figure(area: Any, user: Any) -> Figure:
+    """The training figure `last_trial`: the latest finished trial of the reader's area, of
+    an area above it or below it, in one sentence."""
+    ids = [int(x) for x in area.path.strip("/").split("/") if x]
+    ids += area_subtree_ids(area=area)
+    today = timezone.localdate()
+    trial = finished_trials(area_ids=ids, today=today).first()
+    if trial is None:
+        return Figure("No trial has finished here yet.", today)
+    return Figure(f"The last finished trial: {trial_sentence(trial=trial, user=user)}", today)

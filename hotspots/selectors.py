@@ -13,7 +13,7 @@ from django.db.models import Count, Max, Min, QuerySet
 from django.utils import timezone
 
 from accounts.models import Area
-from accounts.selectors import area_scope_ids, area_scope_q, areas_visible
+from accounts.selectors import area_scope_ids, area_scope_q, area_subtree_ids, areas_visible
 
 from .analysis.concentration import lorenz
 from .models import Crime, ExclusionArea, Hotspot, HotspotRun, ImportJob, OffenceType
@@ -193,6 +193,49 @@ def hotspots_for_dashboard(*, area_ids: list[int]) -> QuerySet[Hotspot]:
     """Approved and retired hot spots of these areas, by key: what a dashboard can show."""
     return Hotspot.objects.filter(area_id__in=area_ids, status__in=[
         Hotspot.Status.APPROVED, Hotspot.Status.RETIRED]).order_by("key")
+
+
+def latest_done_run(*, area: Any) -> HotspotRun | None:
+    """The latest finished run in the area or below it, else in the nearest area above:
+    runs are usually per BCU, and a neighbourhood's figures were empty."""
+    run = (HotspotRun.objects.filter(area_id__in=area_subtree_ids(area=area), status="done")
+           .select_related("area").order_by("-created_at").first())
+    above = area.parent
+    while run is None and above is not None:
+        run = (HotspotRun.objects.filter(area=above, status="done").select_related("area")
+               .order_by("-created_at").first())
+        above = above.parent
+    return run
+
+
+def hotspots_in_areas(*, area: Any) -> QuerySet[Hotspot]:
+    """Hot spots of an area and the areas below it."""
+    return Hotspot.objects.filter(area_id__in=area_subtree_ids(area=area))
+
+
+def crime_at_hotspots(*, hotspot_ids: list[int], start: datetime, end: datetime
+                      ) -> dict[int, tuple[int, float]]:
+    """Crimes (counted once each) and their harm inside each hot spot, by when they began,
+    for the offence types used in targeting: {hot spot id: (crimes, harm)}."""
+    with connection.cursor() as cur:
+        cur.execute(
+            """
+            SELECT h.id, count(x.id), COALESCE(sum(x.harm_weight), 0)
+            FROM hotspots_hotspot h
+            LEFT JOIN LATERAL (
+                SELECT c.id, o.harm_weight FROM hotspots_crime c
+                JOIN hotspots_offencetype o ON o.id = c.offence_type_id
+                     AND o.include_in_targeting
+                WHERE ST_Intersects(h.geom, c.location)
+                  AND c.occurred_from >= %s AND c.occurred_from < %s) x ON true
+            WHERE h.id = ANY(%s)
+            GROUP BY h.id""", [start, end, hotspot_ids])
+        return {pk: (int(n), float(harm)) for pk, n, harm in cur.fetchall()}
+
+
+def hotspot_names(*, ids: list[int]) -> dict[int, str]:
+    return {pk: name or key for pk, name, key in
+            Hotspot.objects.filter(pk__in=ids).values_list("pk", "name", "key")}
 
 
 def hotspot_status_labels() -> dict[str, str]:

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "reports",
     "audit",
     "streets",
+    "training",
     "demo",
 ]
 
@@ -200,6 +201,11 @@ HOTSPOTS_RUN_LEVEL = env.int("HOTSPOTS_RUN_LEVEL", default=2)
 # Runs look back from local midnight today, or from this date (YYYY-MM-DD) when set: for a
 # demo force or a replay of historical data.
 HOTSPOTS_WINDOW_END = env("HOTSPOTS_WINDOW_END", default="")
+
+# --- Training ------------------------------------------------------------------------------
+# Giving a visit to someone without a current pass of their role's required modules warns
+# the supervisor; set true to refuse it instead (issue 19).
+TRAINING_REFUSE_UNTRAINED = env.bool("TRAINING_REFUSE_UNTRAINED", default=False)
 
 # --- Tracking (patrols) -------------------------------------------------------------------
 # GPS pings are personal data: kept this many days, then their partitions are dropped.

@@ -240,3 +240,28 @@ def shrink_profiles(counts: np.ndarray, area: np.ndarray,
     shares24 = own[:, None] * own24 + (1 - own[:, None]) * p24
     shares = p[None, :] * np.tile(shares24 / p24, 7)
     return shares, Shrinkage(concentration=alpha, prior_own=pi, own=own)
+
+
+def peak_text(profile: list[float], cover: np.ndarray | None = None) -> str:
+    """The four hours with the most harm, in words, next hours joined; with `cover`, only
+    hours the shift covers count (an afternoon peak means nothing to the night shift)."""
+    values = np.asarray(profile, dtype=float)
+    # Peaks as on the Hot spots page.
+    floor = peak_floor(values) if len(values) == 168 else 0.0
+    if floor <= 0 or float(values.max()) < floor:
+        return "no clear peak: harm is spread over the week or times are not precise"
+    if cover is not None:
+        inside = cover > 0
+        if float(values[inside].max(initial=0.0)) < floor:
+            return "no clear peak in this shift's hours"
+        values = np.where(inside, values, -1.0)
+    days = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+    top = sorted(int(x) for x in np.argsort(-values, kind="stable")[:4] if values[x] >= floor)
+    runs: list[list[int]] = []
+    for h in top:
+        if runs and h == runs[-1][-1] + 1:
+            runs[-1].append(h)
+        else:
+            runs.append([h])
+    return ", ".join(f"{days[r[0] // 24]} {r[0] % 24:02d}:00-{(r[-1] + 1) % 24:02d}:00"
+                     for r in runs)

@@ -123,3 +123,22 @@ def test_the_owners_functions_find_no_lookalike_where_the_role_may_create(users)
         cur.execute("SELECT patrols_ping_partition_drop('2001-01-02')")
         assert cur.fetchone()[0] is None
     assert _rows() == before
+
+
+@pytest.mark.parametrize("statement", [
+    "UPDATE training_completion SET score = 100", "DELETE FROM training_completion",
+    "TRUNCATE training_completion CASCADE",
+    "ALTER TABLE training_completion DISABLE TRIGGER training_completion_no_update_delete"])
+def test_training_completions_cannot_be_changed_or_removed(users, statement):
+    """A completion is never edited, only superseded (issue 19): the role may only read and
+    add them, as with the audit trail."""
+    from tests.training.conftest import BODY, sit
+    from training.models import Completion
+    from training.services import module_save
+
+    module = module_save(module=None, actor=None, slug="mm", title="M", body=BODY)
+    done = sit(users["officer"], module, answers=[0, 1])
+    with pytest.raises(Exception) as caught, transaction.atomic(), connection.cursor() as cur:
+        cur.execute(statement)
+    assert isinstance(caught.value.__cause__, psycopg.errors.InsufficientPrivilege)
+    assert list(Completion.objects.values_list("pk", "score")) == [(done.pk, 0)]

@@ -415,7 +415,7 @@ def test_the_briefings_peak_times_are_those_inside_the_shift():
     """Issue 18, item 18: a night briefing named an afternoon peak."""
     import numpy as np
 
-    from tasking.selectors import _peak_text
+    from hotspots.analysis.temporal import peak_text as _peak_text
 
     profile = [0.0] * 168
     for hour, harm in ((14, 9.0), (23, 5.0), (24, 4.0), (27, 3.0), (29, 2.0)):

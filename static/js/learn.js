@@ -1,0 +1,152 @@
+// Learning on the phone: lessons one at a time, a page once opened kept for reading with
+// no signal (templates/training/sw.js), and a check's answers queued on the phone and sent
+// exactly once: the phone makes the sitting's id before the first try and keeps it until
+// the server has answered, so a retry after a lost reply is stored once (issue 19).
+(function () {
+  const CACHE = "learn-v1";
+  const uuid = () => (crypto.randomUUID ? crypto.randomUUID()
+    : "10000000-1000-4000-8000-100000000000".replace(/[018]/g, (c) =>
+      (c ^ (crypto.getRandomValues(new Uint8Array(1))[0] & (15 >> (c / 4)))).toString(16)));
+  const csrf = () => (document.cookie.split("; ").find((c) => c.startsWith("csrftoken=")) || "").split("=")[1] || "";
+  const API = "/api/v1/training/completions/";
+
+  // --- the outbox (IndexedDB: it outlives the tab and the browser) -----------------------
+  function db() {
+    return new Promise((resolve, reject) => {
+      const open = indexedDB.open("learn", 1);
+      open.onupgradeneeded = () => open.result.createObjectStore("outbox", { keyPath: "id" });
+      open.onsuccess = () => resolve(open.result);
+      open.onerror = () => reject(open.error);
+    });
+  }
+  async function store(mode, fn) {
+    const handle = await db();
+    return new Promise((resolve, reject) => {
+      const tx = handle.transaction("outbox", mode);
+      const result = fn(tx.objectStore("outbox"));
+      tx.oncomplete = () => resolve(result && "result" in result ? result.result : undefined);
+      tx.onerror = () => reject(tx.error);
+    });
+  }
+  const outboxAll = () => store("readonly", (s) => s.getAll());
+  const outboxPut = (item) => store("readwrite", (s) => s.put(item));
+  const outboxDelete = (id) => store("readwrite", (s) => s.delete(id));
+
+  function say(box, text, kind) {
+    if (!box) return;
+    box.replaceChildren();
+    const div = document.createElement("div");
+    div.className = `alert alert-${kind} fs-5`;
+    div.textContent = text;
+    box.appendChild(div);
+  }
+  function resultText(r) {
+    return r.passed
+      ? `Passed: ${r.correct} of ${r.questions} right (${r.score}%). Thank you.`
+      : `Not passed this time: ${r.correct} of ${r.questions} right (${r.score}%); the pass mark is ${r.pass_mark}%. Read the lessons again and retake it.`;
+  }
+
+  // Send every queued sitting; each leaves the queue only when the server has answered.
+  let flushing = false;
+  async function flush() {
+    if (flushing) return;
+    flushing = true;
+    try {
+      for (const item of await outboxAll()) {
+        let response;
+        try {
+          response = await fetch(API, {
+            method: "POST", credentials: "same-origin",
+            headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() },
+            body: JSON.stringify(item.body),
+          });
+        } catch (e) { break; } // no signal: try again when it returns
+        if (response.status >= 500 || response.status === 401 || response.status === 403) break;
+        await outboxDelete(item.id);
+        const box = document.getElementById("quiz-result");
+        const here = document.getElementById("learn-module");
+        const mine = here && Number(here.dataset.module) === item.body.module;
+        if (response.ok) {
+          const r = await response.json();
+          if (mine) {
+            say(box, resultText(r), r.passed ? "success" : "warning");
+            const standing = document.querySelector("[data-testid=module-standing]");
+            if (standing && r.passed) standing.textContent = "Your standing: done, passed today.";
+          }
+        } else if (mine) {
+          let detail = `The answers were refused (${response.status}).`;
+          try { const p = await response.json(); detail = typeof p.detail === "string" ? p.detail : JSON.stringify(p); } catch (e) { /* status text */ }
+          say(box, detail, "danger");
+        }
+      }
+    } finally {
+      flushing = false;
+      showPending();
+    }
+  }
+  async function showPending() {
+    const box = document.getElementById("learn-pending");
+    if (!box) return;
+    const n = (await outboxAll()).length;
+    box.classList.toggle("d-none", n === 0);
+    box.textContent = n ? `${n} set${n > 1 ? "s" : ""} of answers saved on this phone, sent when there is signal.` : "";
+  }
+
+  // --- lessons one at a time ----------------------------------------------------------------
+  function steps(root) {
+    const sections = [...root.querySelectorAll("section.lesson")];
+    root.querySelectorAll(".learn-nav").forEach((n) => n.classList.remove("d-none"));
+    const show = (i) => {
+      sections.forEach((s, n) => s.classList.toggle("d-none", n !== i));
+      sessionStorage.setItem(`learn-step-${root.dataset.slug}`, String(i));
+      window.scrollTo(0, 0);
+    };
+    root.addEventListener("click", (e) => {
+      const go = e.target.closest("[data-go]");
+      if (go) show(Number(go.dataset.go));
+    });
+    const kept = Number(sessionStorage.getItem(`learn-step-${root.dataset.slug}`) || 0);
+    show(kept < sections.length ? kept : 0);
+  }
+
+  function quiz(root) {
+    const form = document.getElementById("quiz");
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const answers = [...form.querySelectorAll("fieldset")].map((f) => {
+        const chosen = f.querySelector("input:checked");
+        return chosen ? Number(chosen.value) : null;
+      });
+      const box = document.getElementById("quiz-result");
+      if (answers.includes(null)) { say(box, "Answer every question first.", "warning"); return; }
+      const id = uuid();
+      await outboxPut({ id, body: { id, module: Number(root.dataset.module), version: Number(root.dataset.version), answers, answered_at: new Date().toISOString() } });
+      form.reset();
+      say(box, "Sending your answers…", "secondary");
+      await flush();
+      if ((await outboxAll()).some((i) => i.id === id)) {
+        say(box, "No signal: your answers are saved on this phone and will be sent once, when the signal returns.", "info");
+      }
+    });
+  }
+
+  const root = document.getElementById("learn-module");
+  if (root) {
+    steps(root);
+    quiz(root);
+    // Keep this page for reading with no signal (the worker keeps later visits itself).
+    if (navigator.onLine && window.caches) {
+      caches.open(CACHE).then((c) => c.add(window.location.pathname)).catch(() => {});
+    }
+    const offline = document.getElementById("learn-offline");
+    const mark = () => offline && offline.classList.toggle("d-none", navigator.onLine);
+    window.addEventListener("offline", mark);
+    window.addEventListener("online", mark);
+    mark();
+  }
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.register("/learn/sw.js", { scope: "/learn/" }).catch(() => {});
+  }
+  window.addEventListener("online", flush);
+  flush();
+})();
