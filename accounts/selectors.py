@@ -77,6 +77,11 @@ def teams_of_area(*, area: Area) -> QuerySet[Team]:
     return Team.objects.filter(area_id__in=area_subtree_ids(area=area)).order_by("name")
 
 
+def team_member_ids(*, team: Team) -> list[int]:
+    """The active people of a team."""
+    return list(User.objects.filter(team=team, is_active=True).values_list("pk", flat=True))
+
+
 def team_names(*, ids: list[int]) -> dict[int, str]:
     return dict(Team.objects.filter(pk__in=ids).values_list("pk", "name"))
 

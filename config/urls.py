@@ -19,6 +19,8 @@ from reports import views as reports_views
 from streets import views as streets_views
 from tasking import api as tasking_api
 from tasking import views as tasking_views
+from training import api as training_api
+from training import views as training_views
 
 api_v1 = [
     path("auth/token/", accounts_api.TokenView.as_view(), name="api-token"),
@@ -79,6 +81,15 @@ api_v1 = [
          name="api-trial-start"),
     path("trials/<int:pk>/outcome/", evaluation_api.TrialOutcomeView.as_view(),
          name="api-trial-outcome"),
+    path("training/modules/", training_api.ModuleListView.as_view(),
+         name="api-training-modules"),
+    path("training/modules/<int:pk>/", training_api.ModuleDetailView.as_view(),
+         name="api-training-module"),
+    path("training/completions/", training_api.CompletionListView.as_view(),
+         name="api-training-completions"),
+    path("training/progress/", training_api.ProgressView.as_view(),
+         name="api-training-progress"),
+    path("training/matrix/", training_api.MatrixView.as_view(), name="api-training-matrix"),
     path("audit/", audit_api.AuditListView.as_view(), name="api-audit"),
     path("exports/", reports_api.ExportListView.as_view(), name="api-exports"),
     path("exports/<int:pk>/", reports_api.ExportDetailView.as_view(), name="api-export"),
@@ -108,12 +119,23 @@ urlpatterns = [
     path("hotspots/<int:pk>/problem-solving/", tasking_views.problem_solving,
          name="problem-solving"),
     path("my-visits/", tasking_views.my_visits, name="my-visits"),
+    path("my-patrols/", reports_views.my_patrols, name="my-patrols"),
+    path("hotspots/<int:pk>/observations/", patrols_views.hotspot_observations,
+         name="hotspot-observations"),
     path("patrol/", patrols_views.patrol, name="patrol"),
     path("patrol/sw.js", patrols_views.service_worker, name="patrol-sw"),
     path("patrol/manifest.webmanifest", patrols_views.manifest, name="patrol-manifest"),
     path("dosage/", patrols_views.dosage_page, name="dosage"),
     path("live/", patrols_views.live_page, name="live"),
     path("audit/", audit_views.audit_page, name="audit"),
+    path("learn/", training_views.learn_home, name="learn"),
+    path("learn/sw.js", training_views.learn_service_worker, name="learn-sw"),
+    path("learn/manage/", training_views.manage, name="learn-manage"),
+    path("learn/manage/new/", training_views.module_edit, name="learn-new"),
+    path("learn/manage/<slug:slug>/", training_views.module_edit, name="learn-edit"),
+    path("learn/matrix/", training_views.matrix_page, name="training-matrix"),
+    path("learn/images/<int:pk>/", training_views.image, name="training-image"),
+    path("learn/<slug:slug>/", training_views.module_page, name="learn-module"),
     path("tiles/streets/<int:z>/<int:x>/<int:y>.mvt", streets_views.tile, name="street-tile"),
     path("trials/", evaluation_views.trial_list, name="trial-list"),
     path("trials/<int:pk>/", evaluation_views.trial_detail, name="trial-detail"),

@@ -38,6 +38,12 @@ class Visit(models.Model):
     end_inside = models.BooleanField(null=True)
     activities = models.JSONField(default=list, blank=True)
     notes = models.TextField(blank=True)
+    # An officer's notes are their observations: read on the hot spot's problem-solving
+    # page, and marked acted on so the officer sees their noticing was used (issue 19).
+    notes_acted_at = models.DateTimeField(null=True, blank=True)
+    notes_acted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                       on_delete=models.SET_NULL, related_name="+")
+    notes_acted_comment = models.CharField(max_length=300, blank=True)
     # Entered after the fact (not checked in live): shown so, and counted apart.
     retrospective = models.BooleanField(default=False)
     # A hash of what the phone sent: the same id with a different body is a conflict.
@@ -59,6 +65,7 @@ class Visit(models.Model):
             # and admins, who manage officers, export it; analysts export visits without it.
             ("export_visit_identities",
              "Can export visits with the officer's name and where they checked in"),
+            ("act_on_observation", "Can mark an officer's observation at a visit acted on"),
         ]
 
     def __str__(self) -> str:

@@ -223,12 +223,13 @@ GROUPS = {"hotspot": "pc.hotspot_id", "team": "pc.team_id", "role": "pc.rank",
 
 
 def _dosage_sets(*, user: Any, start: datetime, end: datetime, groups: tuple[str, ...],
-                 area_ids: list[int] | None, hotspot_ids: list[int] | None = None
-                 ) -> dict[str, list[dict[str, Any]]]:
+                 area_ids: list[int] | None, hotspot_ids: list[int] | None = None,
+                 people: list[int] | None = None) -> dict[str, list[dict[str, Any]]]:
     """One pass of DOSAGE_SQL for several groupings (and "total") at once, in seconds as
     exact decimals (PostgreSQL's numeric), so that the groupings add up to the total.
     `hotspot_ids` keeps the minutes placed at those hot spots: applied after each minute
-    has found its one hot spot, so a minute placed elsewhere never moves to one of them."""
+    has found its one hot spot, so a minute placed elsewhere never moves to one of them.
+    `people` keeps those people's own minutes, placed as for everyone."""
     scope = area_scope_ids(user=user)
     if area_ids is not None:
         scope = [a for a in area_ids if scope is None or a in scope]
@@ -244,8 +245,9 @@ def _dosage_sets(*, user: Any, start: datetime, end: datetime, groups: tuple[str
     # The filter only when there is one: "x IS NULL OR ..." would blind the planner's
     # estimate of how many hot spots there are.
     scope_filter = "" if scope is None else "WHERE h.area_id = ANY(%(areas)s::bigint[])"
-    spot_filter = ("" if hotspot_ids is None
-                   else "WHERE pc.hotspot_id = ANY(%(spots)s::bigint[])")
+    wheres = ([] if hotspot_ids is None else ["pc.hotspot_id = ANY(%(spots)s::bigint[])"]) + (
+        [] if people is None else ["pc.who = ANY(%(who)s::text[])"])
+    spot_filter = f"WHERE {' AND '.join(wheres)}" if wheres else ""
     if "shift" in groups and "week" in groups:
         raise InputError("dosage is grouped by shift or by week, not both at once")
     pieces = (PIECES_BY_SHIFT if "shift" in groups
@@ -256,14 +258,15 @@ def _dosage_sets(*, user: Any, start: datetime, end: datetime, groups: tuple[str
     out: dict[str, list[dict[str, Any]]] = {g: [] for g in groups}
     with connection.cursor() as cur:
         cur.execute(sql, {"areas": scope, "spots": hotspot_ids, "lo": start, "hi": end,
+                          "who": [f"u{pk}" for pk in people or []],
                           "dwell": f"{settings.VISIT_DEFAULT_DWELL_MINUTES} minutes"})
         for row in cur.fetchall():
             group = which[row[0]]
-            seconds, not_approved, unattributed, people, devices = row[1 + len(cols):]
+            seconds, not_approved, unattributed, named, devices = row[1 + len(cols):]
             item: dict[str, Any] = {} if group == "total" else {
                 group: row[1 + cols.index(GROUPS[group])]}
             item.update({"seconds": seconds, "not_approved_seconds": not_approved,
-                         "unattributed_seconds": unattributed, "people": int(people),
+                         "unattributed_seconds": unattributed, "people": int(named),
                          "unattributed_devices": int(devices)})
             out[group].append(item)
     return out
@@ -301,6 +304,39 @@ def dosage(*, user: Any, start: datetime, end: datetime, by: str = "hotspot",
     rows = _dosage_sets(user=user, start=start, end=end, groups=(by,), area_ids=area_ids,
                         hotspot_ids=hotspot_ids)[by]
     return [_rounded(r) for r in sorted(rows, key=_sort_key(by))]
+
+
+def dosage_of_people(*, user: Any, start: datetime, end: datetime, people: list[int]
+                     ) -> dict[str, Any]:
+    """Some people's own minutes at hot spots (GPS and check-ins, each minute once), by hot
+    spot and in total: what My patrols shows an officer, or a supervisor for a team."""
+    sets = _dosage_sets(user=user, start=start, end=end, groups=("hotspot", "total"),
+                        area_ids=None, people=people)
+    total = sets["total"][0] if sets["total"] else None
+    return {"hotspots": sorted((_rounded(r) for r in sets["hotspot"]),
+                               key=lambda r: (-r["minutes"], r["hotspot"])),
+            "total": _rounded(total) if total else dict(ZERO_TOTAL)}
+
+
+def visits_of_people(*, people: list[int], start: datetime, end: datetime) -> QuerySet[Visit]:
+    """The visits these people logged that began in the window."""
+    return Visit.objects.filter(officer_id__in=people, started_at__gte=start,
+                                started_at__lt=end)
+
+
+def observations_of(*, people: list[int], since: datetime) -> QuerySet[Visit]:
+    """Visits with notes (the officer's observations) since a time, newest first."""
+    return (Visit.objects.filter(officer_id__in=people, started_at__gte=since)
+            .exclude(notes="").select_related("hotspot", "notes_acted_by")
+            .order_by("-started_at"))
+
+
+def observations_at(*, hotspot: Any) -> QuerySet[Visit]:
+    """Officers' notes left at visits to a hot spot in the last 180 days, newest first."""
+    return (Visit.objects.filter(hotspot=hotspot, started_at__gte=timezone.now()
+                                 - timedelta(days=180))
+            .exclude(notes="").select_related("officer", "notes_acted_by")
+            .order_by("-started_at"))
 
 
 def dosage_grouped(*, user: Any, start: datetime, end: datetime, by: str = "hotspot",

@@ -1,28 +1,32 @@
 """The officer's patrol page (an installable, offline-first web app) and the supervisor's
 dosage page."""
 
+import uuid
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts.selectors import (
+    actor_of,
     area_outlines,
     area_subtree_ids,
     areas_visible,
     rank_labels,
     team_names,
 )
-from core.errors import InputError
+from core.errors import AppError, InputError
 from core.params import date_param, whole_number
-from hotspots.selectors import APPROVED, hotspot_status_labels
+from hotspots.selectors import APPROVED, hotspot_status_labels, hotspots_visible
 from tasking.selectors import shifts_by_id
 
-from . import selectors
+from . import selectors, services
 from .models import Visit
 
 
@@ -147,3 +151,37 @@ def live_page(request: HttpRequest) -> HttpResponse:
         "boundary": area_outlines(area_ids=sorted({s.area_id for s in data["shifts"]})),
         "undone": sum(1 for r in data["rows"] if not r["done"]),
     })
+
+
+@login_required
+@permission_required("tasking.view_problemsolving", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def hotspot_observations(request: HttpRequest, pk: int) -> HttpResponse:
+    """Officers' observations at a hot spot (the notes left at visits in the last 180
+    days), on its problem-solving page; those who may mark one acted on do so here."""
+    hotspot = get_object_or_404(hotspots_visible(user=request.user), pk=pk)
+    status = 200
+    if request.method == "POST":
+        if not request.user.has_perm("patrols.act_on_observation"):
+            return HttpResponse("Your role cannot mark observations acted on.", status=403)
+        try:
+            visit_id = uuid.UUID(request.POST.get("visit", ""))
+        except ValueError:
+            raise Http404("No such observation.") from None
+        visit = selectors.observations_at(hotspot=hotspot).filter(pk=visit_id).first()
+        if visit is None:
+            raise Http404("No such observation.")
+        try:
+            services.observation_act(visit=visit, actor=actor_of(request),
+                                     comment=request.POST.get("comment", "")[:1000])
+        except AppError as exc:
+            messages.error(request, str(exc))
+            status = 400
+        else:
+            messages.success(request, "Marked acted on: the officer sees it on My patrols.")
+            if not request.headers.get("HX-Request"):
+                return redirect(reverse("problem-solving", args=[hotspot.pk]) + "#observations")
+    return render(request, "patrols/_observations.html", {
+        "hotspot": hotspot, "observations": selectors.observations_at(hotspot=hotspot)[:50],
+        "can_act": request.user.has_perm("patrols.act_on_observation"),
+        "named": request.user.has_perm("patrols.export_visit_identities")}, status=status)

@@ -12,11 +12,25 @@ from accounts.models import Area, Team
 from accounts.selectors import area_scope_ids, area_subtree_ids
 from core.errors import InputError
 from evaluation.models import Trial
-from evaluation.selectors import trial_outcome
-from hotspots.models import HotspotRun
-from hotspots.selectors import crime_data_span, data_last_day, run_lorenz_points
-from patrols.selectors import dosage, dosage_total
+from evaluation.selectors import finished_trials, trial_outcome, trial_sentence
+from hotspots.selectors import (
+    crime_at_hotspots,
+    crime_data_span,
+    data_last_day,
+    hotspot_names,
+    latest_done_run,
+    run_lorenz_points,
+)
+from patrols.selectors import (
+    dosage,
+    dosage_of_people,
+    dosage_total,
+    observations_of,
+    visits_of_people,
+)
 from tasking.models import PatrolTask, Shift, TaskingPlan
+from tasking.selectors import tasked_for_people
+from training.selectors import readiness_at
 
 # Serious violence as funders count it from police.uk categories: violence and sexual
 # offences, robbery and possession of weapons.
@@ -60,7 +74,7 @@ FROM months m ORDER BY m.month
 # retired), so that nothing is claimed twice and nothing is hidden.
 FUNDING_COLUMNS = ["month", "patrol_hours", "patrol_hours_not_approved_hot_spots", "visits",
                    "stops_on_visits", "asb_in_hot_spots", "serious_violence_in_hot_spots",
-                   "drugs_and_weapons_found_in_hot_spots"]
+                   "drugs_and_weapons_found_in_hot_spots", "staff_trained_percent"]
 
 
 def _month_start(day: date) -> date:
@@ -100,8 +114,12 @@ def funding_return(*, user: Any, area: Area, first: date, last: date) -> list[li
         # two shifts is one minute.
         total = dosage_total(user=user, start=lo, end=hi, area_ids=areas)
         elsewhere = total["not_approved_minutes"]
+        # Training (issue 19): the share of the area's people holding every module their
+        # role requires, at the month's end (now, for the month under way).
+        ready, people = readiness_at(area_ids=areas, at=min(hi, timezone.now()))
         out.append([month.strftime("%Y-%m"), round((total["minutes"] - elsewhere) / 60, 1),
-                    round(elsewhere / 60, 1), visits, stops, asb, sv, enf])
+                    round(elsewhere / 60, 1), visits, stops, asb, sv, enf,
+                    round(100 * ready / people, 1) if people else ""])
     return out
 
 
@@ -249,19 +267,6 @@ def _trial_rows(*, user: Any, areas: list[int]) -> list[dict[str, Any]]:
 PARTIAL_WEEK_GRACE = timedelta(hours=36)
 
 
-def _latest_run(*, area: Area, areas: list[int]) -> HotspotRun | None:
-    """The latest finished run in the area, else in the nearest area above it: runs are
-    usually per BCU, and a neighbourhood's concentration chart was empty."""
-    run = (HotspotRun.objects.filter(area_id__in=areas, status="done")
-           .order_by("-created_at").first())
-    above = area.parent
-    while run is None and above is not None:
-        run = (HotspotRun.objects.filter(area=above, status="done")
-               .order_by("-created_at").first())
-        above = above.parent
-    return run
-
-
 def dashboard(*, user: Any, area: Area, weeks: int = 12,
               hotspot_id: int | None = None) -> dict[str, Any]:
     """The figures the dashboard charts: weekly crime, harm and patrol hours at hot spots
@@ -296,7 +301,7 @@ def dashboard(*, user: Any, area: Area, weeks: int = 12,
              and data_end >= min(lo + timedelta(days=7), now) - PARTIAL_WEEK_GRACE
              and (data_start is None or data_start <= lo + PARTIAL_WEEK_GRACE)
              for lo, _, _, _ in weekly]
-    run = _latest_run(area=area, areas=areas)
+    run = latest_done_run(area=area)
     return {
         "weeks": [lo.astimezone(timezone.get_current_timezone()).strftime("%d %b")
                   for lo, _, _, _ in weekly],
@@ -319,4 +324,57 @@ def dashboard(*, user: Any, area: Area, weeks: int = 12,
                                                            if run else [])],
         "lorenz_area": run.area.name if run else None,
         "trials": _trial_rows(user=user, areas=areas),
+    }
+
+
+TREND_WEEKS = 12
+
+
+def my_patrols(*, viewer: Any, people: list[int], now: datetime | None = None
+               ) -> dict[str, Any]:
+    """What an officer's patrols did (or a team's, for its supervisor; nobody ranked):
+    this month's visits and minutes against those tasked, the hot spots patrolled most in
+    the last 90 days with their crime and harm over the 12 weeks to the crime data's end
+    against the same weeks a year before (364 days, so weekdays match), the force's
+    finished trials in a sentence each, and the observations left at visits."""
+    tz = timezone.get_current_timezone()
+    now = now or timezone.now()
+    today = timezone.localtime(now).date()
+    month_start = datetime.combine(today.replace(day=1), time(0), tz)
+    mine = dosage_of_people(user=viewer, start=month_start, end=now, people=people)
+    visits = visits_of_people(people=people, start=month_start, end=now).count()
+    tasked = tasked_for_people(people=people, start=month_start, end=now)
+    recent = dosage_of_people(user=viewer, start=now - timedelta(days=90), end=now,
+                              people=people)
+    top = [r for r in recent["hotspots"] if r["minutes"] > 0][:3]
+    names = hotspot_names(ids=[r["hotspot"] for r in top])
+    spots = [r["hotspot"] for r in top]
+    trend: dict[str, Any] = {"from": None, "to": None, "rows": [
+        {"hotspot": r["hotspot"], "name": names.get(r["hotspot"], ""), "minutes": r["minutes"],
+         "crimes": None, "harm": None, "crimes_before": None, "harm_before": None}
+        for r in top]}
+    last_day = data_last_day(crime_data_span(area_ids=None)[1]) if spots else None
+    if last_day is not None:
+        end = datetime.combine(last_day + timedelta(days=1), time(0), tz)
+        start = end - timedelta(weeks=TREND_WEEKS)
+        now_counts = crime_at_hotspots(hotspot_ids=spots, start=start, end=end)
+        before = crime_at_hotspots(hotspot_ids=spots, start=start - timedelta(days=364),
+                                   end=end - timedelta(days=364))
+        trend.update({"from": start.date(), "to": (end - timedelta(days=1)).date(),
+                      "before_from": (start - timedelta(days=364)).date(),
+                      "before_to": (end - timedelta(days=365)).date()})
+        for row in trend["rows"]:
+            n, harm = now_counts.get(row["hotspot"], (0, 0.0))
+            n0, harm0 = before.get(row["hotspot"], (0, 0.0))
+            row.update({"crimes": n, "harm": round(harm, 1), "crimes_before": n0,
+                        "harm_before": round(harm0, 1)})
+    area_ids = area_scope_ids(user=viewer)
+    trials = [trial_sentence(trial=t, user=viewer)
+              for t in finished_trials(area_ids=area_ids, today=today)[:5]]
+    return {
+        "month": today.replace(day=1), "visits": visits,
+        "minutes": round(mine["total"]["minutes"]), "tasked_visits": tasked["visits"],
+        "tasked_minutes": tasked["minutes"], "trend": trend, "trials": trials,
+        "observations": list(observations_of(people=people,
+                                             since=now - timedelta(days=90))[:20]),
     }

@@ -17,13 +17,20 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
-from accounts.selectors import actor_of, area_subtree_ids, areas_visible
+from accounts.selectors import (
+    actor_of,
+    area_subtree_ids,
+    areas_visible,
+    team_member_ids,
+    teams_visible,
+)
 from audit.services import audit_record
 from core import writers
 from core.errors import AppError, InputError
 from core.http import object_or_404
 from core.params import date_param, whole_number
 from hotspots.selectors import hotspots_for_dashboard
+from training.selectors import completion_by_area_and_role
 
 from . import selectors, services
 from .models import ExportJob
@@ -69,6 +76,7 @@ def reports_home(request: HttpRequest) -> HttpResponse:
         "year_ago": date(today.year - 1, today.month, 1).strftime("%Y-%m"),
         # A refused export shows the form as it was sent, to be put right.
         "posted": request.POST if status == 400 else None,
+        "training": completion_by_area_and_role(viewer=request.user),
     }, status=status)
 
 
@@ -173,3 +181,22 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "reports/dashboard.html", {
         "areas": areas, "area": area, "data": data, "spots": spots[:500], "hotspot": hotspot,
         "weeks": weeks_text})
+
+
+@login_required
+@permission_required("patrols.view_visit", raise_exception=True)
+@require_safe
+def my_patrols(request: HttpRequest) -> HttpResponse:
+    """What patrols did: an officer's own, or (for those who see every visit in their
+    areas) a team's taken together. No person is ranked against another."""
+    user = request.user
+    team = None
+    can_team = user.has_perm("patrols.view_all_visits")
+    teams = teams_visible(user=user).order_by("name") if can_team else None
+    if can_team:
+        chosen = request.GET.get("team") or getattr(user, "team_id", None)
+        team = object_or_404(teams, chosen) if chosen else None  # type: ignore[arg-type]
+    people = team_member_ids(team=team) if team is not None else [int(user.pk or 0)]
+    data = selectors.my_patrols(viewer=user, people=people)
+    return render(request, "reports/my_patrols.html", {
+        **data, "team": team, "teams": teams, "people": len(people)})

@@ -257,10 +257,23 @@ class TaskOutput(serializers.ModelSerializer):
 
     class Meta:
         model = PatrolTask
-        fields = ("id", "plan", "shift", "hotspot", "hotspot_key", "hotspot_name", "starts_at",
+        fields: tuple[str, ...] = (
+                  "id", "plan", "shift", "hotspot", "hotspot_key", "hotspot_name", "starts_at",
                   "minutes",
                   "assignee_user", "assignee_team", "callsign", "why", "source", "status",
                   "changed_after_publish", "plan_version")
+
+
+class TaskChangedOutput(TaskOutput):
+    training_warning = serializers.SerializerMethodField(
+        help_text="Set when the visit's officer lacks a current pass of a module their role "
+                  "requires (the change is made; a setting can refuse it instead)")
+
+    class Meta(TaskOutput.Meta):
+        fields = (*TaskOutput.Meta.fields, "training_warning")
+
+    def get_training_warning(self, task: PatrolTask) -> str | None:
+        return selectors.training_warning(user=task.assignee_user)
 
 
 class TaskInput(ScopedSerializer):
@@ -315,7 +328,7 @@ class PlanTaskListView(generics.ListAPIView):
             qs = qs.filter(shift_id=shift)
         return qs
 
-    @extend_schema(request=TaskInput, responses={201: TaskOutput}, summary="Add a visit")
+    @extend_schema(request=TaskInput, responses={201: TaskChangedOutput}, summary="Add a visit")
     def post(self, request: Request, pk: int) -> Response:
         plan = get_object_or_404(selectors.plans_visible(user=request.user), pk=pk)
         data = TaskInput(data=request.data, context={"request": request})
@@ -329,7 +342,7 @@ class PlanTaskListView(generics.ListAPIView):
             starts_at=v["starts_at"], minutes=v["minutes"], actor=actor_of(request),
             user=v.get("assignee_user"), team=v.get("assignee_team"),
             callsign=v.get("callsign", ""), confirm_published=v["confirm_published"])
-        return Response(TaskOutput(task).data, status=status.HTTP_201_CREATED)
+        return Response(TaskChangedOutput(task).data, status=status.HTTP_201_CREATED)
 
 
 class TaskDetailView(APIView):
@@ -342,7 +355,7 @@ class TaskDetailView(APIView):
         return get_object_or_404(PatrolTask.objects.select_related("plan", "hotspot"),
                                  pk=pk, plan__in=plans)
 
-    @extend_schema(request=TaskChangeInput, responses=TaskOutput,
+    @extend_schema(request=TaskChangeInput, responses=TaskChangedOutput,
                    summary="Reassign or retime a visit")
     def patch(self, request: Request, pk: int) -> Response:
         task = self._task(request, pk)
@@ -358,7 +371,7 @@ class TaskDetailView(APIView):
                 changes[name] = v[name]
         task = services.task_update(task=task, version=v["version"], actor=actor_of(request),
                                     confirm_published=v["confirm_published"], **changes)
-        return Response(TaskOutput(task).data)
+        return Response(TaskChangedOutput(task).data)
 
     @extend_schema(parameters=[OpenApiParameter("version", int, required=True),
                                OpenApiParameter("confirm_published", bool)],

@@ -14,10 +14,11 @@ from django.utils.html import escape
 from accounts.models import Team, User
 from accounts.selectors import area_scope_q, area_subtree_ids
 from core.resilience import cache_get, cache_set
-from hotspots.analysis.temporal import peak_floor
+from hotspots.analysis.temporal import peak_text
 from hotspots.models import Hotspot
 from hotspots.selectors import data_last_day
 from streets.selectors import PrintedStreet, streets_in_box
+from training.selectors import training_gaps
 
 from .generator import WEEK_HOURS, shift_coverage
 from .generator import Shift as GenShift
@@ -228,12 +229,26 @@ def plan_assignees(*, plan: TaskingPlan) -> dict[str, list[dict[str, Any]]]:
     ids = area_subtree_ids(area=plan.area)
     teams = [{"id": t.pk, "name": t.name, "callsign": t.callsign}
              for t in Team.objects.filter(area_id__in=ids).order_by("name")]
+    people = list(User.objects.filter(area_id__in=ids, is_active=True, groups__name="officer")
+                  .order_by("last_name", "username"))
+    # The map says who has not done their required training before anyone is chosen.
+    gaps = training_gaps(user_ids=[u.pk for u in people])
     users = [{"id": u.pk, "name": _person(u), "rank": u.get_rank_display(),
-              "team": u.team_id}
-             for u in User.objects.filter(area_id__in=ids, is_active=True,
-                                          groups__name="officer").order_by("last_name",
-                                                                           "username")]
+              "team": u.team_id, "untrained": gaps.get(u.pk, [])} for u in people]
     return {"teams": teams, "users": users}
+
+
+def training_warning(*, user: Any) -> str | None:
+    """What a supervisor is told on giving a visit to someone without a current pass of
+    every module their role requires; None when they have them all."""
+    if user is None:
+        return None
+    gaps = training_gaps(user_ids=[user.pk]).get(user.pk)
+    if not gaps:
+        return None
+    return (f"{_person(user)} has not done the training their role requires: "
+            f"{', '.join(gaps)}. The visit is theirs; they can take the modules on their "
+            "phone, under Learning.")
 
 
 def tasks_for_officer(*, user: Any, include_past: bool = False) -> QuerySet[PatrolTask]:
@@ -272,7 +287,7 @@ def briefing(*, plan: TaskingPlan, shift: Shift) -> dict[str, Any]:
         spot = entry["hotspot"]
         entry["notes"] = notes.get(spot.pk)
         # The peaks the officers on this shift can act on: inside its hours (issue 18).
-        entry["peaks"] = _peak_text(spot.profile, cover)
+        entry["peaks"] = peak_text(spot.profile, cover)
         entry["why"] = entry["visits"][0].why if entry["visits"] else ""
         # The run's window as days: its end is the first instant after it.
         run = spot.last_selected_run
@@ -280,34 +295,22 @@ def briefing(*, plan: TaskingPlan, shift: Shift) -> dict[str, Any]:
                            data_last_day(run.window_end))
     for n, entry in enumerate(ordered, 1):
         entry["number"] = n
-    return {"entries": ordered, "tasks": tasks,
+    return {"entries": ordered, "tasks": tasks, "untrained": _untrained_on(tasks),
             "svg": briefing_svg(hotspot_ids=[e["hotspot"].pk for e in ordered],
                                 area_id=plan.area_id)}
 
 
-def _peak_text(profile: list[float], cover: np.ndarray | None = None) -> str:
-    """The four hours with the most harm, in words, next hours joined; with `cover`, only
-    hours the shift covers count (an afternoon peak means nothing to the night shift)."""
-    values = np.asarray(profile, dtype=float)
-    # Peaks as on the Hot spots page (hotspots.analysis.temporal.peak_floor).
-    floor = peak_floor(values) if len(values) == WEEK_HOURS else 0.0
-    if floor <= 0 or float(values.max()) < floor:
-        return "no clear peak: harm is spread over the week or times are not precise"
-    if cover is not None:
-        inside = cover > 0
-        if float(values[inside].max(initial=0.0)) < floor:
-            return "no clear peak in this shift's hours"
-        values = np.where(inside, values, -1.0)
-    days = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-    top = sorted(int(x) for x in np.argsort(-values, kind="stable")[:4] if values[x] >= floor)
-    runs: list[list[int]] = []
-    for h in top:
-        if runs and h == runs[-1][-1] + 1:
-            runs[-1].append(h)
-        else:
-            runs.append([h])
-    return ", ".join(f"{days[r[0] // 24]} {r[0] % 24:02d}:00-{(r[-1] + 1) % 24:02d}:00"
-                     for r in runs)
+def _untrained_on(tasks: list[PatrolTask]) -> list[dict[str, Any]]:
+    """The people a shift's visits go to (named, or in a team named) who lack a current pass
+    of a module their role requires, with what they lack (issue 19)."""
+    named = {t.assignee_user_id for t in tasks if t.assignee_user_id}
+    teams = {t.assignee_team_id for t in tasks if t.assignee_team_id and not t.assignee_user_id}
+    members = set(User.objects.filter(team_id__in=teams, is_active=True,
+                                      groups__name="officer").values_list("pk", flat=True))
+    gaps = training_gaps(user_ids=sorted(named | members))
+    people = User.objects.filter(pk__in=[pk for pk, g in gaps.items() if g]).order_by(
+        "last_name", "username")
+    return [{"name": _person(u), "lacks": gaps[u.pk]} for u in people]
 
 
 def briefing_svg(*, hotspot_ids: list[int], area_id: int, width: int = 640) -> str:
@@ -398,3 +401,13 @@ def tasks_loggable(*, user: Any) -> QuerySet[PatrolTask]:
 
 def shifts_by_id(*, ids: list[int]) -> dict[int, Shift]:
     return {s.pk: s for s in Shift.objects.filter(pk__in=ids).select_related("pattern", "area")}
+
+
+def tasked_for_people(*, people: list[int], start: datetime, end: datetime) -> dict[str, int]:
+    """Visits named to these people in published plans, due in the window (cancelled ones
+    left out): how many, and their minutes."""
+    found = PatrolTask.objects.filter(
+        assignee_user_id__in=people, plan__status=TaskingPlan.Status.PUBLISHED,
+        status=PatrolTask.Status.PLANNED, starts_at__gte=start, starts_at__lt=end,
+    ).aggregate(n=Count("id"), minutes=Sum("minutes"))
+    return {"visits": found["n"] or 0, "minutes": found["minutes"] or 0}

@@ -18,6 +18,7 @@ from accounts.selectors import area_subtree_ids
 from audit.services import audit_record
 from core.text import markup_problem
 from hotspots.models import Hotspot
+from training.selectors import training_gaps
 
 from . import generator
 from .constraints import PatrolConstraints, patrol_constraints
@@ -420,6 +421,12 @@ def _check_assignee(*, plan: TaskingPlan, user: User | None, team: Team | None) 
             raise TaskingInputError(
                 f"{user.get_full_name() or user.username} works in {where}, outside "
                 f"{plan.area.name}; choose someone from this plan's area")
+        gaps = training_gaps(user_ids=[user.pk]).get(user.pk)
+        if gaps and settings.TRAINING_REFUSE_UNTRAINED:
+            raise TaskingInputError(
+                f"{user.get_full_name() or user.username} has not done the training their "
+                f"role requires ({', '.join(gaps)}); this force gives visits only to people "
+                "who have")
     if team is not None and team.area_id not in scope:
         raise TaskingInputError(f"team {team.name} works in {team.area.name}, outside "
                                 f"{plan.area.name}; choose a team from this plan's area")

@@ -23,4 +23,12 @@ from .pings import (  # noqa: F401
     pings_parse_json,
 )
 from .presence import PRESENCE_OVERLAP, PRESENCE_SQL, presence_update  # noqa: F401
-from .visits import VISIT_FIELDS, _body_hash, _inside, _point, _to_metric, visit_record  # noqa: F401
+from .visits import (  # noqa: F401
+    VISIT_FIELDS,
+    _body_hash,
+    _inside,
+    _point,
+    _to_metric,
+    observation_act,
+    visit_record,
+)

@@ -107,3 +107,27 @@ def visit_record(*, officer: User, visit_id: uuid.UUID, body: dict[str, Any],
             raise VisitConflict("a different visit was already sent with this id") from None
         return existing, False
     return visit, True
+
+
+@transaction.atomic
+def observation_act(*, visit: Visit, actor: Any, comment: str) -> Visit:
+    """Mark an officer's observation (their notes at a visit) acted on, with what was done:
+    the officer sees it on My patrols (issue 19). Marking again replaces the comment; both
+    are audited."""
+    comment = comment.strip()
+    if problem := markup_problem("What was done", comment):
+        raise TrackingInputError(problem)
+    if len(comment) > 300:
+        raise TrackingInputError("say what was done in at most 300 characters")
+    visit = Visit.objects.select_for_update().get(pk=visit.pk)
+    if not visit.notes:
+        raise TrackingInputError("this visit has no notes to act on")
+    before = {"acted_at": visit.notes_acted_at.isoformat() if visit.notes_acted_at else None,
+              "comment": visit.notes_acted_comment}
+    visit.notes_acted_at, visit.notes_acted_by = timezone.now(), actor
+    visit.notes_acted_comment = comment
+    visit.save(update_fields=["notes_acted_at", "notes_acted_by", "notes_acted_comment"])
+    audit_record(actor=actor, action="visit.observation_acted_on", target=visit,
+                 detail={"hotspot": visit.hotspot_id, "before": before,
+                         "comment": comment})
+    return visit

@@ -43,3 +43,12 @@ window.drawBoundary = function (map, fit) {
   if (fit) map.fitBounds(layer.getBounds(), { padding: [10, 10], animate: false });
   return layer;
 };
+
+// A refused form (400) inside a panel marked data-swap-errors comes back with its message:
+// swap it in, as htmx does not by default for an error status.
+document.body.addEventListener("htmx:beforeSwap", (e) => {
+  if (e.detail.xhr.status === 400 && e.detail.target.closest("[data-swap-errors]")) {
+    e.detail.shouldSwap = true;
+    e.detail.isError = false;
+  }
+});

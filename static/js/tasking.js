@@ -82,7 +82,8 @@ window.planMapInit = function (map) {
     const teams = el("optgroup"); teams.label = "Teams";
     const users = el("optgroup"); users.label = "Officers";
     for (const t of people.teams) add(`team:${t.id}`, t.name, teams);
-    for (const u of people.users) add(`user:${u.id}`, u.name, users);
+    // The training a role requires and the officer lacks shows before anyone is chosen.
+    for (const u of people.users) add(`user:${u.id}`, u.untrained && u.untrained.length ? `${u.name} (training due)` : u.name, users);
     select.append(teams, users);
     if (task) {
       select.value = task.user ? `user:${task.user}` : task.team ? `team:${task.team}` : "";
@@ -101,10 +102,15 @@ window.planMapInit = function (map) {
     return { assignee_user: kind === "user" ? Number(id) : null,
              assignee_team: kind === "team" ? Number(id) : null };
   }
+  const trainingWarning = (payload) => {
+    if (!payload || !payload.training_warning) return;
+    say(payload.training_warning, "warning").dataset.testid = "training-warning";
+  };
   async function reassign(taskId, value) {
-    await send("PATCH", wrap.dataset.taskUrl.replace("/0/", `/${taskId}/`),
+    const payload = await send("PATCH", wrap.dataset.taskUrl.replace("/0/", `/${taskId}/`),
       { version, confirm_published: published, ...assigneeBody(value) });
     await load();
+    trainingWarning(payload);
   }
 
   function taskRow(task, spot) {
@@ -265,12 +271,13 @@ window.planMapInit = function (map) {
       let offset = (h * 60 + m) - (local[0] * 60 + local[1]);
       if (offset < 0) offset += 1440;
       start = new Date(shiftStart.getTime() + offset * 60000);
-      await send("POST", wrap.dataset.addUrl, {
+      const added = await send("POST", wrap.dataset.addUrl, {
         version, shift: Number(wrap.dataset.shift), hotspot: chosen, starts_at: start.toISOString(),
         minutes: Number(document.getElementById("add-minutes").value),
         confirm_published: published, ...(who.value ? assigneeBody(who.value) : {}),
       }).catch(() => null);
       await load();
+      trainingWarning(added);
       // One warning, kept current: the last add's figures, not a pile of old ones.
       alerts.querySelector("[data-testid=over-warning]")?.remove();
       if (data.shift.planned_minutes > data.shift.capacity_minutes) {

@@ -13,6 +13,7 @@ import pytest
 from django.contrib.gis.gdal import DataSource
 from django.contrib.gis.geos import Point
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from audit.models import AuditEvent
@@ -24,6 +25,7 @@ from reports.services import ExportInputError, export_create, export_execute
 from tests.conftest import CAMDEN
 from tests.html_forms import as_sent, form_fields
 from tests.tasking.conftest import make_hotspot  # noqa: F401  (fixture)
+from tests.training.conftest import shipped, sit  # noqa: F401  (fixture)
 
 START = datetime(2026, 11, 1, tzinfo=UTC)
 END = datetime(2026, 12, 1, tzinfo=UTC)
@@ -194,16 +196,35 @@ def test_funding_return_counts_months(api, users, areas, make_hotspot):  # noqa:
     assert lines[0] == "# OFFICIAL-SENSITIVE"
     assert lines[1] == ("month,patrol_hours,patrol_hours_not_approved_hot_spots,visits,"
                         "stops_on_visits,asb_in_hot_spots,serious_violence_in_hot_spots,"
-                        "drugs_and_weapons_found_in_hot_spots")
-    assert lines[2:] == ["2026-10,0.0,0.0,0,0,1,0,0", "2026-11,0.5,0.0,1,1,1,1,0"]
+                        "drugs_and_weapons_found_in_hot_spots,staff_trained_percent")
+    # No learning module exists here: the training figure is blank, not 100%.
+    assert lines[2:] == ["2026-10,0.0,0.0,0,0,1,0,0,", "2026-11,0.5,0.0,1,1,1,1,0,"]
     xlsx = api(users["analyst"]).get(reverse("funding-return"), {
         "area": areas[CAMDEN].pk, "from": "2026-10", "to": "2026-11"})
     sheet = load_workbook(io.BytesIO(xlsx.content)).active
-    assert [c.value for c in sheet[4]] == ["2026-11", 0.5, 0.0, 1, 1, 1, 1, 0]
+    assert [c.value for c in sheet[4]][:8] == ["2026-11", 0.5, 0.0, 1, 1, 1, 1, 0]
     bad = api(users["analyst"]).get(reverse("funding-return"), {
         "area": areas[CAMDEN].pk, "from": "2026-11", "to": "2026-10"})
     assert bad.status_code == 400 and b"before the first" in bad.content
     assert AuditEvent.objects.filter(action="report.funding_return").count() == 2
+
+
+def test_funding_return_gives_the_share_of_people_trained(api, users, areas, shipped):  # noqa: F811
+    """Camden's people with a role that learns are the officer and the supervisor; the
+    officer holds every module an officer needs, the supervisor none: 50.0%."""
+    for slug in ("why-hot-spots", "in-a-hot-spot", "targeting", "patrol-page"):
+        sit(users["officer"], shipped[slug], days_ago=0)
+    month = timezone.localdate().strftime("%Y-%m")
+    response = api(users["analyst"]).get(reverse("funding-return"), {
+        "area": areas[CAMDEN].pk, "from": month, "to": month, "format": "csv"})
+    assert response.content.decode().splitlines()[2].split(",")[-1] == "50.0"
+    sit(users["supervisor"], shipped["why-hot-spots"])
+    sit(users["supervisor"], shipped["in-a-hot-spot"])
+    sit(users["supervisor"], shipped["targeting"])
+    sit(users["supervisor"], shipped["supervisors"])
+    again = api(users["analyst"]).get(reverse("funding-return"), {
+        "area": areas[CAMDEN].pk, "from": month, "to": month, "format": "csv"})
+    assert again.content.decode().splitlines()[2].split(",")[-1] == "100.0"
 
 
 def test_neighbourhood_summary_shows_no_locations(api, users, make_hotspot):  # noqa: F811

@@ -67,6 +67,11 @@ TARGETS.update({
     "export-download": _targets("export", BY_WHOM),
     "api-my-token": [("officer", {"key": ("token", "officer")})],
     "api-user-tokens": _targets("user", AREAS),
+    "api-training-module": _targets("module", ("any",)),
+    "learn-module": [("any", {"slug": ("module_slug", "any")})],
+    "learn-edit": [("any", {"slug": ("module_slug", "any")})],
+    "training-image": _targets("image", ("any",)),
+    "hotspot-observations": _targets("hotspot", AREAS),
     # A street tile over Camden Town (zoom 16): streets are no one's personal data, but
     # still only for signed-in users with a role.
     "street-tile": [("camden", {"z": ("tile", "z"), "x": ("tile", "x"), "y": ("tile", "y")})],
@@ -93,6 +98,14 @@ def _forms(w: Any) -> dict[tuple[str, str], dict[str, Any]]:
                                  "end": (WEEK + timedelta(days=48)).isoformat()},
         ("problem-solving", "notes"): {"version": w.ids["ps_version"]["camden"],
                                        "scanning": "Repeat burglary, rear gardens"},
+        ("hotspot-observations", "mark"): {"visit": w.ids["visit"]["camden"],
+                                           "comment": "Reported to the council"},
+        ("learn-module", "answers"): {"id": "6f1c1d7e-0000-4000-8000-000000000001",
+                                      "version": "1", "q0": "0"},
+        ("learn-edit", "save"): {"title": "World", "pass_mark": "75",
+                                 "refresher_months": "12", "roles": ["officer"],
+                                 "body": "# Lesson: One\nText.\n\n# Check\n## Q: Right?\n"
+                                         "- [x] Yes\n- [ ] No\n"},
     }
 
 
@@ -281,6 +294,37 @@ MATRIX: dict[tuple[str, str, str], tuple[int, ...]] = {
     ('trial-detail', 'post', 'islington'): (403, 404, 302, 302, 403, 403),
     ('trial-list', 'get', '-'): (403, 200, 200, 200, 403, 403),
     ('trial-list', 'post', '-'): (403, 403, 404, 404, 403, 403),
+    # Training (issue 19): everyone who patrols or tasks learns; analysts and admins write
+    # modules; supervisors and admins see the matrix; observations are marked by those who
+    # solve problems. Modules are the force's, not an area's ("any").
+    ('api-training-completions', 'get', '-'): (200, 200, 200, 200, 403, 403),
+    ('api-training-completions', 'post', '-'): (400, 400, 400, 400, 403, 403),
+    ('api-training-matrix', 'get', '-'): (403, 200, 403, 200, 403, 403),
+    ('api-training-module', 'get', 'any'): (200, 200, 200, 200, 403, 403),
+    ('api-training-modules', 'get', '-'): (200, 200, 200, 200, 403, 403),
+    ('api-training-progress', 'get', '-'): (200, 200, 200, 200, 403, 403),
+    ('hotspot-observations', 'get', 'camden'): (403, 200, 200, 200, 403, 403),
+    ('hotspot-observations', 'get', 'islington'): (403, 404, 200, 200, 403, 403),
+    ('hotspot-observations', 'post', 'camden'): (403, 404, 404, 404, 403, 403),
+    ('hotspot-observations', 'post', 'islington'): (403, 404, 404, 404, 403, 403),
+    ('learn', 'get', '-'): (200, 200, 200, 200, 403, 403),
+    ('learn', 'post', '-'): (405, 405, 405, 405, 403, 403),
+    ('learn-edit', 'get', 'any'): (403, 403, 200, 200, 403, 403),
+    ('learn-edit', 'post', 'any'): (403, 403, 400, 400, 403, 403),
+    ('learn-manage', 'get', '-'): (403, 403, 200, 200, 403, 403),
+    ('learn-manage', 'post', '-'): (403, 403, 405, 405, 403, 403),
+    ('learn-module', 'get', 'any'): (200, 200, 200, 200, 403, 403),
+    ('learn-module', 'post', 'any'): (400, 400, 400, 400, 403, 403),
+    ('learn-new', 'get', '-'): (403, 403, 200, 200, 403, 403),
+    ('learn-new', 'post', '-'): (403, 403, 400, 400, 403, 403),
+    ('learn-sw', 'get', '-'): (200, 200, 200, 200, 200, 200),
+    ('learn-sw', 'post', '-'): (405, 405, 405, 405, 405, 405),
+    ('my-patrols', 'get', '-'): (200, 200, 200, 200, 403, 403),
+    ('my-patrols', 'post', '-'): (405, 405, 405, 405, 403, 403),
+    ('training-image', 'get', 'any'): (200, 200, 200, 200, 403, 403),
+    ('training-image', 'post', 'any'): (405, 405, 405, 405, 403, 403),
+    ('training-matrix', 'get', '-'): (403, 200, 403, 200, 403, 403),
+    ('training-matrix', 'post', '-'): (403, 405, 403, 405, 403, 403),
     # The page forms sent with a real body (_forms):
     ('hotspot-run-now', 'post', '-+area'): (403, 403, 302, 302, 403, 403),
     ('offence-types', 'post', '-+weight'): (403, 403, 302, 302, 403, 403),
@@ -289,6 +333,9 @@ MATRIX: dict[tuple[str, str, str], tuple[int, ...]] = {
     ('shifts', 'post', '-+capacity'): (403, 302, 403, 302, 403, 403),
     ('shifts', 'post', '-+pattern'): (403, 302, 403, 302, 403, 403),
     ('trial-list', 'post', '-+area'): (403, 403, 302, 302, 403, 403),
+    ('hotspot-observations', 'post', 'camden+mark'): (403, 302, 302, 302, 403, 403),
+    ('learn-edit', 'post', 'any+save'): (403, 403, 302, 302, 403, 403),
+    ('learn-module', 'post', 'any+answers'): (302, 302, 302, 302, 403, 403),
 }
 PUBLIC: dict[tuple[str, str, str], int] = {
     ('api-token', 'post', '-'): 400,
@@ -300,6 +347,8 @@ PUBLIC: dict[tuple[str, str, str], int] = {
     ('patrol-manifest', 'post', '-'): 405,
     ('patrol-sw', 'get', '-'): 200,
     ('patrol-sw', 'post', '-'): 405,
+    ('learn-sw', 'get', '-'): 200,
+    ('learn-sw', 'post', '-'): 405,
 }
 
 

@@ -116,10 +116,11 @@ def build_world(users: dict[str, User], areas: dict[str, Area]) -> World:
         officer = users["officer"] if borough == CAMDEN else other_officer
         c = spots[0].geom.centroid
         started = timezone.now() - timedelta(days=2)
-        Visit.objects.create(id=uuid.uuid4(), officer=officer, hotspot=spots[0],
-                             started_at=started, ended_at=started + timedelta(minutes=15),
-                             start_point=Point(c.x, c.y, srid=27700), start_inside=True,
-                             activities=["stop"], notes="", body_hash="x")
+        visit = Visit.objects.create(
+            id=uuid.uuid4(), officer=officer, hotspot=spots[0], started_at=started,
+            ended_at=started + timedelta(minutes=15), start_point=Point(c.x, c.y, srid=27700),
+            start_inside=True, activities=["stop"], notes="Gate left open", body_hash="x")
+        world.put("visit", where, str(visit.pk))
 
     for who in ("supervisor", "analyst"):
         export = ExportJob.objects.create(
@@ -128,6 +129,18 @@ def build_world(users: dict[str, User], areas: dict[str, Area]) -> World:
             recipient="Funder", purpose="Quarterly return", status="done")
         export.file.save(f"visits-{who}.csv", ContentFile(b"OFFICIAL-SENSITIVE\nid\n"))
         world.put("export", who, export.pk)
+    # A learning module with a picture (training is the force's, not an area's: "any").
+    from training.models import ModuleImage
+    from training.services import module_save
+
+    module = module_save(module=None, actor=None, slug="world", title="World", body=(
+        "# Lesson: One\nText.\n\n# Check\n## Q: Right?\n- [x] Yes\n- [ ] No\n"),
+        required_roles=["officer"])
+    world.put("module", "any", module.pk)
+    world.put("module_slug", "any", module.slug)
+    image = ModuleImage.objects.create(module=module, content_type="image/png", alt="A map")
+    image.image.save("map.png", ContentFile(b"\x89PNG\r\n\x1a\n"))
+    world.put("image", "any", image.pk)
     # A street tile over Camden Town at zoom 16 (routes with z, x and y).
     for axis, value in (("z", 16), ("x", 32743), ("y", 21782)):
         world.put("tile", axis, value)
@@ -135,7 +148,7 @@ def build_world(users: dict[str, User], areas: dict[str, Area]) -> World:
 
 
 APP_LABELS = {"accounts", "hotspots", "tasking", "patrols", "evaluation", "reports", "audit",
-              "otp_totp"}
+              "otp_totp", "training"}
 
 
 def fingerprint() -> str:
