@@ -174,6 +174,7 @@ def seed_demo() -> list[str]:
                  f"{run.metrics.get('significant', 0)} significant cells ({run.status})")
     lines.extend(_tasking())
     lines.extend(_tracking())
+    lines.extend(_training())
     return lines
 
 
@@ -268,6 +269,54 @@ def _tracking() -> list[str]:
     run = presence_update()
     return [f"demo tracking: {made} GPS pings, {Visit.objects.count()} visits, "
             f"{run.inserted} presence stays"]
+
+
+# Who has passed what, and how long ago (days): Priya is up to date, Dan has done the
+# supervisors' module, and Tom's "Why hot spots" is thirteen months old, so overdue.
+DEMO_PASSES = [("officer", "why-hot-spots", 20), ("officer", "in-a-hot-spot", 19),
+               ("officer", "targeting", 19), ("officer", "patrol-page", 18),
+               ("supervisor", "why-hot-spots", 200), ("supervisor", "supervisors", 60),
+               ("pcso", "why-hot-spots", 395), ("pcso", "patrol-page", 100)]
+
+
+def _training() -> list[str]:
+    """The shipped learning modules, some passes (one overdue), and two observations left
+    at visits, one of them marked acted on by the supervisor."""
+    from patrols.models import Visit
+    from patrols.services import observation_act
+    from training.document import parse_document
+    from training.models import Completion, Module
+    from training.services import completion_record, defaults_load
+
+    made = defaults_load()
+    now = timezone.now()
+    passes = 0
+    for username, slug, days in DEMO_PASSES:
+        user, module = User.objects.get(username=username), Module.objects.get(slug=slug)
+        if Completion.objects.filter(user=user, module=module).exists():
+            continue
+        answers = [q.answer for q in parse_document(module.body).questions]
+        sitting = uuidlib.uuid5(uuidlib.NAMESPACE_URL, f"demo/{username}/{slug}")
+        completion_record(user=user, module=module, completion_id=sitting,
+                          version=module.version, answers=answers,
+                          answered_at=now - timedelta(days=days),
+                          body={"demo": True, "answers": answers}, from_records=True)
+        passes += 1
+    notes = ["Side gate behind the shops left open again; bins stacked against the wall "
+             "make it easy to climb.",
+             "Street light out at the corner by the bus stop; people say it has been "
+             "out for weeks."]
+    visits = list(Visit.objects.filter(officer__username="officer", notes="")
+                  .order_by("-started_at")[:2])
+    for visit, note in zip(visits, notes, strict=False):
+        Visit.objects.filter(pk=visit.pk).update(notes=note)
+    if visits and not Visit.objects.exclude(notes_acted_at=None).exists():
+        visits[0].refresh_from_db()
+        observation_act(visit=visits[0], actor=User.objects.get(username="supervisor"),
+                        comment="Reported to the council; the landlord has been asked to "
+                                "lock the gate.")
+    return [f"demo training: {len(made)} modules loaded, {passes} passes recorded "
+            "(Tom Reilly's 'Why hot spots' is overdue)"]
 
 
 def demo_totp_secret() -> str:

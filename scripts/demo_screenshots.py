@@ -78,6 +78,8 @@ def main(base: str) -> None:
         desk.screenshot(path=str(OUT / "reports.png"), full_page=True)
         desk.goto(f"{base}/reports/neighbourhoods/")
         desk.screenshot(path=str(OUT / "neighbourhoods.png"), full_page=True)
+        desk.goto(f"{base}/learn/matrix/")
+        desk.screenshot(path=str(OUT / "training-matrix.png"), full_page=True)
         desk.context.close()
 
         phone = browser.new_context(**p.devices["Pixel 7"], locale="en-GB",
@@ -89,6 +91,15 @@ def main(base: str) -> None:
         phone.wait_for_selector("#patrol[data-loaded]", timeout=30_000)
         phone.wait_for_timeout(800)
         phone.screenshot(path=str(OUT / "patrol.png"))
+        phone.goto(f"{base}/learn/")
+        phone.screenshot(path=str(OUT / "learning-phone.png"), full_page=True)
+        phone.goto(f"{base}/learn/why-hot-spots/")
+        phone.screenshot(path=str(OUT / "learning-lesson.png"))
+        for step in range(4):  # to the check
+            phone.click(f"section.lesson[data-step='{step}'] [data-go='{step + 1}']")
+        phone.screenshot(path=str(OUT / "learning-quiz.png"))
+        phone.goto(f"{base}/my-patrols/")
+        phone.screenshot(path=str(OUT / "my-patrols.png"), full_page=True)
         browser.close()
     print(f"screenshots in {OUT}")
 
