@@ -306,8 +306,8 @@ def _training() -> list[str]:
              "make it easy to climb.",
              "Street light out at the corner by the bus stop; people say it has been "
              "out for weeks."]
-    visits = list(Visit.objects.filter(officer__username="officer", notes="")
-                  .order_by("-started_at")[:2])
+    visits = [] if Visit.objects.exclude(notes="").exists() else list(
+        Visit.objects.filter(officer__username="officer").order_by("-started_at")[:2])
     for visit, note in zip(visits, notes, strict=False):
         Visit.objects.filter(pk=visit.pk).update(notes=note)
     if visits and not Visit.objects.exclude(notes_acted_at=None).exists():
@@ -315,8 +315,8 @@ def _training() -> list[str]:
         observation_act(visit=visits[0], actor=User.objects.get(username="supervisor"),
                         comment="Reported to the council; the landlord has been asked to "
                                 "lock the gate.")
-    return [f"demo training: {len(made)} modules loaded, {passes} passes recorded "
-            "(Tom Reilly's 'Why hot spots' is overdue)"]
+    return [f"demo training: {len(made)} modules added, {passes} passes added (on a first "
+            "seed: 5 and 8; Tom Reilly's 'Why hot spots' is overdue)"]
 
 
 def demo_totp_secret() -> str:

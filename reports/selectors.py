@@ -29,7 +29,7 @@ from patrols.selectors import (
     visits_of_people,
 )
 from tasking.models import PatrolTask, Shift, TaskingPlan
-from tasking.selectors import tasked_for_people
+from tasking.selectors import tasked_for_people, tasked_to_teams
 from training.selectors import readiness_at
 
 # Serious violence as funders count it from police.uk categories: violence and sexual
@@ -330,10 +330,11 @@ def dashboard(*, user: Any, area: Area, weeks: int = 12,
 TREND_WEEKS = 12
 
 
-def my_patrols(*, viewer: Any, people: list[int], now: datetime | None = None
-               ) -> dict[str, Any]:
+def my_patrols(*, viewer: Any, people: list[int], team_ids: list[int],
+               now: datetime | None = None) -> dict[str, Any]:
     """What an officer's patrols did (or a team's, for its supervisor; nobody ranked):
-    this month's visits and minutes against those tasked, the hot spots patrolled most in
+    this month's visits and minutes against those named to them (and, apart, those given to
+    their team with no one named, which any of its members may make), the hot spots patrolled most in
     the last 90 days with their crime and harm over the 12 weeks to the crime data's end
     against the same weeks a year before (364 days, so weekdays match), the force's
     finished trials in a sentence each, and the observations left at visits."""
@@ -344,6 +345,7 @@ def my_patrols(*, viewer: Any, people: list[int], now: datetime | None = None
     mine = dosage_of_people(user=viewer, start=month_start, end=now, people=people)
     visits = visits_of_people(people=people, start=month_start, end=now).count()
     tasked = tasked_for_people(people=people, start=month_start, end=now)
+    shared = tasked_to_teams(team_ids=team_ids, start=month_start, end=now)
     recent = dosage_of_people(user=viewer, start=now - timedelta(days=90), end=now,
                               people=people)
     top = [r for r in recent["hotspots"] if r["minutes"] > 0][:3]
@@ -353,7 +355,8 @@ def my_patrols(*, viewer: Any, people: list[int], now: datetime | None = None
         {"hotspot": r["hotspot"], "name": names.get(r["hotspot"], ""), "minutes": r["minutes"],
          "crimes": None, "harm": None, "crimes_before": None, "harm_before": None}
         for r in top]}
-    last_day = data_last_day(crime_data_span(area_ids=None)[1]) if spots else None
+    data_start, data_end = crime_data_span(area_ids=None) if spots else (None, None)
+    last_day = data_last_day(data_end)
     if last_day is not None:
         end = datetime.combine(last_day + timedelta(days=1), time(0), tz)
         start = end - timedelta(weeks=TREND_WEEKS)
@@ -363,18 +366,24 @@ def my_patrols(*, viewer: Any, people: list[int], now: datetime | None = None
         trend.update({"from": start.date(), "to": (end - timedelta(days=1)).date(),
                       "before_from": (start - timedelta(days=364)).date(),
                       "before_to": (end - timedelta(days=365)).date()})
+        # A year before the data begin is no year of no crime (as on the dashboard).
+        year_known = data_start is not None and data_start <= start - timedelta(days=364)
+        trend["data_from"] = timezone.localtime(data_start).date() if data_start else None
+        trend["year_known"] = year_known
         for row in trend["rows"]:
             n, harm = now_counts.get(row["hotspot"], (0, 0.0))
             n0, harm0 = before.get(row["hotspot"], (0, 0.0))
-            row.update({"crimes": n, "harm": round(harm, 1), "crimes_before": n0,
-                        "harm_before": round(harm0, 1)})
+            row.update({"crimes": n, "harm": round(harm, 1),
+                        "crimes_before": n0 if year_known else None,
+                        "harm_before": round(harm0, 1) if year_known else None})
     area_ids = area_scope_ids(user=viewer)
     trials = [trial_sentence(trial=t, user=viewer)
               for t in finished_trials(area_ids=area_ids, today=today)[:5]]
     return {
         "month": today.replace(day=1), "visits": visits,
         "minutes": round(mine["total"]["minutes"]), "tasked_visits": tasked["visits"],
-        "tasked_minutes": tasked["minutes"], "trend": trend, "trials": trials,
+        "tasked_minutes": tasked["minutes"], "team_visits": shared["visits"],
+        "team_minutes": shared["minutes"], "trend": trend, "trials": trials,
         "observations": list(observations_of(people=people,
                                              since=now - timedelta(days=90))[:20]),
     }

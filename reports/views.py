@@ -197,6 +197,8 @@ def my_patrols(request: HttpRequest) -> HttpResponse:
         chosen = request.GET.get("team") or getattr(user, "team_id", None)
         team = object_or_404(teams, chosen) if chosen else None  # type: ignore[arg-type]
     people = team_member_ids(team=team) if team is not None else [int(user.pk or 0)]
-    data = selectors.my_patrols(viewer=user, people=people)
+    team_id = team.pk if team is not None else getattr(user, "team_id", None)
+    data = selectors.my_patrols(viewer=user, people=people,
+                                team_ids=[team_id] if team_id else [])
     return render(request, "reports/my_patrols.html", {
         **data, "team": team, "teams": teams, "people": len(people)})

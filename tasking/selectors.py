@@ -403,6 +403,18 @@ def shifts_by_id(*, ids: list[int]) -> dict[int, Shift]:
     return {s.pk: s for s in Shift.objects.filter(pk__in=ids).select_related("pattern", "area")}
 
 
+def tasked_to_teams(*, team_ids: list[int], start: datetime, end: datetime
+                    ) -> dict[str, int]:
+    """Visits given to these teams with no one named, in published plans, due in the
+    window (cancelled ones left out): how many, and their minutes."""
+    found = PatrolTask.objects.filter(
+        assignee_team_id__in=team_ids, assignee_user__isnull=True,
+        plan__status=TaskingPlan.Status.PUBLISHED, status=PatrolTask.Status.PLANNED,
+        starts_at__gte=start, starts_at__lt=end,
+    ).aggregate(n=Count("id"), minutes=Sum("minutes"))
+    return {"visits": found["n"] or 0, "minutes": found["minutes"] or 0}
+
+
 def tasked_for_people(*, people: list[int], start: datetime, end: datetime) -> dict[str, int]:
     """Visits named to these people in published plans, due in the window (cancelled ones
     left out): how many, and their minutes."""

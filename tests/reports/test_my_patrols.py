@@ -66,8 +66,12 @@ def month(users, areas, make_hotspot):  # noqa: F811
                                      starts_at=at(day, "08:00"), ends_at=at(day, "18:00"))
         PatrolTask.objects.create(plan=plan, shift=shift, hotspot=a, starts_at=at(day),
                                   minutes=15, assignee_user=officer, status=status)
+    # And one for the officer's team with no one named (shown apart: any member's to make).
+    PatrolTask.objects.create(plan=plan, shift=shift, hotspot=a, starts_at=at("2026-11-06"),
+                              minutes=20, assignee_team=officer.team)
     # Crime: the data end on 31 Oct 2026; the 12 weeks to then start on 9 Aug 2026.
-    for i, day in enumerate(("2026-10-31", "2026-10-01", "2026-08-10", "2025-09-02")):
+    for i, day in enumerate(("2026-10-31", "2026-10-01", "2026-08-10", "2025-09-02",
+                             "2025-01-05")):
         _crime(f"a{i}", a, at(day), camden)
     for i, day in enumerate(("2025-10-01", "2025-10-02", "2026-08-08")):
         _crime(f"b{i}", b, at(day), camden)
@@ -76,9 +80,10 @@ def month(users, areas, make_hotspot):  # noqa: F811
 
 def test_an_officers_month_and_the_trend_at_their_hot_spots(users, month):
     officer, a, b = month
-    data = my_patrols(viewer=officer, people=[officer.pk], now=NOW)
+    data = my_patrols(viewer=officer, people=[officer.pk], team_ids=[officer.team_id], now=NOW)
     assert (data["visits"], data["minutes"]) == (2, 45)
     assert (data["tasked_visits"], data["tasked_minutes"]) == (3, 45)
+    assert (data["team_visits"], data["team_minutes"]) == (1, 20)
     trend = data["trend"]
     assert (trend["from"], trend["to"]) == (date(2026, 8, 9), date(2026, 10, 31))
     assert (trend["before_from"], trend["before_to"]) == (date(2025, 8, 10), date(2025, 11, 1))
@@ -87,8 +92,22 @@ def test_an_officers_month_and_the_trend_at_their_hot_spots(users, month):
          "crimes_before": 1, "harm_before": 300.0},
         {"hotspot": b.pk, "name": b.key, "minutes": 10.0, "crimes": 0, "harm": 0.0,
          "crimes_before": 2, "harm_before": 600.0}]
+    assert trend["data_from"] == date(2025, 1, 5)
     assert data["trials"] == []
     assert [v.notes for v in data["observations"]] == ["Gate behind the shops left open"]
+
+
+def test_a_year_before_the_data_begin_is_not_a_year_of_no_crime(users, month):
+    """With the data beginning on 5 Jan 2025 the year before (from 10 Aug 2025) is known;
+    when the data begin after the year-before window starts, it is not compared."""
+    officer = month[0]
+    Crime.objects.filter(reference="a4").delete()  # the data now begin on 2 Sep 2025
+    data = my_patrols(viewer=officer, people=[officer.pk], team_ids=[], now=NOW)
+    assert data["trend"]["data_from"] == date(2025, 9, 2)
+    assert [(r["crimes"], r["crimes_before"], r["harm_before"])
+            for r in data["trend"]["rows"]] == [(3, None, None), (0, None, None)]
+    page_data = data["trend"]
+    assert page_data["from"] == date(2026, 8, 9)
 
 
 def test_an_observation_marked_acted_on_shows_on_my_patrols(api, users, month):
