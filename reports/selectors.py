@@ -333,10 +333,11 @@ TREND_WEEKS = 12
 def my_patrols(*, viewer: Any, people: list[int], team_ids: list[int],
                now: datetime | None = None) -> dict[str, Any]:
     """What an officer's patrols did (or a team's, for its supervisor; nobody ranked):
-    this month's visits and minutes against those named to them (and, apart, those given to
-    their team with no one named, which any of its members may make), the hot spots patrolled most in
-    the last 90 days with their crime and harm over the 12 weeks to the crime data's end
-    against the same weeks a year before (364 days, so weekdays match), the force's
+    this month's visits and minutes against those named to them (and, apart, those given
+    to their team with no one named, which any of its members may make), the hot spots
+    patrolled most in the last 90 days with their crime and harm over the 12 weeks to the
+    crime data's end against the same weeks a year before (364 days, so weekdays match),
+    the force's
     finished trials in a sentence each, and the observations left at visits."""
     tz = timezone.get_current_timezone()
     now = now or timezone.now()

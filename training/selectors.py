@@ -192,13 +192,20 @@ def completion_by_role(*, viewer: Any, area: Any | None) -> list[dict[str, Any]]
     """For the reports: per role, how many people hold a current pass of every module
     the role requires, and how many (role, module) requirements are current."""
     data = matrix(viewer=viewer, area=area, team_id=None)
+    return _tally_by_role(data["rows"], data["modules"], {})
+
+
+def _tally_by_role(rows: list[dict[str, Any]], modules: list[Module],
+                   fields: dict[str, Any]) -> list[dict[str, Any]]:
+    """Matrix rows counted per role: people, ready people, required (person, module)
+    pairs and the current ones; each entry starts with `fields`. In MATRIX_ROLES order."""
     out: dict[str, dict[str, Any]] = {}
-    for row in data["rows"]:
-        entry = out.setdefault(row["role"], {"role": row["role"], "people": 0, "ready": 0,
-                                             "required": 0, "current": 0})
+    for row in rows:
+        entry = out.setdefault(row["role"], {**fields, "role": row["role"], "people": 0,
+                                             "ready": 0, "required": 0, "current": 0})
         entry["people"] += 1
         entry["ready"] += int(row["ready"])
-        for m, cell in zip(data["modules"], row["cells"], strict=True):
+        for m, cell in zip(modules, row["cells"], strict=True):
             if row["role"] in m.required_roles:
                 entry["required"] += 1
                 entry["current"] += int(cell.current)
@@ -252,18 +259,8 @@ def completion_by_area_and_role(*, viewer: Any) -> list[dict[str, Any]]:
                  .values_list("pk", "path"))
     out: list[dict[str, Any]] = []
     for area in areas:
-        by_role: dict[str, dict[str, Any]] = {}
-        for row in data["rows"]:
-            if not paths.get(row["person"].area_id, "").startswith(area.path):
-                continue
-            entry = by_role.setdefault(row["role"], {
-                "area": area.name, "level": area.get_level_display(), "role": row["role"],
-                "people": 0, "ready": 0, "required": 0, "current": 0})
-            entry["people"] += 1
-            entry["ready"] += int(row["ready"])
-            for m, cell in zip(data["modules"], row["cells"], strict=True):
-                if row["role"] in m.required_roles:
-                    entry["required"] += 1
-                    entry["current"] += int(cell.current)
-        out.extend(by_role[r] for r in MATRIX_ROLES if r in by_role)
+        inside = [row for row in data["rows"]
+                  if paths.get(row["person"].area_id, "").startswith(area.path)]
+        out.extend(_tally_by_role(inside, data["modules"], {
+            "area": area.name, "level": area.get_level_display()}))
     return out

@@ -4,33 +4,15 @@
 // the server has answered, so a retry after a lost reply is stored once (issue 19).
 (function () {
   const CACHE = "learn-v1";
-  const uuid = () => (crypto.randomUUID ? crypto.randomUUID()
-    : "10000000-1000-4000-8000-100000000000".replace(/[018]/g, (c) =>
-      (c ^ (crypto.getRandomValues(new Uint8Array(1))[0] & (15 >> (c / 4)))).toString(16)));
-  const csrf = () => (document.cookie.split("; ").find((c) => c.startsWith("csrftoken=")) || "").split("=")[1] || "";
+  const uuid = window.phoneUuid;
+  const csrf = window.csrfCookie;
   const API = "/api/v1/training/completions/";
 
-  // --- the outbox (IndexedDB: it outlives the tab and the browser) -----------------------
-  function db() {
-    return new Promise((resolve, reject) => {
-      const open = indexedDB.open("learn", 1);
-      open.onupgradeneeded = () => open.result.createObjectStore("outbox", { keyPath: "id" });
-      open.onsuccess = () => resolve(open.result);
-      open.onerror = () => reject(open.error);
-    });
-  }
-  async function store(mode, fn) {
-    const handle = await db();
-    return new Promise((resolve, reject) => {
-      const tx = handle.transaction("outbox", mode);
-      const result = fn(tx.objectStore("outbox"));
-      tx.oncomplete = () => resolve(result && "result" in result ? result.result : undefined);
-      tx.onerror = () => reject(tx.error);
-    });
-  }
-  const outboxAll = () => store("readonly", (s) => s.getAll());
-  const outboxPut = (item) => store("readwrite", (s) => s.put(item));
-  const outboxDelete = (id) => store("readwrite", (s) => s.delete(id));
+  // --- the outbox (static/js/outbox.js) ----------------------------------------------------
+  const outbox = window.phoneOutbox("learn");
+  const outboxAll = outbox.all;
+  const outboxPut = outbox.put;
+  const outboxDelete = outbox.remove;
 
   function say(box, text, kind) {
     if (!box) return;

@@ -8,7 +8,7 @@
   const DWELL = Number(root.dataset.dwell || 15) * 60;
   const ACTIVE_KEY = "patrol.active";
   // The service worker's cache (templates/patrols/sw.js names the same one).
-  const CACHE = "patrol-v3";
+  const CACHE = "patrol-v4";
   const TASKS_URL = root.dataset.tasksUrl + "?limit=200";
   const VISITS_URL = root.dataset.visitsUrl + "?limit=200";
   // A visit not started by its planned end and this long after is missed, not due.
@@ -28,32 +28,14 @@
   const placeOf = (t) => t.hotspot_name || `hot spot ${t.hotspot_key}`;
   const activePlace = (a) => a.place || `hot spot ${a.key}`;
   const hhmm = (iso) => new Date(iso).toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit", timeZone: "Europe/London" });
-  const uuid = () => (crypto.randomUUID ? crypto.randomUUID()
-    : "10000000-1000-4000-8000-100000000000".replace(/[018]/g, (c) =>
-      (c ^ (crypto.getRandomValues(new Uint8Array(1))[0] & (15 >> (c / 4)))).toString(16)));
-  const csrf = () => (document.cookie.split("; ").find((c) => c.startsWith("csrftoken=")) || "").split("=")[1] || "";
+  const uuid = window.phoneUuid;
+  const csrf = window.csrfCookie;
 
-  // --- IndexedDB outbox ------------------------------------------------------------------
-  function db() {
-    return new Promise((resolve, reject) => {
-      const open = indexedDB.open("patrol", 1);
-      open.onupgradeneeded = () => open.result.createObjectStore("outbox", { keyPath: "id" });
-      open.onsuccess = () => resolve(open.result);
-      open.onerror = () => reject(open.error);
-    });
-  }
-  async function store(mode, fn) {
-    const handle = await db();
-    return new Promise((resolve, reject) => {
-      const tx = handle.transaction("outbox", mode);
-      const result = fn(tx.objectStore("outbox"));
-      tx.oncomplete = () => resolve(result && "result" in result ? result.result : undefined);
-      tx.onerror = () => reject(tx.error);
-    });
-  }
-  const outboxAll = () => store("readonly", (s) => s.getAll());
-  const outboxPut = (item) => store("readwrite", (s) => s.put(item));
-  const outboxDelete = (id) => store("readwrite", (s) => s.delete(id));
+  // --- IndexedDB outbox (static/js/outbox.js) ---------------------------------------------
+  const outbox = window.phoneOutbox("patrol");
+  const outboxAll = outbox.all;
+  const outboxPut = outbox.put;
+  const outboxDelete = outbox.remove;
 
   async function showOutbox() {
     const items = await outboxAll();

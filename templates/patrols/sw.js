@@ -1,7 +1,7 @@
 {% load static %}// The patrol page's service worker: keeps the page and its files so it opens with no
 // signal. Visits are not sent from here: the page queues them in IndexedDB and sends them
 // itself when it is online (one code path, testable in the page).
-const CACHE = "patrol-v3";
+const CACHE = "patrol-v4";
 const FILES = [
   "/patrol/",
   "{% static 'vendor/bootstrap/bootstrap.min.css' %}",
@@ -16,6 +16,7 @@ const FILES = [
   "{% static 'js/site.js' %}",
   "{% static 'vendor/protomaps-leaflet/protomaps-leaflet.js' %}",
   "{% static 'js/streets.js' %}",
+  "{% static 'js/outbox.js' %}",
   "{% static 'js/patrol.js' %}",
   "{% static 'img/icon-192.png' %}",
 ];

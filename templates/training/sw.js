@@ -9,6 +9,7 @@ const FILES = [
   "{% static 'vendor/htmx/htmx.min.js' %}",
   "{% static 'css/app.css' %}",
   "{% static 'js/site.js' %}",
+  "{% static 'js/outbox.js' %}",
   "{% static 'js/learn.js' %}",
 ];
 
