@@ -25,6 +25,7 @@ from core.errors import AppError, InputError
 from core.params import date_param, whole_number
 from hotspots.selectors import APPROVED, hotspot_status_labels, hotspots_visible
 from tasking.selectors import shifts_by_id
+from training.selectors import training_gaps
 
 from . import selectors, services
 from .models import Visit
@@ -36,6 +37,9 @@ from .models import Visit
 def patrol(request: HttpRequest) -> HttpResponse:
     area_id = getattr(request.user, "area_id", None)
     return render(request, "patrols/patrol.html", {
+        # The modules the officer's role requires and they have not passed (or that are
+        # overdue): a reminder where they look every shift, linking to Learning.
+        "training_due": training_gaps(user_ids=[request.user.pk]).get(request.user.pk, []),
         "activities": Visit.Activity.choices,
         "boundary": area_outlines(area_ids=[area_id] if area_id else []),
     })

@@ -135,3 +135,13 @@ def test_the_matrix_exports_the_cells_it_shows(api, users, small_module):
     assert client.get("/learn/matrix/?format=pdf").status_code == 400
     assert client.get("/learn/matrix/?team=99999").status_code == 404
     assert api(users["officer"]).get("/learn/matrix/").status_code == 403
+
+
+def test_the_patrol_page_reminds_an_officer_of_training_to_take(api, users, shipped):
+    page = api(users["officer"]).get("/patrol/").content.decode()
+    assert ('Training to take: Why hot spots, What to do in a hot spot, How harm weighting '
+            'and targeting work, Using the patrol page.') in page
+    for slug in ("why-hot-spots", "in-a-hot-spot", "targeting", "patrol-page"):
+        sit(users["officer"], shipped[slug])
+    assert 'data-testid="training-due"' not in api(users["officer"]).get(
+        "/patrol/").content.decode()
