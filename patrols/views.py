@@ -36,10 +36,11 @@ from .models import Visit
 @require_safe
 def patrol(request: HttpRequest) -> HttpResponse:
     area_id = getattr(request.user, "area_id", None)
+    me = int(request.user.pk or 0)  # signed in: login_required
     return render(request, "patrols/patrol.html", {
         # The modules the officer's role requires and they have not passed (or that are
         # overdue): a reminder where they look every shift, linking to Learning.
-        "training_due": training_gaps(user_ids=[request.user.pk]).get(request.user.pk, []),
+        "training_due": training_gaps(user_ids=[me]).get(me, []),
         "activities": Visit.Activity.choices,
         "boundary": area_outlines(area_ids=[area_id] if area_id else []),
     })
