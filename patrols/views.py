@@ -177,13 +177,15 @@ def hotspot_observations(request: HttpRequest, pk: int) -> HttpResponse:
         if visit is None:
             raise Http404("No such observation.")
         try:
+            undo = request.POST.get("action") == "undo"
             services.observation_act(visit=visit, actor=actor_of(request),
-                                     comment=request.POST.get("comment", "")[:1000])
+                                     comment=request.POST.get("comment", "")[:1000], undo=undo)
         except AppError as exc:
             messages.error(request, str(exc))
             status = 400
         else:
-            messages.success(request, "Marked acted on: the officer sees it on My patrols.")
+            messages.success(request, "The mark is taken away." if undo else
+                             "Marked acted on: the officer sees it on My patrols.")
             if not request.headers.get("HX-Request"):
                 return redirect(reverse("problem-solving", args=[hotspot.pk]) + "#observations")
     return render(request, "patrols/_observations.html", {

@@ -385,6 +385,7 @@ def my_patrols(*, viewer: Any, people: list[int], team_ids: list[int],
         "minutes": round(mine["total"]["minutes"]), "tasked_visits": tasked["visits"],
         "tasked_minutes": tasked["minutes"], "team_visits": shared["visits"],
         "team_minutes": shared["minutes"], "trend": trend, "trials": trials,
+        # As long as the hot spot's problem-solving page lists them.
         "observations": list(observations_of(people=people,
-                                             since=now - timedelta(days=90))[:20]),
+                                             since=now - timedelta(days=180))[:20]),
     }

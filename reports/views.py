@@ -191,10 +191,16 @@ def my_patrols(request: HttpRequest) -> HttpResponse:
     areas) a team's taken together. No person is ranked against another."""
     user = request.user
     team = None
-    can_team = user.has_perm("patrols.view_all_visits")
+    # Those who manage officers (and may see who made a visit): a team of one is a person,
+    # so analysts, who see visits but not who made them, see only their own.
+    can_team = user.has_perm("patrols.export_visit_identities")
     teams = teams_visible(user=user).order_by("name") if can_team else None
     if can_team:
         chosen = request.GET.get("team") or getattr(user, "team_id", None)
+        if chosen is None and "team" not in request.GET and teams is not None:
+            # A sergeant with no team of their own opens on a team, not on their own
+            # (usually empty) patrols; "Mine" stays a choice.
+            chosen = getattr(teams.first(), "pk", None)
         team = object_or_404(teams, chosen) if chosen else None  # type: ignore[arg-type]
     people = team_member_ids(team=team) if team is not None else [int(user.pk or 0)]
     team_id = team.pk if team is not None else getattr(user, "team_id", None)

@@ -224,15 +224,17 @@ def _task_dict(t: PatrolTask, tz: Any) -> dict[str, Any]:
     }
 
 
-def plan_assignees(*, plan: TaskingPlan) -> dict[str, list[dict[str, Any]]]:
+def plan_assignees(*, plan: TaskingPlan, with_training: bool = False
+                   ) -> dict[str, list[dict[str, Any]]]:
     """Who a visit in this plan can go to: the area's teams and active officers."""
     ids = area_subtree_ids(area=plan.area)
     teams = [{"id": t.pk, "name": t.name, "callsign": t.callsign}
              for t in Team.objects.filter(area_id__in=ids).order_by("name")]
     people = list(User.objects.filter(area_id__in=ids, is_active=True, groups__name="officer")
                   .order_by("last_name", "username"))
-    # The map says who has not done their required training before anyone is chosen.
-    gaps = training_gaps(user_ids=[u.pk for u in people])
+    # The map tells those who assign visits who has not done their required training,
+    # before anyone is chosen; a person's training is not shown to those who only read.
+    gaps = training_gaps(user_ids=[u.pk for u in people]) if with_training else {}
     users = [{"id": u.pk, "name": _person(u), "rank": u.get_rank_display(),
               "team": u.team_id, "untrained": gaps.get(u.pk, [])} for u in people]
     return {"teams": teams, "users": users}

@@ -99,7 +99,8 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "tasking/plan_detail.html", {
         "plan": plan, "shifts": shifts, "shift": shift, "stale": stale,
         "boundary": area_outlines(area_ids=[plan.area_id]),
-        "assignees": selectors.plan_assignees(plan=plan),
+        "assignees": selectors.plan_assignees(
+            plan=plan, with_training=request.user.has_perm("tasking.change_patroltask")),
         "can_edit": request.user.has_perm("tasking.change_patroltask"),
         "can_publish": request.user.has_perm("tasking.publish_taskingplan"),
         "can_generate": request.user.has_perm("tasking.add_taskingplan"),

@@ -127,7 +127,13 @@ class CompletionOutput(serializers.Serializer):
     passed = serializers.BooleanField()
     pass_mark = serializers.IntegerField(source="module.pass_mark")
     answered_at = serializers.DateTimeField()
-    current_version = serializers.IntegerField(source="module.version")
+    current_version = serializers.IntegerField(
+        source="module.version", help_text="A pass of an older version does not count")
+    wrong = serializers.SerializerMethodField(help_text="The numbers (from 1) of the "
+                                                        "questions answered wrongly")
+
+    def get_wrong(self, done: Any) -> list[int]:
+        return selectors.questions_missed(completion=done)
 
 
 class CompletionListView(APIView):

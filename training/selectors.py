@@ -116,6 +116,26 @@ def last_sitting(*, user: Any, module: Module) -> Completion | None:
     return Completion.objects.filter(user=user, module=module).order_by("-answered_at").first()
 
 
+def retakers(*, module: Module) -> int:
+    """Active people whose latest pass is of an older version: asked to take it again."""
+    latest = last_passes(user_ids=list(User.objects.filter(is_active=True)
+                                       .values_list("pk", flat=True)),
+                         module_ids=[module.pk])
+    return sum(c.module_version < module.version for c in latest.values())
+
+
+def questions_missed(*, completion: Completion) -> list[int]:
+    """The numbers (from 1) of the questions a sitting answered wrongly, against the
+    questions of the revision it was marked on."""
+    revision = completion.module.revisions.filter(
+        revision=completion.module_revision).values_list("body", flat=True).first()
+    if revision is None:
+        return []
+    questions = parse_document(revision).questions
+    return [n for n, (given, q) in enumerate(zip(completion.answers, questions,
+                                                 strict=False), 1) if given != q.answer]
+
+
 def module_document(*, module: Module) -> Document:
     return parse_document(module.body)
 

@@ -4,13 +4,14 @@ its pictures, the shipped default modules, and a person's sitting of a knowledge
 import hashlib
 import json
 import re
+import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
@@ -136,6 +137,9 @@ def image_add(*, module: Module, upload: UploadedFile, alt: str,
     kind = next((t for magic, t in IMAGE_TYPES.items() if head.startswith(magic)), None)
     if kind is None:
         raise TrainingInputError("upload a PNG, JPEG or GIF picture")
+    # Stored under a name of ours with the extension of what it is: never the uploader's
+    # "a.html" or "a.svg", should the media folder ever be served directly.
+    upload.name = f"{uuid.uuid4().hex}.{kind.split('/')[1].replace('jpeg', 'jpg')}"
     image = ModuleImage.objects.create(module=module, image=upload, content_type=kind,
                                        alt=alt.strip(), uploaded_by=actor)
     audit_record(actor=actor, action="training.image_added", target=module,
@@ -183,6 +187,12 @@ def completion_record(*, user: User, module: Module, completion_id: UUID, versio
     if not 1 <= version <= module.version:
         raise TrainingInputError(f"this module has no version {version}")
     revision = _revision_for(module, version)
+    began = (ModuleRevision.objects.filter(module=module, version=version)
+             .order_by("revision").values_list("saved_at", flat=True).first())
+    if not from_records and began is not None and answered_at < began - CLOCK_SKEW:
+        # A pass dated before its version existed would change a month already reported.
+        raise TrainingInputError("answered_at is before this version of the module was "
+                                 "written: check the phone's clock")
     questions = parse_document(revision.body).questions
     if len(answers) != len(questions):
         raise TrainingInputError(f"answer all {len(questions)} questions (got {len(answers)})")
@@ -193,11 +203,18 @@ def completion_record(*, user: User, module: Module, completion_id: UUID, versio
     score = round(100 * correct / len(questions))
     previous = (Completion.objects.filter(user=user, module=module,
                                           superseded_by__isnull=True).first())
-    done = Completion.objects.create(
-        id=completion_id, user=user, module=module, module_version=version,
-        module_revision=revision.revision, answers=answers, correct=correct,
-        questions=len(questions), score=score, passed=score >= revision.pass_mark,
-        answered_at=answered_at, supersedes=previous, body_hash=digest)
+    try:
+        with transaction.atomic():
+            done = Completion.objects.create(
+                id=completion_id, user=user, module=module, module_version=version,
+                module_revision=revision.revision, answers=answers, correct=correct,
+                questions=len(questions), score=score, passed=score >= revision.pass_mark,
+                answered_at=answered_at, supersedes=previous, body_hash=digest)
+    except IntegrityError:
+        # The same id sent at the same moment by someone else (the person lock covers one
+        # person only): the first stored wins, the other is told.
+        raise TrainingConflict("these answers' id was already used for other answers") \
+            from None
     audit_record(actor=user, action="training.completed", target=module,
                  detail={"completion": str(done.pk), "version": version, "score": score,
                          "passed": done.passed, "title": module.title,

@@ -79,13 +79,20 @@ def module_page(request: HttpRequest, slug: str) -> HttpResponse:
                            else "The form was sent without its id: reload the page.")
             return render(request, "training/module.html", _module_context(request, module),
                           status=getattr(exc, "status", 400))
-        if done.passed:
+        missed = selectors.questions_missed(completion=done)
+        if done.passed and done.module_version < module.version:
+            messages.warning(request, "You passed the version you had open, but the module "
+                             "has changed since: take it again below.")
+        elif done.passed:
             messages.success(request, f"Passed: {done.correct} of {done.questions} right "
                              f"({done.score}%).")
         else:
+            look = (f" Look again at question{'s' if len(missed) > 1 else ''} "
+                    f"{', '.join(map(str, missed))}." if missed else "")
             messages.warning(request, f"Not passed this time: {done.correct} of "
                              f"{done.questions} right ({done.score}%); the pass mark is "
-                             f"{module.pass_mark}%. Read the lessons again and retake it.")
+                             f"{module.pass_mark}%.{look} Read the lessons again and retake "
+                             "it.")
         return redirect("learn-module", slug=module.slug)
     return render(request, "training/module.html", _module_context(request, module))
 
@@ -168,8 +175,12 @@ def module_edit(request: HttpRequest, slug: str | None = None) -> HttpResponse:
             status = 400
             values["slug"] = new_slug
         else:
+            retake = selectors.retakers(module=saved) if module is not None else 0
+            asked = (f" {retake} {'person who had' if retake == 1 else 'people who had'} "
+                     "passed it will be asked to take it again." if retake and
+                     saved.version > module.version else "") if module is not None else ""
             messages.success(request, f"Saved: version {saved.version}, revision "
-                             f"{saved.revision}.")
+                             f"{saved.revision}.{asked}")
             return redirect("learn-edit", slug=saved.slug)
     shown = {"slug": "", "title": "", "summary": "", "body": "", "pass_mark": 75,
              "refresher_months": 12, "order": 100, "required_roles": ["officer"],
@@ -213,7 +224,10 @@ def matrix_page(request: HttpRequest) -> HttpResponse:
 def _matrix_file(data: dict[str, Any], fmt: str) -> HttpResponse:
     columns = ["name", "collar_number", "role", "team", "ready"]
     for m in data["modules"]:
-        columns += [f"{m.title}: standing", f"{m.title}: passed", f"{m.title}: due"]
+        # Titles are the force's own text: neutralised as every cell is (a title starting
+        # "=" must not become a formula in a header).
+        title = str(writers.neutralise(m.title))
+        columns += [f"{title}: standing", f"{title}: passed", f"{title}: due"]
     rows = []
     for row in data["rows"]:
         p = row["person"]

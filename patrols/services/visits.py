@@ -110,7 +110,7 @@ def visit_record(*, officer: User, visit_id: uuid.UUID, body: dict[str, Any],
 
 
 @transaction.atomic
-def observation_act(*, visit: Visit, actor: Any, comment: str) -> Visit:
+def observation_act(*, visit: Visit, actor: Any, comment: str, undo: bool = False) -> Visit:
     """Mark an officer's observation (their notes at a visit) acted on, with what was done:
     the officer sees it on My patrols (issue 19). Marking again replaces the comment; both
     are audited."""
@@ -124,10 +124,14 @@ def observation_act(*, visit: Visit, actor: Any, comment: str) -> Visit:
         raise TrackingInputError("this visit has no notes to act on")
     before = {"acted_at": visit.notes_acted_at.isoformat() if visit.notes_acted_at else None,
               "comment": visit.notes_acted_comment}
-    visit.notes_acted_at, visit.notes_acted_by = timezone.now(), actor
-    visit.notes_acted_comment = comment
+    if undo and visit.notes_acted_at is None:
+        return visit  # nothing to take away: no event
+    visit.notes_acted_at, visit.notes_acted_by = (None, None) if undo else (timezone.now(),
+                                                                            actor)
+    visit.notes_acted_comment = "" if undo else comment
     visit.save(update_fields=["notes_acted_at", "notes_acted_by", "notes_acted_comment"])
-    audit_record(actor=actor, action="visit.observation_acted_on", target=visit,
+    audit_record(actor=actor, action="visit.observation_unmarked" if undo
+                 else "visit.observation_acted_on", target=visit,
                  detail={"hotspot": visit.hotspot_id, "before": before,
-                         "comment": comment})
+                         "comment": visit.notes_acted_comment})
     return visit

@@ -22,10 +22,16 @@
     div.textContent = text;
     box.appendChild(div);
   }
-  function resultText(r) {
+  const missed = (r) => (r.wrong && r.wrong.length
+    ? ` Look again at question${r.wrong.length > 1 ? "s" : ""} ${r.wrong.join(", ")}.` : "");
+  function result(r) {
+    // A pass of a version the module has since replaced does not count: say so.
+    if (r.passed && r.module_version < r.current_version) {
+      return [`You passed the version on this phone (${r.correct} of ${r.questions}), but the module has changed since. Reload the page and take it again.`, "warning"];
+    }
     return r.passed
-      ? `Passed: ${r.correct} of ${r.questions} right (${r.score}%). Thank you.`
-      : `Not passed this time: ${r.correct} of ${r.questions} right (${r.score}%); the pass mark is ${r.pass_mark}%. Read the lessons again and retake it.`;
+      ? [`Passed: ${r.correct} of ${r.questions} right (${r.score}%). Thank you.`, "success"]
+      : [`Not passed this time: ${r.correct} of ${r.questions} right (${r.score}%); the pass mark is ${r.pass_mark}%.${missed(r)} Read the lessons again and retake it.`, "warning"];
   }
 
   // Send every queued sitting; each leaves the queue only when the server has answered.
@@ -48,12 +54,14 @@
         const box = document.getElementById("quiz-result");
         const here = document.getElementById("learn-module");
         const mine = here && Number(here.dataset.module) === item.body.module;
+        // Sent oldest first: the last shown is the latest answered.
         if (response.ok) {
           const r = await response.json();
           if (mine) {
-            say(box, resultText(r), r.passed ? "success" : "warning");
+            const [text, kind] = result(r);
+            say(box, text, kind);
             const standing = document.querySelector("[data-testid=module-standing]");
-            if (standing && r.passed) standing.textContent = "Your standing: done, passed today.";
+            if (standing && kind === "success") standing.textContent = "Your standing: done, passed today.";
           }
         } else if (mine) {
           let detail = `The answers were refused (${response.status}).`;
@@ -70,8 +78,12 @@
     const box = document.getElementById("learn-pending");
     if (!box) return;
     const n = (await outboxAll()).length;
-    box.classList.toggle("d-none", n === 0);
-    box.textContent = n ? `${n} set${n > 1 ? "s" : ""} of answers saved on this phone, sent when there is signal.` : "";
+    const others = await outbox.others();
+    box.classList.toggle("d-none", n === 0 && others === 0);
+    box.textContent = [
+      n ? `${n} set${n > 1 ? "s" : ""} of your answers saved on this phone, sent when there is signal.` : "",
+      others ? `${others} set${others > 1 ? "s" : ""} of answers from someone else who used this phone wait for them to sign in.` : "",
+    ].join(" ").trim();
   }
 
   // --- lessons one at a time ----------------------------------------------------------------
@@ -102,7 +114,7 @@
       const box = document.getElementById("quiz-result");
       if (answers.includes(null)) { say(box, "Answer every question first.", "warning"); return; }
       const id = uuid();
-      await outboxPut({ id, body: { id, module: Number(root.dataset.module), version: Number(root.dataset.version), answers, answered_at: new Date().toISOString() } });
+      await outboxPut({ id, queued_at: new Date().toISOString(), body: { id, module: Number(root.dataset.module), version: Number(root.dataset.version), answers, answered_at: new Date().toISOString() } });
       form.reset();
       say(box, "Sending your answers…", "secondary");
       await flush();
@@ -130,5 +142,6 @@
     navigator.serviceWorker.register("/learn/sw.js", { scope: "/learn/" }).catch(() => {});
   }
   window.addEventListener("online", flush);
+  // Signing out forgets the kept pages (static/js/site.js), not the outbox.
   flush();
 })();

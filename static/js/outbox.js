@@ -1,6 +1,9 @@
 // What the phone pages share for sending exactly once with no signal: an IndexedDB outbox
 // (it outlives the tab and the browser), ids made on the phone, and the CSRF token.
 // Used by the patrol page (static/js/patrol.js) and the learning pages (static/js/learn.js).
+// Patrol phones are shared: each item is kept with the person signed in when it was made
+// (the page's <body data-user>), and only that person's items are listed and sent. Another
+// officer's visits or answers wait on the phone until they sign in again.
 window.phoneOutbox = function (dbName) {
   function db() {
     return new Promise((resolve, reject) => {
@@ -19,9 +22,17 @@ window.phoneOutbox = function (dbName) {
       tx.onerror = () => reject(tx.error);
     });
   }
+  const me = document.body.dataset.user || "";
+  const everything = () => store("readonly", (s) => s.getAll());
   return {
-    all: () => store("readonly", (s) => s.getAll()),
-    put: (item) => store("readwrite", (s) => s.put(item)),
+    // Mine, oldest first: sent in the order they were made. (Items kept before owners
+    // were recorded have none, and count as the signed-in person's.)
+    all: async () => (await everything())
+      .filter((item) => !item.owner || item.owner === me)
+      .sort((a, b) => String(a.queued_at || "").localeCompare(String(b.queued_at || ""))),
+    others: async () => (await everything()).filter((item) => item.owner && item.owner !== me).length,
+    put: (item) => store("readwrite", (s) => s.put({
+      ...item, owner: item.owner || me, queued_at: item.queued_at || new Date().toISOString() })),
     remove: (id) => store("readwrite", (s) => s.delete(id)),
   };
 };

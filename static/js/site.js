@@ -52,3 +52,10 @@ document.body.addEventListener("htmx:beforeSwap", (e) => {
     e.detail.isError = false;
   }
 });
+
+// Signing out forgets the pages the phone kept for use with no signal (the patrol and
+// learning pages carry the signed-in person's work); queued visits and answers stay, each
+// kept for the person who made it (static/js/outbox.js).
+document.querySelector("form[action$='/logout/']")?.addEventListener("submit", () => {
+  if (window.caches) caches.keys().then((keys) => keys.forEach((k) => caches.delete(k)));
+});

@@ -36,10 +36,12 @@ self.addEventListener("fetch", (event) => {
   if (request.method !== "GET") return;
   const url = new URL(request.url);
   if (url.origin !== self.location.origin) return;
-  // Lesson pages and their pictures: network first, so a signal always gives the latest
-  // version; the copy kept from the last visit otherwise. Keyed without the query string.
-  const isLearn = url.pathname.startsWith("/learn/") && !url.pathname.startsWith("/learn/manage/")
-    && !url.pathname.startsWith("/learn/matrix/") && url.pathname !== "/learn/sw.js";
+  // Lesson pages and their pictures only: network first, so a signal always gives the
+  // latest version; the copy kept from the last visit otherwise. Keyed without the query
+  // string. Matched on the raw path, so an encoded path (/learn/%6Datrix/, which Django
+  // decodes to the matrix) is never kept, and neither are the editor and the matrix.
+  const LESSON = /^\/learn\/(?:[a-z0-9][a-z0-9-]*\/|images\/\d+\/)?$/;
+  const isLearn = LESSON.test(url.pathname) && !/^\/learn\/(manage|matrix)\//.test(url.pathname);
   if (isLearn) {
     const key = url.origin + url.pathname;
     event.respondWith(fetch(request).then((response) => keep(key, response))

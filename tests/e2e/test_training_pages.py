@@ -48,7 +48,7 @@ def test_an_officer_takes_a_module_partly_offline_and_the_matrix_shows_it_done(
 
     phone.click("[data-module='why-hot-spots'] a")
     phone.wait_for_selector("section.lesson[data-step='0']:not(.d-none)")
-    phone.wait_for_function("navigator.serviceWorker.controller !== null", timeout=20_000)
+    phone.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=20_000)
     figure = phone.locator(".local-figure").first
     assert figure.inner_text().startswith("In Central North, 5% of places hold 46% of crime "
                                           "harm. (computed ")
@@ -144,3 +144,89 @@ def test_my_patrols_on_the_phone(browser, playwright, live_server, users, make_h
         "No crime data loaded yet to compare."
     shot(phone, "my-patrols")
     context.close()
+
+
+def test_answers_queued_on_a_shared_phone_go_to_who_gave_them_in_their_order(
+        browser, playwright, live_server, users, areas, shipped):  # noqa: F811
+    """Two sets answered with no signal are sent oldest first (the page shows the last);
+    a set left queued when its officer signs out waits for them, not for the next one."""
+    from accounts.models import Team
+    from tests.conftest import make_user
+
+    other = make_user("pc2", "officer", areas[CAMDEN], Team.objects.get(name="Camden Town SNT"))
+    module = shipped["patrol-page"]
+    right = right_answers(module)
+    wrong = [(a + 1) % 2 for a in right]
+    context, phone = _phone(browser, playwright)
+    login(phone, live_server.url, "officer")
+    phone.goto(f"{live_server.url}/learn/patrol-page/")
+    phone.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=20_000)
+    context.set_offline(True)
+    for answers in (wrong, right):
+        phone.click("section.lesson[data-step='0'] button:has-text('Next lesson')") \
+            if phone.locator("section.lesson[data-step='0']:not(.d-none)").count() else None
+        for step in range(4):
+            go = phone.locator(f"section.lesson[data-step='{step}']:not(.d-none) "
+                               f"[data-go='{step + 1}']")
+            if go.count():
+                go.click()
+        for n, answer in enumerate(answers):
+            phone.check(f"input[name=q{n}][value='{answer}']")
+        phone.click("[data-testid=send-answers]")
+        phone.wait_for_selector("[data-testid=quiz-result]:has-text('No signal')")
+        phone.wait_for_timeout(1100)  # a later queued_at for the second set
+    context.set_offline(False)
+    phone.wait_for_selector("[data-testid=quiz-result]:has-text('Passed: 5 of 5 right')",
+                            timeout=30_000)
+    sittings = list(Completion.objects.order_by("answered_at").values_list("user", "passed"))
+    assert sittings == [(users["officer"].pk, False), (users["officer"].pk, True)]
+
+    # A third set queued with no signal; the officer leaves it and signs out later.
+    context.set_offline(True)
+    for n, answer in enumerate(wrong):
+        phone.check(f"input[name=q{n}][value='{answer}']")
+    phone.click("[data-testid=send-answers]")
+    phone.wait_for_selector("[data-testid=quiz-result]:has-text('No signal')")
+    phone.close()
+    context.set_offline(False)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/my-patrols/")
+    with page.expect_navigation():
+        page.evaluate("document.querySelector(\"form[action$='/logout/']\").submit()")
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", "pc2")
+    page.fill("#id_password", "pw-for-tests-only")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/")
+    page.goto(f"{live_server.url}/learn/")
+    page.wait_for_selector("[data-testid=learn-pending]:has-text('1 set of answers from "
+                           "someone else who used this phone wait for them to sign in')")
+    assert Completion.objects.filter(user=other).count() == 0
+    assert Completion.objects.count() == 2
+    with page.expect_navigation():
+        page.evaluate("document.querySelector(\"form[action$='/logout/']\").submit()")
+    login(page, live_server.url, "officer")
+    page.goto(f"{live_server.url}/learn/")
+    for _ in range(60):  # the page sends the officer's own set as it opens
+        if Completion.objects.count() == 3:
+            break
+        page.wait_for_timeout(500)
+    assert list(Completion.objects.order_by("answered_at").values_list("user", flat=True)) \
+        == [users["officer"].pk] * 3
+    context.close()
+
+
+def test_the_learning_worker_keeps_lessons_only(page, live_server, users, shipped):  # noqa: F811
+    """Django decodes /learn/%6Datrix/ to the matrix: the worker must not keep it, nor the
+    matrix or the editor, so nothing of them is left on a shared device."""
+    login(page, live_server.url, "admin")
+    page.goto(f"{live_server.url}/learn/")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null",
+                           timeout=20_000)
+    for path in ("/learn/why-hot-spots/", "/learn/%6Datrix/", "/learn/matrix/",
+                 "/learn/manage/", "/learn/%6Danage/"):
+        page.goto(f"{live_server.url}{path}")
+    kept = page.evaluate("() => caches.open('learn-v1').then((c) => c.keys())"
+                         ".then((k) => k.map((r) => new URL(r.url).pathname).sort())")
+    assert [p for p in kept if not p.startswith("/static/")] == ["/learn/",
+                                                                  "/learn/why-hot-spots/"]

@@ -75,3 +75,22 @@ def test_another_areas_observations_are_not_found(api, users, areas, make_hotspo
     spot = make_hotspot([1.0] * 168, borough=ISLINGTON)
     assert api(users["supervisor"]).get(f"/hotspots/{spot.pk}/observations/").status_code \
         == 404
+
+
+def test_a_mark_made_by_mistake_is_taken_away_and_both_are_audited(api, users, noted):
+    spot, visit = noted
+    client = api(users["supervisor"])
+    client.post(f"/hotspots/{spot.pk}/observations/", {"visit": str(visit.pk),
+                                                       "comment": "Done"})
+    undone = client.post(f"/hotspots/{spot.pk}/observations/",
+                         {"visit": str(visit.pk), "action": "undo"})
+    assert undone.status_code == 302
+    visit.refresh_from_db()
+    assert (visit.notes_acted_at, visit.notes_acted_by, visit.notes_acted_comment) == (
+        None, None, "")
+    assert list(AuditEvent.objects.filter(action__startswith="visit.observation")
+                .order_by("id").values_list("action", flat=True)) == [
+        "visit.observation_acted_on", "visit.observation_unmarked"]
+    client.post(f"/hotspots/{spot.pk}/observations/", {"visit": str(visit.pk),
+                                                       "action": "undo"})
+    assert AuditEvent.objects.filter(action__startswith="visit.observation").count() == 2

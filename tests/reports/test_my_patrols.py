@@ -131,4 +131,7 @@ def test_a_supervisor_sees_the_team_together_and_an_officer_only_themselves(api,
     mine = api(officer).get(f"/my-patrols/?team={team.pk}").content.decode()
     assert "My patrols" in mine and "what our patrols did" not in mine
     assert api(users["auditor"]).get("/my-patrols/").status_code == 403
+    # Analysts see visits but not who made them: a team of one would be a person.
+    analyst = api(users["analyst"]).get(f"/my-patrols/?team={team.pk}").content.decode()
+    assert "what our patrols did" not in analyst and "My patrols" in analyst
     assert timezone.is_aware(NOW)

@@ -45,7 +45,7 @@ def test_assigning_an_untrained_officer_warns_and_a_trained_one_does_not(
     assert got.status_code == 200
     assert got.json()["training_warning"] == LACKS
     assert PatrolTask.objects.get(pk=task.pk).assignee_user == users["officer"]
-    people = plan_assignees(plan=plan)["users"]
+    people = plan_assignees(plan=plan, with_training=True)["users"]
     assert [(u["name"], u["untrained"][:1]) for u in people] == [("officer",
                                                                   ["Why hot spots"])]
     for slug in ("why-hot-spots", "in-a-hot-spot", "targeting", "patrol-page"):
@@ -53,6 +53,13 @@ def test_assigning_an_untrained_officer_warns_and_a_trained_one_does_not(
     other = plan.tasks.exclude(pk=task.pk).first()
     trained = _assign(client, other, 2, users["officer"])
     assert trained.status_code == 200 and trained.json()["training_warning"] is None
+
+
+def test_those_who_only_read_plans_are_not_shown_who_is_untrained(api, users, plan):
+    page = api(users["analyst"]).get(reverse("plan-detail", args=[plan.pk])).content.decode()
+    assert '"untrained": []' in page and "Why hot spots" not in page
+    sup = api(users["supervisor"]).get(reverse("plan-detail", args=[plan.pk])).content.decode()
+    assert '"untrained": ["Why hot spots"' in sup
 
 
 @override_settings(TRAINING_REFUSE_UNTRAINED=True)

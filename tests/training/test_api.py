@@ -43,13 +43,17 @@ def test_a_sitting_sent_twice_is_stored_once_and_other_answers_are_a_conflict(
     again = client.post(f"{URL}completions/", body, content_type="application/json")
     assert (first.status_code, again.status_code) == (201, 200)
     assert first.json() == again.json()
-    assert (first.json()["score"], first.json()["passed"], first.json()["correct"]) == (
-        100, True, 2)
+    assert (first.json()["score"], first.json()["passed"], first.json()["correct"],
+            first.json()["wrong"]) == (100, True, 2, [])
+    missed = client.post(f"{URL}completions/", {**body, "id": str(uuid.uuid4()),
+                                                 "answers": [0, 1]},
+                         content_type="application/json").json()
+    assert (missed["passed"], missed["wrong"]) == (False, [1, 2])
     clash = client.post(f"{URL}completions/", {**body, "answers": [0, 0]},
                         content_type="application/json")
     assert clash.status_code == 409
-    assert Completion.objects.count() == 1
-    assert client.get(f"{URL}completions/").json()[0]["id"] == body["id"]
+    assert Completion.objects.count() == 2
+    assert {c["id"] for c in client.get(f"{URL}completions/").json()} >= {body["id"]}
 
 
 @pytest.mark.parametrize(("change", "status"), [

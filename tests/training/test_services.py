@@ -99,6 +99,20 @@ def test_answers_that_cannot_be_marked_are_refused_and_nothing_is_stored(
         action="training.completed").exists()
 
 
+def test_a_sitting_dated_before_its_version_existed_is_refused(users, small_module):
+    from training.models import ModuleRevision
+
+    ModuleRevision.objects.update(saved_at=timezone.now() - timedelta(days=2))
+    kwargs = {"user": users["officer"], "module": small_module, "completion_id": uuid.uuid4(),
+              "version": 1, "answers": [1, 0], "body": {}}
+    with pytest.raises(TrainingInputError) as caught:
+        completion_record(**kwargs, answered_at=timezone.now() - timedelta(days=3))
+    assert str(caught.value).startswith("answered_at is before this version")
+    assert Completion.objects.count() == 0
+    completion_record(**kwargs, answered_at=timezone.now() - timedelta(days=1))
+    assert Completion.objects.count() == 1
+
+
 def test_answers_to_an_older_version_are_marked_against_the_questions_seen(users,
                                                                           small_module):
     moved = BODY.replace("- [x] About 15 minutes\n- [ ] Two hours",

@@ -69,9 +69,22 @@ def test_an_analyst_writes_a_module_and_a_typo_fix_keeps_its_version(api, users,
     client.post("/learn/manage/new-one/", {**fields, "body": BODY.replace("few", "fewer")})
     module.refresh_from_db()
     assert (module.version, module.revision) == (1, 2)
-    client.post("/learn/manage/new-one/", {**fields, "body": BODY, "material": "on"})
+    sit(users["officer"], module)
+    saved = client.post("/learn/manage/new-one/", {**fields, "body": BODY, "material": "on"},
+                        follow=True)
+    assert ("Saved: version 2, revision 3. 1 person who had passed it will be asked to take "
+            "it again.") in saved.content.decode()
     module.refresh_from_db()
     assert (module.version, module.revision) == (2, 3)
+    # Answers from a page still on version 1 are marked, and told they do not count.
+    stale = api(users["officer"]).post("/learn/new-one/", {
+        "id": str(uuid.uuid4()), "version": "1", "q0": "1", "q1": "0"}, follow=True)
+    assert "You passed the version you had open, but the module has changed since" in \
+        stale.content.decode()
+    failed = api(users["officer"]).post("/learn/new-one/", {
+        "id": str(uuid.uuid4()), "version": "2", "q0": "0", "q1": "1"}, follow=True)
+    assert "Look again at questions 1, 2." in failed.content.decode()
+    client = api(users["analyst"])
     bad = client.post("/learn/manage/new-one/", {**fields, "body": "# Lesson: A\ntext"})
     assert bad.status_code == 400 and "a module needs a knowledge check" in bad.content.decode()
     assert "# Lesson: A\ntext" in bad.content.decode()  # what they typed stays
@@ -101,6 +114,8 @@ def test_pictures_are_checked_by_their_bytes_and_shown_to_readers(api, users, sm
     assert client.post("/learn/manage/small/", {"action": "image", "alt": "A map",
                                                 "image": good}).status_code == 302
     picture = ModuleImage.objects.get()
+    # Kept under a name of ours, with the extension of what the bytes are.
+    assert picture.image.name.endswith(".png") and "map" not in picture.image.name
     shown = api(users["officer"]).get(f"/learn/images/{picture.pk}/")
     assert shown.status_code == 200 and shown["Content-Type"] == "image/png"
     assert shown["X-Content-Type-Options"] == "nosniff"
@@ -133,6 +148,9 @@ def test_the_matrix_exports_the_cells_it_shows(api, users, small_module):
     assert [c.value for c in sheet[3]][:6] == ["officer", None, "officer", "Camden Town SNT",
                                                "yes", "Done"]
     assert client.get("/learn/matrix/?format=pdf").status_code == 400
+    Module.objects.filter(pk=small_module.pk).update(title="=SUM(1)")
+    header = _matrix_rows(client.get("/learn/matrix/?format=csv").content.decode())[1]
+    assert header[5:] == ["'=SUM(1): standing", "'=SUM(1): passed", "'=SUM(1): due"]
     assert client.get("/learn/matrix/?team=99999").status_code == 404
     assert api(users["officer"]).get("/learn/matrix/").status_code == 403
 
