@@ -20,7 +20,7 @@ from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.parsers import get_encoding  # type: ignore[attr-defined]
 from rest_framework.response import Response
 
-from .errors import AppError, InputError
+from .errors import AppError, InputError, PermissionRefused
 from .params import date_checked, datetime_checked, json_loads, whole_number
 
 
@@ -44,6 +44,16 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
 
 # PostgreSQL's OFFSET is a bigint; no list here is anywhere near this long.
 MAX_OFFSET = 10**9
+
+
+def refuse_other_officer(request: Any, data: dict[str, Any]) -> None:
+    """Work queued on a shared phone names who made it; sent while another person is
+    signed in (a tab left open after its session ran out), it is refused and the phone
+    keeps it for its maker, rather than being stored as someone else's."""
+    made_by = data.get("officer")
+    if made_by is not None and made_by != getattr(request.user, "pk", None):
+        raise PermissionRefused("this was made on this phone by someone else who was "
+                                "signed in: it waits for them to sign in again")
 
 
 class JSONParser(parsers.JSONParser):

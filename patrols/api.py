@@ -22,7 +22,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.selectors import actor_of, areas_visible, teams_visible, users_visible
-from core.api import DateTimeField, JSONParser, ScopedId, ScopedSerializer
+from core.api import (
+    DateTimeField,
+    JSONParser,
+    ScopedId,
+    ScopedSerializer,
+    refuse_other_officer,
+)
 from core.params import datetime_param
 from core.permissions import RolePermission
 from hotspots.selectors import hotspots_visible
@@ -198,6 +204,10 @@ class VisitInput(ScopedSerializer):
         choices=Visit.Activity.choices), required=False)
     notes = serializers.CharField(max_length=5000, required=False, allow_blank=True)
     retrospective = serializers.BooleanField(default=False)
+    officer = serializers.IntegerField(
+        required=False, min_value=1, max_value=2**63 - 1,
+        help_text="Who logged it on the phone (shared phones): a visit sent while someone "
+                  "else is signed in is refused with 403, and the phone keeps it for them")
 
 
 class VisitOutput(serializers.ModelSerializer):
@@ -257,6 +267,7 @@ class VisitListView(generics.ListAPIView):
         data = VisitInput(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         v = data.validated_data
+        refuse_other_officer(request, v)
         hotspot, task = v["hotspot"], v.get("task")
         officer: Any = request.user  # RolePermission refuses anonymous callers
         if task is not None and task.hotspot_id != hotspot.pk:

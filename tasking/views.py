@@ -203,6 +203,9 @@ def _briefing_context(request: HttpRequest, pk: int, shift_id: int) -> dict[str,
     data = selectors.briefing(plan=plan, shift=shift)
     audit_record(actor=request.user, action="briefing.view", target=plan,
                  detail={"shift": shift.pk})
+    if not (request.user.has_perm("tasking.change_patroltask")
+            or request.user.has_perm("training.view_training_matrix")):
+        data["untrained"] = []  # a person's training is for those who assign or train them
     return {"plan": plan, "shift": shift, **data, "printed_at": timezone.now(),
             "tz": settings.TIME_ZONE}
 

@@ -14,7 +14,13 @@ from rest_framework.views import APIView
 
 from accounts.roles import user_role
 from accounts.selectors import areas_visible, teams_visible, users_visible
-from core.api import DateTimeField, JSONParser, ScopedId, ScopedSerializer
+from core.api import (
+    DateTimeField,
+    JSONParser,
+    ScopedId,
+    ScopedSerializer,
+    refuse_other_officer,
+)
 from core.errors import NotFound
 from core.params import whole_number
 from core.permissions import RolePermission
@@ -115,9 +121,13 @@ class CompletionInput(ScopedSerializer):
                                                              "for each question in order")
     answered_at = DateTimeField(required=False, help_text="When answered (the phone's "
                                                           "clock); now when left out")
+    officer = serializers.IntegerField(
+        required=False, min_value=1, max_value=2**63 - 1,
+        help_text="Who answered on the phone (shared phones): answers sent while someone "
+                  "else is signed in are refused with 403, and the phone keeps them")
 
 
-class CompletionOutput(serializers.Serializer):
+class SittingOutput(serializers.Serializer):
     id = serializers.UUIDField()
     module = serializers.IntegerField(source="module_id")
     module_version = serializers.IntegerField()
@@ -129,6 +139,9 @@ class CompletionOutput(serializers.Serializer):
     answered_at = serializers.DateTimeField()
     current_version = serializers.IntegerField(
         source="module.version", help_text="A pass of an older version does not count")
+
+
+class CompletionOutput(SittingOutput):
     wrong = serializers.SerializerMethodField(help_text="The numbers (from 1) of the "
                                                         "questions answered wrongly")
 
@@ -143,11 +156,11 @@ class CompletionListView(APIView):
     required_perms = {"GET": ("training.view_module",), "POST": ("training.add_completion",)}
     parser_classes = [JSONParser]
 
-    @extend_schema(responses=CompletionOutput(many=True), summary="My sittings, newest first")
+    @extend_schema(responses=SittingOutput(many=True), summary="My sittings, newest first")
     def get(self, request: Request) -> Response:
         mine = (request.user.training_completions.select_related("module")  # type: ignore[union-attr]
                 .order_by("-answered_at")[:200])
-        return Response(CompletionOutput(mine, many=True).data)
+        return Response(SittingOutput(mine, many=True).data)
 
     @extend_schema(request=CompletionInput, responses={201: CompletionOutput,
                                                        200: CompletionOutput},
@@ -157,6 +170,7 @@ class CompletionListView(APIView):
         data = CompletionInput(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         v = data.validated_data
+        refuse_other_officer(request, v)
         module: Module = v["module"]
         body = {"id": str(v["id"]), "module": module.pk, "version": v["version"],
                 "answers": v["answers"]}

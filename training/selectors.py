@@ -268,7 +268,7 @@ def readiness_at(*, area_ids: list[int], at: datetime) -> tuple[int, int]:
     return ready, len(people)
 
 
-def completion_by_area_and_role(*, viewer: Any) -> list[dict[str, Any]]:
+def completion_by_area_and_role(*, viewer: Any, smallest: int = 1) -> list[dict[str, Any]]:
     """For the reports page: for each area the viewer sees (and everything below it), per
     role, people ready of people and required modules current of required. One matrix of
     everyone the viewer sees, rolled up by the areas' paths: each person counts once in
@@ -283,4 +283,10 @@ def completion_by_area_and_role(*, viewer: Any) -> list[dict[str, Any]]:
                   if paths.get(row["person"].area_id, "").startswith(area.path)]
         out.extend(_tally_by_role(inside, data["modules"], {
             "area": area.name, "level": area.get_level_display()}))
+    # For those who may not see the matrix, a group smaller than `smallest` is one or two
+    # people's standing: its figures are withheld (the row says so).
+    for row in out:
+        row["withheld"] = row["people"] < smallest
+        if row["withheld"]:
+            row.update(ready=None, required=None, current=None)
     return out

@@ -212,7 +212,9 @@ def completion_record(*, user: User, module: Module, completion_id: UUID, versio
                 answered_at=answered_at, supersedes=previous, body_hash=digest)
     except IntegrityError:
         # The same id sent at the same moment by someone else (the person lock covers one
-        # person only): the first stored wins, the other is told.
+        # person only): the first stored wins, the other is told. Anything else is a bug.
+        if not Completion.objects.filter(pk=completion_id).exists():
+            raise
         raise TrainingConflict("these answers' id was already used for other answers") \
             from None
     audit_record(actor=user, action="training.completed", target=module,

@@ -41,6 +41,7 @@
     flushing = true;
     try {
       for (const item of await outboxAll()) {
+        if (item.error) continue;
         let response;
         try {
           response = await fetch(API, {
@@ -50,7 +51,14 @@
           });
         } catch (e) { break; } // no signal: try again when it returns
         if (response.status >= 500 || response.status === 401 || response.status === 403) break;
-        await outboxDelete(item.id);
+        if (!response.ok) {
+          // Refused: kept, not resent, and said on every learning page until dismissed.
+          let detail = `refused (${response.status})`;
+          try { const p = await response.json(); detail = typeof p.detail === "string" ? p.detail : JSON.stringify(p); } catch (e) { /* status */ }
+          await outboxPut({ ...item, error: detail });
+        } else {
+          await outboxDelete(item.id);
+        }
         const box = document.getElementById("quiz-result");
         const here = document.getElementById("learn-module");
         const mine = here && Number(here.dataset.module) === item.body.module;
@@ -64,9 +72,7 @@
             if (standing && kind === "success") standing.textContent = "Your standing: done, passed today.";
           }
         } else if (mine) {
-          let detail = `The answers were refused (${response.status}).`;
-          try { const p = await response.json(); detail = typeof p.detail === "string" ? p.detail : JSON.stringify(p); } catch (e) { /* status text */ }
-          say(box, detail, "danger");
+          say(box, `Your answers were not accepted: ${(await outboxAll()).find((i) => i.id === item.id)?.error || response.status}`, "danger");
         }
       }
     } finally {
@@ -77,13 +83,27 @@
   async function showPending() {
     const box = document.getElementById("learn-pending");
     if (!box) return;
-    const n = (await outboxAll()).length;
+    const mine = await outboxAll();
+    const refused = mine.filter((i) => i.error);
+    const n = mine.length - refused.length;
     const others = await outbox.others();
-    box.classList.toggle("d-none", n === 0 && others === 0);
+    box.classList.toggle("d-none", n === 0 && others === 0 && refused.length === 0);
     box.textContent = [
       n ? `${n} set${n > 1 ? "s" : ""} of your answers saved on this phone, sent when there is signal.` : "",
       others ? `${others} set${others > 1 ? "s" : ""} of answers from someone else who used this phone wait for them to sign in.` : "",
+      ...refused.map((i) => `Answers not accepted: ${i.error} Take the check again.`),
     ].join(" ").trim();
+    if (refused.length) {
+      const dismiss = document.createElement("button");
+      dismiss.type = "button";
+      dismiss.className = "btn btn-sm btn-outline-secondary ms-2";
+      dismiss.textContent = "Dismiss";
+      dismiss.addEventListener("click", async () => {
+        for (const i of refused) await outboxDelete(i.id);
+        showPending();
+      });
+      box.appendChild(dismiss);
+    }
   }
 
   // --- lessons one at a time ----------------------------------------------------------------
@@ -130,7 +150,11 @@
     quiz(root);
     // Keep this page for reading with no signal (the worker keeps later visits itself).
     if (navigator.onLine && window.caches) {
-      caches.open(CACHE).then((c) => c.add(window.location.pathname)).catch(() => {});
+      // Not cache.add: it would keep the sign-in page under this address if the session
+      // had run out and the request was redirected.
+      fetch(window.location.pathname, { credentials: "same-origin" }).then((r) => {
+        if (r.ok && !r.redirected) caches.open(CACHE).then((c) => c.put(window.location.pathname, r));
+      }).catch(() => {});
     }
     const offline = document.getElementById("learn-offline");
     const mark = () => offline && offline.classList.toggle("d-none", navigator.onLine);

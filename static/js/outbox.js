@@ -31,8 +31,14 @@ window.phoneOutbox = function (dbName) {
       .filter((item) => !item.owner || item.owner === me)
       .sort((a, b) => String(a.queued_at || "").localeCompare(String(b.queued_at || ""))),
     others: async () => (await everything()).filter((item) => item.owner && item.owner !== me).length,
-    put: (item) => store("readwrite", (s) => s.put({
-      ...item, owner: item.owner || me, queued_at: item.queued_at || new Date().toISOString() })),
+    // The owner also goes in the body: the server refuses (403, kept here) an item sent
+    // while someone else is signed in, as from a tab left open after its session ended.
+    put: (item) => {
+      const owner = item.owner || me;
+      const body = item.body && owner ? { ...item.body, officer: Number(owner) } : item.body;
+      return store("readwrite", (s) => s.put({
+        ...item, body, owner, queued_at: item.queued_at || new Date().toISOString() }));
+    },
     remove: (id) => store("readwrite", (s) => s.delete(id)),
   };
 };

@@ -6,7 +6,13 @@
   const root = document.getElementById("patrol");
   if (!root) return;
   const DWELL = Number(root.dataset.dwell || 15) * 60;
-  const ACTIVE_KEY = "patrol.active";
+  // A check-in under way is its officer's: another on a shared phone neither sees it nor
+  // overwrites it. (One kept before officers had their own key counts as this officer's.)
+  const ACTIVE_KEY = `patrol.active.${document.body.dataset.user || ""}`;
+  if (localStorage.getItem("patrol.active") && !localStorage.getItem(ACTIVE_KEY)) {
+    localStorage.setItem(ACTIVE_KEY, localStorage.getItem("patrol.active"));
+    localStorage.removeItem("patrol.active");
+  }
   // The service worker's cache (templates/patrols/sw.js names the same one).
   const CACHE = "patrol-v4";
   const TASKS_URL = root.dataset.tasksUrl + "?limit=200";
@@ -48,6 +54,12 @@
       list.appendChild(li);
     }
     if (!items.length) list.appendChild(el("li", "Nothing: every visit has reached the server.", "text-secondary"));
+    const others = await outbox.others();
+    if (others) {
+      const li = el("li", `${others} visit${others > 1 ? "s" : ""} logged by another officer on this phone wait${others > 1 ? "" : "s"} for them to sign in here.`, "text-secondary");
+      li.dataset.testid = "others-waiting";
+      list.appendChild(li);
+    }
     const badge = document.getElementById("pending-badge");
     const waiting = items.filter((i) => !i.error).length;
     badge.textContent = `${waiting} waiting`;

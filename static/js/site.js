@@ -53,6 +53,18 @@ document.body.addEventListener("htmx:beforeSwap", (e) => {
   }
 });
 
+// A different person signed in on this device (after a sign-out, or a session that ran
+// out and a new sign-in): the pages kept for use with no signal were the last person's.
+(function () {
+  const me = document.body.dataset.user;
+  if (!me) return;
+  const last = localStorage.getItem("phone.user");
+  if (last && last !== me && window.caches) {
+    caches.keys().then((keys) => keys.forEach((k) => caches.delete(k)));
+  }
+  localStorage.setItem("phone.user", me);
+})();
+
 // Signing out forgets the pages the phone kept for use with no signal (the patrol and
 // learning pages carry the signed-in person's work); queued visits and answers stay, each
 // kept for the person who made it (static/js/outbox.js).

@@ -203,6 +203,10 @@ def test_answers_queued_on_a_shared_phone_go_to_who_gave_them_in_their_order(
                            "someone else who used this phone wait for them to sign in')")
     assert Completion.objects.filter(user=other).count() == 0
     assert Completion.objects.count() == 2
+    # Another person signed in: the pages kept for the last one are gone.
+    kept = page.evaluate("() => caches.open('learn-v1').then((c) => c.keys())"
+                         ".then((k) => k.map((r) => new URL(r.url).pathname))")
+    assert "/learn/patrol-page/" not in kept
     with page.expect_navigation():
         page.evaluate("document.querySelector(\"form[action$='/logout/']\").submit()")
     login(page, live_server.url, "officer")

@@ -94,3 +94,16 @@ def test_a_mark_made_by_mistake_is_taken_away_and_both_are_audited(api, users, n
     client.post(f"/hotspots/{spot.pk}/observations/", {"visit": str(visit.pk),
                                                        "action": "undo"})
     assert AuditEvent.objects.filter(action__startswith="visit.observation").count() == 2
+
+
+def test_a_visit_made_on_a_shared_phone_by_someone_else_is_refused(api, users, noted):
+    spot, _ = noted
+    before = Visit.objects.count()
+    body = {"id": str(uuid.uuid4()), "hotspot": spot.pk, "officer": users["supervisor"].pk,
+            "started_at": (timezone.now() - timedelta(minutes=20)).isoformat(),
+            "ended_at": (timezone.now() - timedelta(minutes=5)).isoformat()}
+    got = api(users["officer"]).post("/api/v1/visits/", body, content_type="application/json")
+    assert got.status_code == 403 and Visit.objects.count() == before
+    ok = api(users["officer"]).post("/api/v1/visits/", {**body, "officer": users["officer"].pk},
+                                    content_type="application/json")
+    assert ok.status_code == 201 and Visit.objects.count() == before + 1

@@ -88,6 +88,10 @@ def test_the_briefing_lists_who_is_not_yet_trained(api, users, plan, shipped):  
             "weighting and targeting work, Using the patrol page).") in page
     for slug in ("why-hot-spots", "in-a-hot-spot", "targeting", "patrol-page"):
         sit(users["officer"], shipped[slug])
+    # Analysts read briefings but not people's training.
+    analyst = api(users["analyst"]).get(
+        reverse("briefing", args=[plan.pk, task.shift_id])).content.decode()
+    assert "Not yet trained" not in analyst and "Why it is hot" in analyst
     again = api(users["supervisor"]).get(
         reverse("briefing", args=[plan.pk, task.shift_id])).content.decode()
     assert "Not yet trained" not in again

@@ -103,3 +103,20 @@ def test_the_matrix_is_for_supervisors_and_admins_within_their_areas(api, users,
     assert api(users["officer"]).get(f"{URL}matrix/").status_code == 403
     assert api(users["analyst"]).get(f"{URL}matrix/").status_code == 403
     assert api(users["admin"]).get(f"{URL}matrix/?team=x").status_code == 404
+
+
+def test_answers_made_on_a_shared_phone_by_someone_else_are_refused_and_kept(
+        api, users, small_module):
+    """A tab left open after its officer's session ran out sends their answers while
+    another person is signed in: 403 (the phone keeps them), nothing stored."""
+    body = {"id": str(uuid.uuid4()), "module": small_module.pk, "version": 1,
+            "answers": [1, 0], "officer": users["officer"].pk}
+    other = api(users["supervisor"]).post(f"{URL}completions/", body,
+                                          content_type="application/json")
+    assert other.status_code == 403 and Completion.objects.count() == 0
+    assert "made on this phone by someone else" in other.json()["detail"]
+    mine = api(users["officer"]).post(f"{URL}completions/", body,
+                                      content_type="application/json")
+    assert mine.status_code == 201 and Completion.objects.get().user == users["officer"]
+    listed = api(users["officer"]).get(f"{URL}completions/").json()
+    assert "wrong" not in listed[0] and listed[0]["score"] == 100

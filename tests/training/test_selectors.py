@@ -133,3 +133,11 @@ def test_the_reports_figures_by_area_and_role_add_up_to_the_matrix(users, areas,
     whole = selectors.matrix(viewer=users["admin"], area=None, team_id=None)
     assert whole["people"] == sum(r["people"] for r in rows if r["area"] == "Test force")
     assert whole["ready"] == sum(r["ready"] for r in rows if r["area"] == "Test force")
+
+
+def test_small_groups_are_withheld_from_those_who_may_not_see_the_matrix(users, areas,
+                                                                         shipped):
+    rows = selectors.completion_by_area_and_role(viewer=users["analyst"], smallest=3)
+    camden = [r for r in rows if r["area"] == "Camden"]
+    assert [(r["role"], r["people"], r["withheld"], r["ready"]) for r in camden] == [
+        ("officer", 1, True, None), ("supervisor", 1, True, None)]
