@@ -12,6 +12,7 @@ from evaluation import views as evaluation_views
 from hotspots import api as hotspots_api
 from hotspots import api_runs
 from hotspots import views as hotspots_views
+from notices import views as notices_views
 from patrols import api as patrols_api
 from patrols import views as patrols_views
 from reports import api as reports_api
@@ -128,6 +129,8 @@ urlpatterns = [
     path("dosage/", patrols_views.dosage_page, name="dosage"),
     path("live/", patrols_views.live_page, name="live"),
     path("audit/", audit_views.audit_page, name="audit"),
+    path("notices/", notices_views.notice_list, name="notices"),
+    path("notices/<int:pk>/open/", notices_views.notice_open, name="notice-open"),
     path("learn/", training_views.learn_home, name="learn"),
     path("learn/sw.js", training_views.learn_service_worker, name="learn-sw"),
     path("learn/manage/", training_views.manage, name="learn-manage"),

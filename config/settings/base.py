@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "audit",
     "streets",
     "training",
+    "notices",
     "demo",
 ]
 
@@ -125,6 +126,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.role",
+                "notices.context_processors.bell",
             ],
         },
     },
@@ -201,6 +203,18 @@ HOTSPOTS_RUN_LEVEL = env.int("HOTSPOTS_RUN_LEVEL", default=2)
 # Runs look back from local midnight today, or from this date (YYYY-MM-DD) when set: for a
 # demo force or a replay of historical data.
 HOTSPOTS_WINDOW_END = env("HOTSPOTS_WINDOW_END", default="")
+
+# --- Notices and email ---------------------------------------------------------------------
+# Django's mail settings; emails carry a line and a link back to this address.
+EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env("EMAIL_HOST", default="127.0.0.1")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="hotspots@localhost")
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
 # --- Training ------------------------------------------------------------------------------
 # Giving a visit to someone without a current pass of their role's required modules warns

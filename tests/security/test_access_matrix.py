@@ -72,6 +72,7 @@ TARGETS.update({
     "learn-edit": [("any", {"slug": ("module_slug", "any")})],
     "training-image": _targets("image", ("any",)),
     "hotspot-observations": _targets("hotspot", AREAS),
+    "notice-open": _targets("notice", ("officer",)),
     # A street tile over Camden Town (zoom 16): streets are no one's personal data, but
     # still only for signed-in users with a role.
     "street-tile": [("camden", {"z": ("tile", "z"), "x": ("tile", "x"), "y": ("tile", "y")})],
@@ -325,6 +326,11 @@ MATRIX: dict[tuple[str, str, str], tuple[int, ...]] = {
     ('training-image', 'post', 'any'): (405, 405, 405, 405, 403, 403),
     ('training-matrix', 'get', '-'): (403, 200, 403, 200, 403, 403),
     ('training-matrix', 'post', '-'): (403, 405, 403, 405, 403, 403),
+    # Notices (issue 20): each person's own, whatever their role.
+    ('notices', 'get', '-'): (200, 200, 200, 200, 200, 200),
+    ('notices', 'post', '-'): (302, 302, 302, 302, 302, 302),
+    ('notice-open', 'get', 'officer'): (405, 405, 405, 405, 405, 405),
+    ('notice-open', 'post', 'officer'): (302, 404, 404, 404, 404, 404),
     # The page forms sent with a real body (_forms):
     ('hotspot-run-now', 'post', '-+area'): (403, 403, 302, 302, 403, 403),
     ('offence-types', 'post', '-+weight'): (403, 403, 302, 302, 403, 403),

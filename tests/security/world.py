@@ -141,6 +141,12 @@ def build_world(users: dict[str, User], areas: dict[str, Area]) -> World:
     image = ModuleImage.objects.create(module=module, content_type="image/png", alt="A map")
     image.image.save("map.png", ContentFile(b"\x89PNG\r\n\x1a\n"))
     world.put("image", "any", image.pk)
+    # A notice for the officer (each person opens only their own).
+    from notices.services import notify
+
+    notice = notify(users=[users["officer"]], kind="training", title="Training to take",
+                    url="/learn/", key="world")[0]
+    world.put("notice", "officer", notice.pk)
     # A street tile over Camden Town at zoom 16 (routes with z, x and y).
     for axis, value in (("z", 16), ("x", 32743), ("y", 21782)):
         world.put("tile", axis, value)
@@ -148,7 +154,7 @@ def build_world(users: dict[str, User], areas: dict[str, Area]) -> World:
 
 
 APP_LABELS = {"accounts", "hotspots", "tasking", "patrols", "evaluation", "reports", "audit",
-              "otp_totp", "training"}
+              "otp_totp", "training", "notices"}
 
 
 def fingerprint() -> str:
