@@ -46,6 +46,8 @@ _WRITE_TRAINING = {"training.add_module", "training.change_module", "training.ad
 _TRAINING_MATRIX = {"training.view_training_matrix"}
 # Officers' notes at a visit are read on the hot spot's problem-solving page and marked used.
 _ACT_ON_OBSERVATIONS = {"patrols.act_on_observation"}
+# Alarms for unpatrolled hot spots (issue 20): supervisors and admins acknowledge them.
+_ACKNOWLEDGE_ALARMS = {"patrols.acknowledge_alarm"}
 _EXPORT = {"reports.add_exportjob", "reports.view_exportjob"}
 _ADMINISTER = {"accounts.add_area", "accounts.change_area", "accounts.add_team",
                "accounts.change_team", "accounts.view_user", "accounts.add_user",
@@ -57,14 +59,14 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     OFFICER: _SEE_AREAS | _SEE_OWN_TASKS | _LOG_VISITS | _LEARN,
     SUPERVISOR: (_SEE_AREAS | _SEE_CRIME | _SEE_PLANS | _PROBLEM_SOLVE | _TASK | _SEE_DOSAGE
                  | _TRACK | _SEE_TRIALS | _EXPORT | _LEARN | _TRAINING_MATRIX
-                 | _ACT_ON_OBSERVATIONS),
+                 | _ACT_ON_OBSERVATIONS | _ACKNOWLEDGE_ALARMS),
     ANALYST: (_SEE_AREAS | _SEE_CRIME | _ANALYSE | _SEE_PLANS | _PROBLEM_SOLVE | _SEE_DOSAGE
               | _SEE_TRIALS | _RUN_TRIALS | _EXPORT | _LEARN | _WRITE_TRAINING
               | _ACT_ON_OBSERVATIONS),
     ADMIN: (_SEE_AREAS | _SEE_CRIME | _ANALYSE | _ADMINISTER | _SEE_PLANS | _PROBLEM_SOLVE
             | _TASK | _SEE_DOSAGE | _TRACK | _SEE_TRIALS | _RUN_TRIALS | _EXPORT
             | _LEARN | _WRITE_TRAINING | _TRAINING_MATRIX | _ACT_ON_OBSERVATIONS
-            | {"audit.view_auditevent"}),
+            | _ACKNOWLEDGE_ALARMS | {"audit.view_auditevent"}),
     AUDITOR: {"accounts.view_all_areas", "audit.view_auditevent", "streets.view_street"},
 }
 

@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.exceptions import AuthenticationFailed, PermissionDenied
@@ -278,6 +278,29 @@ class VisitListView(generics.ListAPIView):
             task=task, started_at=v["started_at"], ended_at=v.get("ended_at"))
         return Response(VisitOutput(visit, context={"request": request}).data,
                         status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class ArrivalInput(ScopedSerializer):
+    hotspot = ScopedId(scope=hotspots_visible, missing=_no_hotspot)
+
+
+class ArrivalView(APIView):
+    """An officer has checked in at a hot spot (the visit itself is sent at check-out, or
+    later with no signal): its open alarm clears now. Records nothing else."""
+
+    permission_classes = [RolePermission]
+    required_perms = {"POST": ("patrols.add_visit",)}
+    parser_classes = [JSONParser]
+
+    @extend_schema(request=ArrivalInput, responses={200: inline_serializer(
+        "ArrivalOutput", {"cleared": serializers.IntegerField()})},
+        summary="Say an officer has arrived at a hot spot (clears its alarm)")
+    def post(self, request: Request) -> Response:
+        data = ArrivalInput(data=request.data, context={"request": request})
+        data.is_valid(raise_exception=True)
+        cleared = services.alarms_clear_on_arrival(hotspot_id=data.validated_data["hotspot"].pk,
+                                                   at=timezone.now())
+        return Response({"cleared": cleared})
 
 
 def _window(request: Request) -> tuple[datetime, datetime]:

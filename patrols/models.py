@@ -66,6 +66,7 @@ class Visit(models.Model):
             ("export_visit_identities",
              "Can export visits with the officer's name and where they checked in"),
             ("act_on_observation", "Can mark an officer's observation at a visit acted on"),
+            ("acknowledge_alarm", "Can acknowledge an alarm for an unpatrolled hot spot"),
         ]
 
     def __str__(self) -> str:
@@ -164,3 +165,36 @@ class PresenceRun(models.Model):
 
     def __str__(self) -> str:
         return f"Presence up to {self.received_until}"
+
+
+class Alarm(models.Model):
+    """A tasked hot spot gone unpatrolled in a shift that is on (issue 20): no delivered
+    presence (GPS or check-in) for a set number of hours, or under a set share of its
+    planned minutes by mid-shift. It clears itself when someone arrives; a supervisor may
+    acknowledge it with a reason, which stops the repeats."""
+
+    class Rule(models.TextChoices):
+        NO_PRESENCE = "no_presence", "No patrol for too long"
+        UNDER_DOSE = "under_dose", "Under its planned minutes by mid-shift"
+
+    hotspot = models.ForeignKey("hotspots.Hotspot", on_delete=models.CASCADE,
+                                related_name="alarms")
+    shift = models.ForeignKey("tasking.Shift", on_delete=models.CASCADE, related_name="alarms")
+    rule = models.CharField(max_length=12, choices=Rule.choices)
+    detail = models.CharField(max_length=300)
+    raised_at = models.DateTimeField()
+    cleared_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                        on_delete=models.SET_NULL, related_name="+")
+    reason = models.CharField(max_length=300, blank=True)
+    notified_at = models.DateTimeField(null=True, blank=True)
+    notices_sent = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-raised_at"]
+        constraints = [models.UniqueConstraint(fields=["hotspot", "shift"],
+                                               name="alarm_one_per_hotspot_shift")]
+
+    def __str__(self) -> str:
+        return f"Alarm {self.hotspot_id} in shift {self.shift_id}"

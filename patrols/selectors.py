@@ -18,7 +18,7 @@ from core.errors import InputError
 from hotspots.models import Hotspot
 from tasking.models import PatrolTask, Shift, TaskingPlan
 
-from .models import Device, Visit
+from .models import Alarm, Device, Visit
 
 
 def devices_visible(*, user: Any) -> QuerySet[Device]:
@@ -329,6 +329,17 @@ def observations_of(*, people: list[int], since: datetime) -> QuerySet[Visit]:
     return (Visit.objects.filter(officer_id__in=people, started_at__gte=since)
             .exclude(notes="").select_related("hotspot", "notes_acted_by")
             .order_by("-started_at"))
+
+
+def alarms_open(*, user: Any, now: datetime | None = None) -> QuerySet[Alarm]:
+    """Open alarms (not cleared) in the user's areas, for shifts on now, newest first;
+    acknowledged ones stay listed, marked, until someone arrives or the shift ends."""
+    now = now or timezone.now()
+    return (Alarm.objects.filter(area_scope_q(user=user, field="hotspot__area"),
+                                 cleared_at__isnull=True, shift__starts_at__lte=now,
+                                 shift__ends_at__gt=now)
+            .select_related("hotspot", "shift__pattern", "acknowledged_by")
+            .order_by("-raised_at"))
 
 
 def observations_at(*, hotspot: Any) -> QuerySet[Visit]:

@@ -19,3 +19,11 @@ def ping_partitions_maintain() -> dict[str, int]:
     today = timezone.now().date()
     ping_partitions_ensure(days=[today + timedelta(days=d) for d in range(3)])
     return pings_purge()
+
+
+@shared_task(name="patrols.tasks.alarms_check", ignore_result=True)
+def alarms_check() -> dict[str, int]:
+    """Alarms for unpatrolled hot spots in the shifts on now (idempotent)."""
+    from .services import alarms_check as check
+
+    return check()

@@ -11,7 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.selectors import (
     actor_of,
@@ -150,6 +150,9 @@ def live_page(request: HttpRequest) -> HttpResponse:
     those allowed) where devices are, fetched from the audited live API."""
     data = selectors.live_shift(user=request.user)
     return render(request, "patrols/live.html", {
+        "alarms": selectors.alarms_open(user=request.user),
+        "can_acknowledge": request.user.has_perm("patrols.acknowledge_alarm"),
+        "alarm_hours": settings.ALARM_NO_PRESENCE_HOURS,
         **data, "can_track": request.user.has_perm("patrols.view_track"),
         # Visited and not yet visited follow the shift by themselves (issue 18, item 12).
         "refresh_seconds": settings.LIVE_REFRESH_SECONDS, "refreshed": timezone.now(),
@@ -192,3 +195,19 @@ def hotspot_observations(request: HttpRequest, pk: int) -> HttpResponse:
         "hotspot": hotspot, "observations": selectors.observations_at(hotspot=hotspot)[:50],
         "can_act": request.user.has_perm("patrols.act_on_observation"),
         "named": request.user.has_perm("patrols.export_visit_identities")}, status=status)
+
+
+@login_required
+@permission_required("patrols.acknowledge_alarm", raise_exception=True)
+@require_POST
+def alarm_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
+    """A supervisor acknowledges an open alarm with a reason (audited): its repeats stop."""
+    alarm = get_object_or_404(selectors.alarms_open(user=request.user), pk=pk)
+    try:
+        services.alarm_acknowledge(alarm=alarm, actor=actor_of(request),
+                                   reason=request.POST.get("reason", "")[:1000])
+    except AppError as exc:
+        messages.error(request, str(exc))
+        return redirect(reverse("live") + "#alarms")
+    messages.success(request, "Acknowledged: the supervisors are not told again.")
+    return redirect(reverse("live") + "#alarms")

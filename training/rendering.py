@@ -6,7 +6,7 @@ are filled in for the reader after sanitising, as escaped text."""
 import re
 from typing import Any
 
-import markdown  # type: ignore[import-untyped]
+import markdown  # type: ignore[import-untyped,unused-ignore]
 import nh3
 from django.urls import reverse
 from django.utils import formats

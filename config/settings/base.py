@@ -216,6 +216,14 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="hotspots@localhost")
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
+# --- Alarms for unpatrolled hot spots (issue 20) ------------------------------------------
+# A tasked hot spot with nobody there (GPS or check-in) for this long in a shift on now, or
+# under this share of its planned minutes by mid-shift, raises an alarm; its supervisors are
+# told again at most this often while it is open and not acknowledged.
+ALARM_NO_PRESENCE_HOURS = env.float("ALARM_NO_PRESENCE_HOURS", default=2.0)
+ALARM_DOSE_SHARE = env.float("ALARM_DOSE_SHARE", default=0.25)
+ALARM_REPEAT_MINUTES = env.int("ALARM_REPEAT_MINUTES", default=60)
+
 # --- Training ------------------------------------------------------------------------------
 # Giving a visit to someone without a current pass of their role's required modules warns
 # the supervisor; set true to refuse it instead (issue 19).
@@ -381,6 +389,11 @@ CELERY_BEAT_SCHEDULE = {
     "purge-import-uploads": {
         "task": "hotspots.tasks.import_uploads_purge",
         "schedule": crontab(hour=3, minute=15),
+    },
+    # Unpatrolled hot spots: raised, repeated and cleared; a re-run raises nothing new.
+    "alarms-check": {
+        "task": "patrols.tasks.alarms_check",
+        "schedule": 300.0,
     },
     # Pings become presence a minute or so after they arrive; a re-run recomputes the same.
     "presence-update": {

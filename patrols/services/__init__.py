@@ -3,6 +3,11 @@ ping partitions and their purge, presence intervals, and officers' visits. Every
 callers use is importable from here.
 """
 
+from .alarms import (  # noqa: F401
+    alarm_acknowledge,
+    alarms_check,
+    alarms_clear_on_arrival,
+)
 from .devices import device_by_token, device_create, device_set_active, token_hash  # noqa: F401
 from .errors import BatchTooLarge, TrackingInputError, VisitConflict  # noqa: F401
 from .partitions import (  # noqa: F401

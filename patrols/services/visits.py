@@ -20,6 +20,7 @@ from core.text import markup_problem
 from hotspots.models import Hotspot
 
 from ..models import Visit
+from .alarms import alarms_clear_on_arrival
 from .errors import TrackingInputError, VisitConflict
 from .pings import _number
 
@@ -97,6 +98,9 @@ def visit_record(*, officer: User, visit_id: uuid.UUID, body: dict[str, Any],
                                  "start_inside": visit.start_inside,
                                  "names": {f"hotspot:{hotspot.pk}":
                                            hotspot.name or hotspot.key}})
+            # Someone has arrived: its alarm clears now, not at the next check (issue 20).
+            if not visit.retrospective:
+                alarms_clear_on_arrival(hotspot_id=hotspot.pk, at=started_at)
     except IntegrityError:
         # Sent before (or twice at once): the stored visit answers if it is the same one.
         # Trying the insert first keeps the common case, a new visit, to one statement.

@@ -157,6 +157,15 @@
     }));
     showActive();
     showTasks();
+    // With a signal, say so at once: an alarm for this hot spot clears now, not when the
+    // visit is sent at check-out. Without one, nothing is lost: the visit clears it later.
+    if (navigator.onLine) {
+      fetch(root.dataset.arrivalsUrl, {
+        method: "POST", credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() },
+        body: JSON.stringify({ hotspot: task.hotspot }),
+      }).catch(() => {});
+    }
   }
   async function checkOut() {
     const a = active();

@@ -73,6 +73,7 @@ TARGETS.update({
     "training-image": _targets("image", ("any",)),
     "hotspot-observations": _targets("hotspot", AREAS),
     "notice-open": _targets("notice", ("officer",)),
+    "alarm-acknowledge": _targets("alarm", ("camden",)),
     # A street tile over Camden Town (zoom 16): streets are no one's personal data, but
     # still only for signed-in users with a role.
     "street-tile": [("camden", {"z": ("tile", "z"), "x": ("tile", "x"), "y": ("tile", "y")})],
@@ -326,6 +327,11 @@ MATRIX: dict[tuple[str, str, str], tuple[int, ...]] = {
     ('training-image', 'post', 'any'): (405, 405, 405, 405, 403, 403),
     ('training-matrix', 'get', '-'): (403, 200, 403, 200, 403, 403),
     ('training-matrix', 'post', '-'): (403, 405, 403, 405, 403, 403),
+    # Alarms (issue 20): an officer's arrival clears one (an empty body is a 400);
+    # supervisors and admins acknowledge them.
+    ('api-arrivals', 'post', '-'): (400, 403, 403, 403, 403, 403),
+    ('alarm-acknowledge', 'get', 'camden'): (403, 405, 403, 405, 403, 403),
+    ('alarm-acknowledge', 'post', 'camden'): (403, 404, 403, 404, 403, 403),
     # Notices (issue 20): each person's own, whatever their role.
     ('notices', 'get', '-'): (200, 200, 200, 200, 200, 200),
     ('notices', 'post', '-'): (302, 302, 302, 302, 302, 302),

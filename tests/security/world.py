@@ -141,6 +141,16 @@ def build_world(users: dict[str, User], areas: dict[str, Area]) -> World:
     image = ModuleImage.objects.create(module=module, content_type="image/png", alt="A map")
     image.image.save("map.png", ContentFile(b"\x89PNG\r\n\x1a\n"))
     world.put("image", "any", image.pk)
+    # An alarm in Camden, in no shift on now: acknowledging it reads as not found.
+    from patrols.models import Alarm
+    from tasking.models import Shift
+
+    any_shift = Shift.objects.filter(area=camden).first()
+    assert any_shift is not None
+    alarm = Alarm.objects.create(hotspot_id=world.ids["hotspot"]["camden"], shift=any_shift,
+                                 rule="no_presence", detail="no patrol for 2 h 00 min",
+                                 raised_at=timezone.now())
+    world.put("alarm", "camden", alarm.pk)
     # A notice for the officer (each person opens only their own).
     from notices.services import notify
 
