@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import Area, User
-from accounts.roles import ADMIN, ANALYST, AUDITOR, OFFICER, SUPERVISOR, user_role
+from accounts.roles import ADMIN, ANALYST, OFFICER, SUPERVISOR, user_role
 from accounts.selectors import area_subtree_ids, areas_visible, users_visible
 
 from .document import Document, parse_document
@@ -118,10 +118,10 @@ def last_sitting(*, user: Any, module: Module) -> Completion | None:
 
 def retakers(*, module: Module) -> int:
     """Active people whose latest pass is of an older version: asked to take it again."""
-    latest = last_passes(user_ids=list(User.objects.filter(is_active=True)
-                                       .values_list("pk", flat=True)),
-                         module_ids=[module.pk])
-    return sum(c.module_version < module.version for c in latest.values())
+    latest = (Completion.objects.filter(module=module, passed=True, user__is_active=True)
+              .order_by("user_id", "-answered_at").distinct("user_id")
+              .values_list("module_version", flat=True))
+    return sum(version < module.version for version in latest)
 
 
 def questions_missed(*, completion: Completion) -> list[int]:
@@ -164,7 +164,7 @@ def matrix_people(*, viewer: Any, area_ids: list[int] | None,
         people = people.filter(team_id=team_id)
     found = [p for p in people.select_related("team").prefetch_related("groups")
              .order_by("last_name", "first_name", "username")
-             if user_role(p) in MATRIX_ROLES and user_role(p) != AUDITOR]
+             if user_role(p) in MATRIX_ROLES]
     return found
 
 

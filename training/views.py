@@ -175,10 +175,10 @@ def module_edit(request: HttpRequest, slug: str | None = None) -> HttpResponse:
             status = 400
             values["slug"] = new_slug
         else:
-            retake = selectors.retakers(module=saved) if module is not None else 0
+            material = module is not None and saved.version > module.version
+            retake = selectors.retakers(module=saved) if material else 0
             asked = (f" {retake} {'person who had' if retake == 1 else 'people who had'} "
-                     "passed it will be asked to take it again." if retake and
-                     saved.version > module.version else "") if module is not None else ""
+                     "passed it will be asked to take it again." if retake else "")
             messages.success(request, f"Saved: version {saved.version}, revision "
                              f"{saved.revision}.{asked}")
             return redirect("learn-edit", slug=saved.slug)

@@ -93,9 +93,8 @@ def alarms_check(*, now: datetime | None = None) -> dict[str, int]:
                                          detail=detail, raised_at=now)
             counts["raised"] += 1
         elif alarm.cleared_at is not None:
-            if last_seen and last_seen >= alarm.cleared_at - timedelta(minutes=1) and \
-                    rule == Alarm.Rule.NO_PRESENCE and quiet < gap_limit:
-                continue
+            if rule == Alarm.Rule.UNDER_DOSE:
+                continue  # someone came since it was raised: only a new quiet spell reopens
             # Quiet again since it cleared: the same alarm opens again.
             Alarm.objects.filter(pk=alarm.pk).update(rule=rule, detail=detail, raised_at=now,
                                                      cleared_at=None, acknowledged_at=None,
@@ -105,7 +104,8 @@ def alarms_check(*, now: datetime | None = None) -> dict[str, int]:
         else:
             Alarm.objects.filter(pk=alarm.pk).update(detail=detail)
             alarm.detail = detail
-        if _notify(alarm, area_id=area_id, now=now) and alarm.notices_sent > 0:
+        told_before = alarm.notices_sent > 0
+        if _notify(alarm, area_id=area_id, now=now) and told_before:
             counts["repeated"] += 1
     counts["cleared"] = _clear_arrived(now=now)
     return counts
@@ -144,7 +144,8 @@ def _notify(alarm: Alarm, *, area_id: int | None, now: datetime) -> bool:
 def _clear_arrived(*, now: datetime) -> int:
     """Open alarms whose hot spot has had someone there since they were raised."""
     cleared = 0
-    for alarm in Alarm.objects.filter(cleared_at__isnull=True):
+    # Only shifts still on: an alarm of a past shift stays as it ended, not checked forever.
+    for alarm in Alarm.objects.filter(cleared_at__isnull=True, shift__ends_at__gt=now):
         arrived = _arrival_since(hotspot_id=alarm.hotspot_id, since=alarm.raised_at, now=now)
         if arrived is not None:
             Alarm.objects.filter(pk=alarm.pk, cleared_at__isnull=True).update(

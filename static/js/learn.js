@@ -51,9 +51,9 @@
           });
         } catch (e) { break; } // no signal: try again when it returns
         if (response.status >= 500 || response.status === 401 || response.status === 403) break;
+        let detail = `refused (${response.status})`;
         if (!response.ok) {
           // Refused: kept, not resent, and said on every learning page until dismissed.
-          let detail = `refused (${response.status})`;
           try { const p = await response.json(); detail = typeof p.detail === "string" ? p.detail : JSON.stringify(p); } catch (e) { /* status */ }
           await outboxPut({ ...item, error: detail });
         } else {
@@ -72,7 +72,7 @@
             if (standing && kind === "success") standing.textContent = "Your standing: done, passed today.";
           }
         } else if (mine) {
-          say(box, `Your answers were not accepted: ${(await outboxAll()).find((i) => i.id === item.id)?.error || response.status}`, "danger");
+          say(box, `Your answers were not accepted: ${detail}`, "danger");
         }
       }
     } finally {

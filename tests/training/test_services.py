@@ -18,7 +18,7 @@ from training.services import (
     module_save,
 )
 
-from .conftest import BODY, right_answers, sit
+from .conftest import BODY, sit
 
 pytestmark = pytest.mark.django_db
 
@@ -146,7 +146,3 @@ def test_a_module_that_does_not_parse_is_not_saved(small_module):
     assert "HTML tags" in str(caught.value)
     small_module.refresh_from_db()
     assert (small_module.revision, small_module.title) == (2, "Small")
-
-
-def test_right_answers_helper_matches_the_body(small_module):
-    assert right_answers(small_module) == [1, 0]
